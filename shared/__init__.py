@@ -1,0 +1,1 @@
+"""Code every vclinks function uses; deployed as one Lambda layer."""
