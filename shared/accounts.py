@@ -21,9 +21,26 @@ def set_default_account(store: Store, site: Site, body: CustomLinkInput | JitsiI
 
 
 def disconnect_default_account(store: Store, site: Site) -> AccountView:
-    """W06: with no default account, no session of the site shows a link; reconnecting restores them."""
+    """W06: with no default account, no session of the site shows a link; reconnecting restores them.
+
+    S08: a Zoom default is disconnected for good: its tokens are revoked and deleted.
+    """
+    if isinstance(site.default_account, ZoomAccount):
+        _remove_zoom_connection(store, site.site_id, site.default_account.connection_id)
+        site = store.get_site(site.site_id) or site
     store.save_site(site.model_copy(update={"default_account": None}))
     return account_view(None)
+
+
+def _remove_zoom_connection(store: Store, site_id: str, connection_id: str) -> None:
+    from shared.zoom.connections import get_connection  # Zoom code only where used
+    from shared.zoom.oauth import remove_connection
+    from shared.zoom.service import get_zoom_client
+    from shared.zoom.tokens import get_token_secrets
+
+    connection = get_connection(store, site_id, connection_id)
+    if connection is not None:
+        remove_connection(store, get_zoom_client(), get_token_secrets(), connection, revoke=True)
 
 
 def get_staff_account(store: Store, site: Site, staff_id: str) -> AccountView:
@@ -43,11 +60,9 @@ def set_staff_account(
         raise PreconditionRequired(
             "A staff member can add their own account only once the site's default account is connected."
         )
-    account: VcAccount
-    if isinstance(body, ZoomUserInput):
-        account = zoom_user_account(store, site, body)
-    else:
-        account = body.to_record()
+    account: VcAccount = (
+        zoom_user_account(store, site, body) if isinstance(body, ZoomUserInput) else body.to_record()
+    )
     staff = store.get_staff(site.site_id, staff_id) or Staff(site_id=site.site_id, staff_id=staff_id)
     store.save_staff(staff.model_copy(update={"account": account}))
     return account_view(account)
@@ -64,8 +79,22 @@ def zoom_user_account(store: Store, site: Site, body: ZoomUserInput) -> ZoomAcco
 
 
 def delete_staff_account(store: Store, site: Site, staff_id: str) -> AccountView:
+    """The staff member's sessions use the site default again; their own Zoom connection is removed."""
     staff = store.get_staff(site.site_id, staff_id)
     if staff is None or staff.account is None:
         raise NotFound(f"Staff member '{staff_id}' has no individual account.")
+    account = staff.account
+    if isinstance(account, ZoomAccount) and _owned_by_staff(
+        store, site.site_id, account.connection_id, staff_id
+    ):
+        _remove_zoom_connection(store, site.site_id, account.connection_id)
+        staff = store.get_staff(site.site_id, staff_id) or staff
     store.save_staff(staff.model_copy(update={"account": None}))
     return account_view(None)
+
+
+def _owned_by_staff(store: Store, site_id: str, connection_id: str, staff_id: str) -> bool:
+    from shared.zoom.connections import get_connection
+
+    connection = get_connection(store, site_id, connection_id)
+    return connection is not None and connection.staff_id == staff_id

@@ -51,7 +51,9 @@ def _validation_problem(exc: RequestValidationError) -> InvalidInput:
     errors = []
     for err in exc.errors():
         loc = [str(part) for part in err.get("loc", ())]
-        errors.append({"location": "/".join(loc), "message": err.get("msg", "invalid"), "code": err.get("type")})
+        errors.append(
+            {"location": "/".join(loc), "message": err.get("msg", "invalid"), "code": err.get("type")}
+        )
     if any(e["code"] == "json_invalid" for e in errors):
         return InvalidInput("The request body is not valid JSON.", errors=errors)
     return InvalidInput("The request does not match the API's schema; see 'errors'.", errors=errors)
@@ -99,9 +101,11 @@ def make_app() -> APIGatewayHttpResolver:
     return app
 
 
-def caller(app: APIGatewayHttpResolver, site_id: str, site: Site | None) -> Principal:
+def caller(
+    app: APIGatewayHttpResolver, site_id: str, site: Site | None, authorization: str | None = None
+) -> Principal:
     """The checked caller of this request for `site_id` (`site`: its record, loaded by the caller)."""
-    principal = authenticate(site, site_id, app.current_event.headers.get("authorization"))
+    principal = authenticate(site, site_id, authorization or app.current_event.headers.get("authorization"))
     logger.append_keys(site_id=site_id, role=principal.role.value)
     return principal
 

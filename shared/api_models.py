@@ -79,7 +79,9 @@ class SettingsPatch(Body):
     join_window_minutes: int | None = Field(default=None, ge=0, le=1440)
     language: Language | None = None
     timezone: str | None = Field(default=None, min_length=1, max_length=64)
-    sender_email: str | None = Field(default=None, min_length=3, max_length=320, pattern=r"^[^@\s<>]+@[^@\s<>]+$")
+    sender_email: str | None = Field(
+        default=None, min_length=3, max_length=320, pattern=r"^[^@\s<>]+@[^@\s<>]+$"
+    )
 
 
 class SettingsView(BaseModel):
@@ -92,7 +94,9 @@ class SettingsView(BaseModel):
 
 
 class TokenRequest(Body):
-    role: Literal["staff", "client"]
+    """A token for a browser: an admin's (to open the Zoom connect flow), a staff member's, a client's."""
+
+    role: Literal["admin", "staff", "client"]
     staff_id: Id | None = None
     session_id: Id | None = None
     booking_id: Id | None = None
@@ -164,7 +168,9 @@ class SessionView(BaseModel):
 
 class BookingInput(Body):
     client_name: str | None = Field(default=None, min_length=1, max_length=200)
-    client_email: str | None = Field(default=None, min_length=3, max_length=320, pattern=r"^[^@\s<>]+@[^@\s<>]+$")
+    client_email: str | None = Field(
+        default=None, min_length=3, max_length=320, pattern=r"^[^@\s<>]+@[^@\s<>]+$"
+    )
 
 
 class BookingView(BaseModel):
@@ -190,7 +196,9 @@ class LinkView(BaseModel):
     opens_at: datetime | None = None
     reason: str | None = None
     detail: str | None = None
-    join_url: str | None = Field(default=None, description="The stable /v1/j/{token} link to put in emails and pages")
+    join_url: str | None = Field(
+        default=None, description="The stable /v1/j/{token} link to put in emails and pages"
+    )
 
 
 class ReportRow(BaseModel):
@@ -213,3 +221,17 @@ class Report(BaseModel):
 class Health(BaseModel):
     status: Literal["ok"]
     version: str
+
+
+class ZoomUserView(BaseModel):
+    id: str
+    email: str | None
+    first_name: str | None
+    last_name: str | None
+
+
+class ZoomUsers(BaseModel):
+    """W07: the users of an admin-connected Zoom account, to map staff members to."""
+
+    connection_id: str
+    users: list[ZoomUserView]

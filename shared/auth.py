@@ -124,7 +124,9 @@ def claimed_site(credential: str) -> str:
     raise Unauthorized("The credential is malformed: expected a site API key or a scoped token.")
 
 
-def authenticate(site: Site | None, site_id: str, authorization: str | None, now: float | None = None) -> Principal:
+def authenticate(
+    site: Site | None, site_id: str, authorization: str | None, now: float | None = None
+) -> Principal:
     """Check the caller's credential for the site `site_id` of the path (`site`: its record, or None).
 
     Missing, malformed or wrong credentials are 401. A valid-looking credential of another

@@ -32,7 +32,9 @@ class Settings(BaseModel):
             zoom_token_secret_prefix=env.get("ZOOM_TOKEN_SECRET_PREFIX", "vclinks/zoom/"),
             zoom_api_base_url=env.get("ZOOM_API_BASE_URL") or "https://api.zoom.us/v2",
             zoom_oauth_base_url=env.get("ZOOM_OAUTH_BASE_URL") or "https://zoom.us",
-            allowed_return_urls=tuple(u.strip() for u in env.get("ALLOWED_RETURN_URLS", "").split(",") if u.strip()),
+            allowed_return_urls=tuple(
+                u.strip() for u in env.get("ALLOWED_RETURN_URLS", "").split(",") if u.strip()
+            ),
             sender_email=env.get("SENDER_EMAIL", ""),
             public_base_url=env.get("PUBLIC_BASE_URL", "").rstrip("/"),
         )

@@ -21,7 +21,13 @@ logger = Logger(service="vclinks")
 
 class SessionStep(Protocol):
     def __call__(
-        self, store: Store, site: Site, before: Session | None, after: Session, *, service_before: Service | None
+        self,
+        store: Store,
+        site: Site,
+        before: Session | None,
+        after: Session,
+        *,
+        service_before: Service | None,
     ) -> None: ...
 
 
@@ -49,18 +55,23 @@ def session_changed(
     store: Store, site: Site, before: Session | None, after: Session, *, service_before: Service | None = None
 ) -> None:
     for step in session_steps:
-        _run(step.__name__ if hasattr(step, "__name__") else "step", lambda s=step: s(
-            store, site, before, after, service_before=service_before
-        ))
+        run_step(_name(step), lambda s=step: s(store, site, before, after, service_before=service_before))
 
 
-def booking_changed(store: Store, site: Site, session: Session, before: Booking | None, after: Booking) -> None:
+def booking_changed(
+    store: Store, site: Site, session: Session, before: Booking | None, after: Booking
+) -> None:
     for step in booking_steps:
-        _run(getattr(step, "__name__", "step"), lambda s=step: s(store, site, session, before, after))
+        run_step(_name(step), lambda s=step: s(store, site, session, before, after))
 
 
-def _run(name: str, call: Callable[[], None]) -> None:
-    """A step that fails is logged; it records its own pending state and is retried later."""
+def _name(step: object) -> str:
+    return getattr(step, "__name__", type(step).__name__)
+
+
+def run_step(name: str, call: Callable[[], object]) -> None:
+    """Run a step; one that fails is logged and left for the sweep (the steps record their own
+    pending state before acting), so the caller's change, already stored, is never lost."""
     try:
         call()
     except Exception:

@@ -33,6 +33,7 @@ def no_link_page(decision: NoLink, timezone: str, now: datetime) -> str:
         local = decision.opens_at.astimezone(ZoneInfo(timezone))
         when = local.strftime("%A %d %B %Y, %H:%M") + f" ({timezone})"
         wait = max(int((decision.opens_at - now).total_seconds()), 1)
-        extra = f'<p>It opens at <time datetime="{escape(decision.opens_at.isoformat())}">{escape(when)}</time>.</p>'
+        stamp = escape(decision.opens_at.isoformat())
+        extra = f'<p>It opens at <time datetime="{stamp}">{escape(when)}</time>.</p>'
         return render("The meeting is not open yet", decision.detail, extra, refresh_seconds=min(wait, 300))
     return render("No meeting link", decision.detail)

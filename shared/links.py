@@ -38,12 +38,22 @@ def link_view(decision: Decision, join_url: str | None) -> LinkView:
             join_url=join_url,
         )
     return LinkView(
-        decision="none", reason=decision.reason.value, detail=decision.detail, opens_at=decision.opens_at, join_url=join_url
+        decision="none",
+        reason=decision.reason.value,
+        detail=decision.detail,
+        opens_at=decision.opens_at,
+        join_url=join_url,
     )
 
 
 def _decide(
-    store: Store, context: LinkContext, session: Session, site: Site, audience: Audience, surface: Surface, now: datetime
+    store: Store,
+    context: LinkContext,
+    session: Session,
+    site: Site,
+    audience: Audience,
+    surface: Surface,
+    now: datetime,
 ) -> Decision:
     staff, service = store.load_staff_and_service(site.site_id, session.staff_id, session.service_id)
     if service is None:
@@ -87,7 +97,11 @@ def _check_scope(
     caller: Principal, audience: Audience, booking_id: str | None, session_id: str, surface: Surface
 ) -> tuple[Audience, Surface]:
     if caller.role is Role.CLIENT:
-        if audience is not Audience.CLIENT or booking_id != caller.booking_id or session_id != caller.session_id:
+        if (
+            audience is not Audience.CLIENT
+            or booking_id != caller.booking_id
+            or session_id != caller.session_id
+        ):
             raise Forbidden("A client token reads only its own booking's link.")
         return Audience.CLIENT, Surface.MEMBERS_AREA  # W15: the client's own page
     if caller.role is Role.STAFF and audience is not Audience.STAFF:
@@ -126,7 +140,9 @@ def online_meetings_report(
         raise InvalidInput("'to' must be after 'from'.")
     if end - start > timedelta(days=MAX_REPORT_DAYS):
         raise InvalidInput(f"A report covers at most {MAX_REPORT_DAYS} days.")
-    sessions = [s for s in store.list_sessions_between(site.site_id, start, end) if staff_id in (None, s.staff_id)]
+    sessions = [
+        s for s in store.list_sessions_between(site.site_id, start, end) if staff_id in (None, s.staff_id)
+    ]
     services = {}
     staff_members = {s.staff_id: s for s in store.list_staff(site.site_id)}
     rows = []
@@ -139,7 +155,11 @@ def online_meetings_report(
             continue
         staff = staff_members.get(session.staff_id) if session.staff_id else None
         decision = resolve(site, service, session, staff, Audience.ADMIN, None, now)
-        if isinstance(decision, NoLink) and decision.reason.value in ("service_not_online", "offline", "session_cancelled"):
+        if isinstance(decision, NoLink) and decision.reason.value in (
+            "service_not_online",
+            "offline",
+            "session_cancelled",
+        ):
             continue
         rows.append(_report_row(session, decision))
     return Report(items=rows)
@@ -154,5 +174,11 @@ def _report_row(session: Session, decision: Decision) -> ReportRow:
         "end": session.end,
     }
     if isinstance(decision, Link):
-        return ReportRow(**base, decision="link", provider=decision.provider, source=decision.source.value, url=decision.url)
+        return ReportRow(
+            **base,
+            decision="link",
+            provider=decision.provider,
+            source=decision.source.value,
+            url=decision.url,
+        )
     return ReportRow(**base, decision="none", reason=decision.reason.value)

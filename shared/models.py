@@ -158,6 +158,9 @@ class MeetingRef(Record):
     start_url: str
     password: str | None = None
     start_url_at: datetime | None = None
+    start: datetime | None = None
+    duration_minutes: int | None = None
+    registration: bool = False
 
 
 class MeetingState(StrEnum):

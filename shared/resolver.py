@@ -198,8 +198,10 @@ def _zoom_link(
     if account.status is ConnectionStatus.NEEDS_RECONNECT:
         return no_link(Reason.NEEDS_RECONNECT)
     meeting = session.meeting
-    if meeting is None or meeting.connection_id != account.connection_id or (
-        meeting.host_user_id != account.zoom_user_id
+    if (
+        meeting is None
+        or meeting.connection_id != account.connection_id
+        or (meeting.host_user_id != account.zoom_user_id)
     ):
         return no_link(Reason.PENDING)
     if audience is not Audience.CLIENT:
@@ -211,5 +213,11 @@ def _zoom_link(
             password=meeting.password,
         )
     registrant = booking.registrant if booking is not None else None
-    url = registrant.join_url if registrant and registrant.meeting_id == meeting.meeting_id else meeting.join_url
-    return Link(url=url, kind="join", provider="zoom", source=source, password=meeting.password, opens_at=gate)
+    url = (
+        registrant.join_url
+        if registrant and registrant.meeting_id == meeting.meeting_id
+        else meeting.join_url
+    )
+    return Link(
+        url=url, kind="join", provider="zoom", source=source, password=meeting.password, opens_at=gate
+    )

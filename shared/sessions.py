@@ -12,7 +12,15 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 
 from shared import follow_up
-from shared.api_models import BookingInput, BookingView, CustomLinkInput, ServiceInput, ServiceView, SessionInput, SessionView
+from shared.api_models import (
+    BookingInput,
+    BookingView,
+    CustomLinkInput,
+    ServiceInput,
+    ServiceView,
+    SessionInput,
+    SessionView,
+)
 from shared.auth import Principal
 from shared.errors import Conflict, InvalidInput, NotFound, PreconditionRequired
 from shared.join_tokens import client_token, join_url, new_secret, staff_token
@@ -77,7 +85,9 @@ def delete_service(store: Store, site: Site, service_id: str) -> None:
 def require_service(store: Store, site: Site, service_id: str) -> Service:
     service = store.get_service(site.site_id, service_id)
     if service is None:
-        raise NotFound(f"No service '{service_id}'; declare it with PUT /v1/sites/{site.site_id}/services/{service_id}.")
+        raise NotFound(
+            f"No service '{service_id}'; declare it with PUT /v1/sites/{site.site_id}/services/{service_id}."
+        )
     return service
 
 
@@ -85,7 +95,9 @@ def set_course_link(store: Store, site: Site, service_id: str, body: CustomLinkI
     """W09, W10: a course's own link, for all its past and future sessions at once."""
     service = require_service(store, site, service_id)
     if service.kind is not ServiceKind.COURSE:
-        raise InvalidInput(f"Service '{service_id}' is a {service.kind.value}; only a course has a course link.")
+        raise InvalidInput(
+            f"Service '{service_id}' is a {service.kind.value}; only a course has a course link."
+        )
     if body is None and service.course_link is None:
         raise NotFound(f"Course '{service_id}' has no course link.")
     updated = service.model_copy(update={"course_link": body.to_record() if body else None})
@@ -116,13 +128,13 @@ def session_view(session: Session, service: Service, base_url: str) -> SessionVi
 
 def update_session(
     store: Store,
-    site: Site,
+    site_id: str,
     session_id: str,
     change: Callable[[Session], Session],
 ) -> tuple[Session, Session]:
     """Apply `change` to the stored session under optimistic locking; returns (before, after)."""
     for _ in range(WRITE_ATTEMPTS):
-        before = store.get_session(site.site_id, session_id)
+        before = store.get_session(site_id, session_id)
         if before is None:
             raise NotFound(f"No session '{session_id}'.")
         try:
@@ -132,7 +144,9 @@ def update_session(
     raise Conflict("The session keeps changing; try again.", retryable=True)
 
 
-def put_session(store: Store, site: Site, session_id: str, body: SessionInput, base_url: str) -> tuple[SessionView, bool]:
+def put_session(
+    store: Store, site: Site, session_id: str, body: SessionInput, base_url: str
+) -> tuple[SessionView, bool]:
     """Create, reschedule, reassign or toggle online (W12). Returns the view and whether it was created."""
     service = require_service(store, site, body.service_id)
     fields = {
@@ -149,7 +163,7 @@ def put_session(store: Store, site: Site, session_id: str, body: SessionInput, b
             session_id=session_id,
             jitsi_room=f"vclinks-{secrets.token_urlsafe(18)}",
             staff_join_secret=new_secret(),
-            **fields,  # type: ignore[arg-type]
+            **fields,
         )
         try:
             saved = store.save_session(session)
@@ -165,14 +179,14 @@ def put_session(store: Store, site: Site, session_id: str, body: SessionInput, b
             update["staff_join_secret"] = new_secret()  # the old staff member's link stops working
         return current.model_copy(update=update)
 
-    before, after = update_session(store, site, session_id, apply)
+    before, after = update_session(store, site.site_id, session_id, apply)
     follow_up.session_changed(store, site, before, after)
     return session_view(after, service, base_url), False
 
 
 def cancel_session(store: Store, site: Site, session_id: str) -> None:
     before, after = update_session(
-        store, site, session_id, lambda s: s.model_copy(update={"status": SessionStatus.CANCELLED})
+        store, site.site_id, session_id, lambda s: s.model_copy(update={"status": SessionStatus.CANCELLED})
     )
     follow_up.session_changed(store, site, before, after)
 
@@ -199,12 +213,16 @@ def set_session_link(
     def apply(current: Session) -> Session:
         entry = LinkChange(at=_now(), action="set", link=link)
         online = True if current.online is False else current.online
-        return current.model_copy(update={"override": link, "online": online, "history": _with_history(current, entry)})
+        return current.model_copy(
+            update={"override": link, "online": online, "history": _with_history(current, entry)}
+        )
 
     return _link_change(store, site, session_id, apply, base_url)
 
 
-def restore_session_link(store: Store, site: Site, session_id: str, caller: Principal, base_url: str) -> SessionView:
+def restore_session_link(
+    store: Store, site: Site, session_id: str, caller: Principal, base_url: str
+) -> SessionView:
     """W11 restore: the session's link comes from its account again, whatever edits came before."""
     session = session_for_staff(store, site, session_id, caller)
     if session.override is None and session.online is not False:
@@ -213,18 +231,24 @@ def restore_session_link(store: Store, site: Site, session_id: str, caller: Prin
     def apply(current: Session) -> Session:
         entry = LinkChange(at=_now(), action="restore")
         online = None if current.online is False else current.online
-        return current.model_copy(update={"override": None, "online": online, "history": _with_history(current, entry)})
+        return current.model_copy(
+            update={"override": None, "online": online, "history": _with_history(current, entry)}
+        )
 
     return _link_change(store, site, session_id, apply, base_url)
 
 
-def remove_session_link(store: Store, site: Site, session_id: str, caller: Principal, base_url: str) -> SessionView:
+def remove_session_link(
+    store: Store, site: Site, session_id: str, caller: Principal, base_url: str
+) -> SessionView:
     """W11 remove, W12: the session takes place in person; its link is gone until one is added."""
     session_for_staff(store, site, session_id, caller)
 
     def apply(current: Session) -> Session:
         entry = LinkChange(at=_now(), action="remove")
-        return current.model_copy(update={"override": None, "online": False, "history": _with_history(current, entry)})
+        return current.model_copy(
+            update={"override": None, "online": False, "history": _with_history(current, entry)}
+        )
 
     return _link_change(store, site, session_id, apply, base_url)
 
@@ -232,7 +256,7 @@ def remove_session_link(store: Store, site: Site, session_id: str, caller: Princ
 def _link_change(
     store: Store, site: Site, session_id: str, apply: Callable[[Session], Session], base_url: str
 ) -> SessionView:
-    before, after = update_session(store, site, session_id, apply)
+    before, after = update_session(store, site.site_id, session_id, apply)
     service = require_service(store, site, after.service_id)
     follow_up.session_changed(store, site, before, after)
     return session_view(after, service, base_url)
@@ -260,13 +284,18 @@ def put_booking(
     if session.status is SessionStatus.CANCELLED:
         raise PreconditionRequired(f"Session '{session_id}' is cancelled; it takes no bookings.")
     existing = store.get_booking(site.site_id, session_id, booking_id)
-    booking = (existing or Booking(
-        site_id=site.site_id, session_id=session_id, booking_id=booking_id, join_secret=new_secret()
-    )).model_copy(update={
-        "client_name": body.client_name,
-        "client_email": body.client_email,
-        "status": BookingStatus.ACTIVE,
-    })
+    booking = (
+        existing
+        or Booking(
+            site_id=site.site_id, session_id=session_id, booking_id=booking_id, join_secret=new_secret()
+        )
+    ).model_copy(
+        update={
+            "client_name": body.client_name,
+            "client_email": body.client_email,
+            "status": BookingStatus.ACTIVE,
+        }
+    )
     store.save_booking(booking)
     follow_up.booking_changed(store, site, session, existing, booking)
     return booking_view(booking, base_url), existing is None

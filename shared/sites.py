@@ -58,18 +58,19 @@ def update_settings(store: Store, site: Site, patch: SettingsPatch) -> SettingsV
         try:
             ZoneInfo(changes["timezone"])
         except (ZoneInfoNotFoundError, ValueError) as error:
-            raise InvalidInput(f"Unknown time zone '{changes['timezone']}'; use an IANA name like Europe/Paris.") from error
+            raise InvalidInput(
+                f"Unknown time zone '{changes['timezone']}'; use an IANA name like Europe/Paris."
+            ) from error
     updated = site.model_copy(update={"settings": site.settings.model_copy(update=changes)})
     store.save_site(updated)
     return settings_view(updated)
 
 
 def issue_token(store: Store, site: Site, request: TokenRequest) -> TokenView:
-    """A short-lived token for a browser: a staff member's, or one booking's client's."""
-    if request.role == "client":
-        assert request.session_id and request.booking_id  # checked by TokenRequest
-        if store.get_booking(site.site_id, request.session_id, request.booking_id) is None:
-            raise NotFound(f"No booking '{request.booking_id}' in session '{request.session_id}'.")
+    """A short-lived token for a browser: an admin's, a staff member's, or one booking's client's."""
+    scope = (request.session_id, request.booking_id)
+    if request.role == "client" and store.get_booking(site.site_id, scope[0] or "", scope[1] or "") is None:
+        raise NotFound(f"No booking '{request.booking_id}' in session '{request.session_id}'.")
     token, expires = mint_token(
         site,
         Role(request.role),

@@ -14,7 +14,7 @@ from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from functools import lru_cache
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any
 
 import boto3
 from boto3.dynamodb.types import TypeDeserializer, TypeSerializer
@@ -24,17 +24,16 @@ from pydantic import BaseModel
 
 from shared.config import get_settings
 from shared.errors import Conflict
-from shared.models import Booking, Service, Session, Site, Staff
+from shared.models import Booking, MeetingState, Service, Session, Site, Staff
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb import DynamoDBClient
 
-M = TypeVar("M", bound=BaseModel)
 Key = dict[str, str]
 
 _serializer = TypeSerializer()
 _deserializer = TypeDeserializer()
-_KEY_ATTRS = ("pk", "sk", "gsi1pk", "gsi1sk", "expires_at")
+_KEY_ATTRS = ("pk", "sk", "gsi1pk", "gsi1sk", "gsi2pk", "gsi2sk", "expires_at")
 BATCH_RETRIES = 5
 
 
@@ -72,7 +71,7 @@ def to_item(record: BaseModel, key: Mapping[str, str], **extra: Any) -> dict[str
     return {k: _serializer.serialize(v) for k, v in {**body, **key, **extra}.items()}
 
 
-def from_item(model: type[M], item: Mapping[str, Any]) -> M:
+def from_item[M: BaseModel](model: type[M], item: Mapping[str, Any]) -> M:
     plain = {k: _deserializer.deserialize(v) for k, v in item.items() if k not in _KEY_ATTRS}
     return model.model_validate(_plain_numbers(plain))
 
@@ -88,6 +87,15 @@ def _plain_numbers(value: Any) -> Any:
     if isinstance(value, list | set | frozenset | tuple):
         return [_plain_numbers(v) for v in value]
     return value
+
+
+def _condition(condition: str | None, values: Mapping[str, Any] | None) -> dict[str, Any]:
+    kwargs: dict[str, Any] = {}
+    if condition:
+        kwargs["ConditionExpression"] = condition
+    if values:
+        kwargs["ExpressionAttributeValues"] = {k: _serializer.serialize(v) for k, v in values.items()}
+    return kwargs
 
 
 def _key(key: Key) -> dict[str, Any]:
@@ -118,7 +126,7 @@ class Store:
 
     # -- generic ---------------------------------------------------------------------------
 
-    def get(self, table: str, key: Key, model: type[M]) -> M | None:
+    def get[M: BaseModel](self, table: str, key: Key, model: type[M]) -> M | None:
         item = self.client.get_item(TableName=table, Key=_key(key), ConsistentRead=True).get("Item")
         return from_item(model, item) if item else None
 
@@ -137,20 +145,23 @@ class Store:
         **extra: Any,
     ) -> None:
         kwargs: dict[str, Any] = {"TableName": table, "Item": to_item(record, key, **extra)}
-        if condition:
-            kwargs["ConditionExpression"] = condition
-        if values:
-            kwargs["ExpressionAttributeValues"] = {k: _serializer.serialize(v) for k, v in values.items()}
+        kwargs.update(_condition(condition, values))
         self.client.put_item(**kwargs)
 
-    def put_raw(self, table: str, item: Mapping[str, Any], *, condition: str | None = None) -> bool:
+    def put_raw(
+        self,
+        table: str,
+        item: Mapping[str, Any],
+        *,
+        condition: str | None = None,
+        values: Mapping[str, Any] | None = None,
+    ) -> bool:
         """Write a plain item; False when `condition` does not hold (leases, markers, nonces)."""
         kwargs: dict[str, Any] = {
             "TableName": table,
             "Item": {k: _serializer.serialize(v) for k, v in item.items()},
         }
-        if condition:
-            kwargs["ConditionExpression"] = condition
+        kwargs.update(_condition(condition, values))
         try:
             self.client.put_item(**kwargs)
         except ClientError as error:
@@ -159,10 +170,12 @@ class Store:
             raise
         return True
 
-    def delete(self, table: str, key: Key, *, condition: str | None = None) -> bool:
+    def delete(
+        self, table: str, key: Key, *, condition: str | None = None, values: Mapping[str, Any] | None = None
+    ) -> bool:
+        """Delete an item; False when `condition` does not hold (for example: not the lease's owner)."""
         kwargs: dict[str, Any] = {"TableName": table, "Key": _key(key)}
-        if condition:
-            kwargs["ConditionExpression"] = condition
+        kwargs.update(_condition(condition, values))
         try:
             self.client.delete_item(**kwargs)
         except ClientError as error:
@@ -170,6 +183,22 @@ class Store:
                 return False
             raise
         return True
+
+    def take(self, table: str, key: Key) -> dict[str, Any] | None:
+        """Delete an item and return it, atomically: a single-use read (OAuth state nonces)."""
+        try:
+            answer = self.client.delete_item(
+                TableName=table,
+                Key=_key(key),
+                ConditionExpression="attribute_exists(pk)",
+                ReturnValues="ALL_OLD",
+            )
+        except ClientError as error:
+            if is_conditional_failure(error):
+                return None
+            raise
+        item = answer.get("Attributes") or {}
+        return {k: _plain_numbers(_deserializer.deserialize(v)) for k, v in item.items()}
 
     def batch_get(self, requests: Mapping[str, Sequence[Key]]) -> dict[str, list[dict[str, Any]]]:
         """One BatchGetItem across tables (retrying unprocessed keys); items by table name."""
@@ -195,7 +224,7 @@ class Store:
     def query(
         self, table: str, pk: str, *, sk_prefix: str | None = None, index: str | None = None
     ) -> Iterator[dict[str, Any]]:
-        key_name, sort_name = ("gsi1pk", "gsi1sk") if index else ("pk", "sk")
+        key_name, sort_name = (f"{index}pk", f"{index}sk") if index else ("pk", "sk")
         expression = f"{key_name} = :pk"
         values: dict[str, Any] = {":pk": {"S": pk}}
         if sk_prefix is not None:
@@ -204,7 +233,7 @@ class Store:
         yield from self._query(table, expression, values, index)
 
     def query_between(self, table: str, index: str, pk: str, low: str, high: str) -> Iterator[dict[str, Any]]:
-        expression = "gsi1pk = :pk AND gsi1sk BETWEEN :lo AND :hi"
+        expression = f"{index}pk = :pk AND {index}sk BETWEEN :lo AND :hi"
         values = {":pk": {"S": pk}, ":lo": {"S": low}, ":hi": {"S": high}}
         yield from self._query(table, expression, values, index)
 
@@ -272,12 +301,24 @@ class Store:
                 values={":v": session.version},
                 gsi1pk=site_pk(session.site_id),
                 gsi1sk=f"{_sortable(session.start)}#{session.session_id}",
+                **_pending_index(saved),
             )
         except ClientError as error:
             if is_conditional_failure(error):
-                raise Conflict("The session was changed by another request; try again.", retryable=True) from error
+                raise Conflict(
+                    "The session was changed by another request; try again.", retryable=True
+                ) from error
             raise
         return saved
+
+    def list_pending_sessions(self) -> list[tuple[str, str]]:
+        """(site, session) of every session whose meeting work is unfinished (sparse index)."""
+        found = []
+        for item in self.query(self.links, "PENDING", index="gsi2"):
+            pk = item["pk"]["S"]  # SITE#{site}#SESSION#{session}
+            site_part, _, session_part = pk.partition("#SESSION#")
+            found.append((site_part.removeprefix("SITE#"), session_part))
+        return found
 
     def list_sessions_between(self, site_id: str, start: datetime, end: datetime) -> list[Session]:
         items = self.query_between(
@@ -285,10 +326,11 @@ class Store:
         )
         return [from_item(Session, item) for item in items]
 
+    def list_sessions_of_site(self, site_id: str) -> list[Session]:
+        return [from_item(Session, item) for item in self.query(self.links, site_pk(site_id), index="gsi1")]
+
     def list_sessions_of_service(self, site_id: str, service_id: str) -> list[Session]:
-        items = self.query(self.links, site_pk(site_id), index="gsi1")
-        sessions = (from_item(Session, item) for item in items)
-        return [s for s in sessions if s.service_id == service_id]
+        return [s for s in self.list_sessions_of_site(site_id) if s.service_id == service_id]
 
     def get_booking(self, site_id: str, session_id: str, booking_id: str) -> Booking | None:
         return self.get(self.links, booking_key(site_id, session_id, booking_id), Booking)
@@ -332,6 +374,13 @@ class Store:
             else:
                 service = from_item(Service, item)
         return staff, service
+
+
+def _pending_index(session: Session) -> dict[str, str]:
+    """Sessions whose meeting work is unfinished are listed in the sparse index gsi2 (the sweep)."""
+    if session.meeting_state is MeetingState.PENDING:
+        return {"gsi2pk": "PENDING", "gsi2sk": f"{session.site_id}#{session.session_id}"}
+    return {}
 
 
 def _sortable(moment: datetime) -> str:

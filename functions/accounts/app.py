@@ -11,7 +11,15 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from shared import accounts, sites
 from shared.api import load_site_and_caller, logger, make_app
-from shared.api_models import AccountInput, AccountView, SettingsPatch, SettingsView, StaffAccountInput, TokenRequest, TokenView
+from shared.api_models import (
+    AccountInput,
+    AccountView,
+    SettingsPatch,
+    SettingsView,
+    StaffAccountInput,
+    TokenRequest,
+    TokenView,
+)
 from shared.models import ID_PATTERN
 from shared.store import get_store
 
@@ -44,7 +52,9 @@ def delete_site_account(site: SiteId) -> AccountView:
 
 
 @app.put("/v1/sites/<site>/staff/<staff>/vc-account")
-def put_staff_account(site: SiteId, staff: StaffId, body: Annotated[StaffAccountInput, Body()]) -> AccountView:
+def put_staff_account(
+    site: SiteId, staff: StaffId, body: Annotated[StaffAccountInput, Body()]
+) -> AccountView:
     store = get_store()
     record, caller = load_site_and_caller(app, site, store.get_site)
     caller.require_admin_or_staff(staff)
@@ -87,7 +97,9 @@ def create_token(site: SiteId, body: Annotated[TokenRequest, Body()]) -> Respons
     store = get_store()
     record, caller = load_site_and_caller(app, site, store.get_site)
     caller.require_admin()
-    return Response(201, "application/json", sites.issue_token(store, record, body), {"Cache-Control": "no-store"})
+    return Response(
+        201, "application/json", sites.issue_token(store, record, body), {"Cache-Control": "no-store"}
+    )
 
 
 @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_HTTP, log_event=False)

@@ -36,7 +36,9 @@ def session_link(
     surface: Annotated[Surface, Query()] = Surface.API,
 ) -> LinkView:
     authorization = app.current_event.headers.get("authorization")
-    return links.session_link(get_store(), site, session, authorization, audience, booking, surface, base_url(app))
+    return links.session_link(
+        get_store(), site, session, authorization, audience, booking, surface, base_url(app)
+    )
 
 
 @app.get("/v1/j/<token>")

@@ -11,9 +11,18 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from shared import sessions
 from shared.api import base_url, load_site_and_caller, logger, make_app
-from shared.api_models import BookingInput, BookingView, CustomLinkInput, ServiceInput, ServiceView, SessionInput, SessionView
+from shared.api_models import (
+    BookingInput,
+    BookingView,
+    CustomLinkInput,
+    ServiceInput,
+    ServiceView,
+    SessionInput,
+    SessionView,
+)
 from shared.models import ID_PATTERN, Site
 from shared.store import Store, get_store
+from shared.zoom import service as zoom_service  # registers the Zoom follow-up steps
 
 app = make_app()
 SiteId = Annotated[str, Path(pattern=ID_PATTERN)]
@@ -53,7 +62,9 @@ def delete_course_link(site: SiteId, service: ItemId) -> ServiceView:
 
 
 @app.put("/v1/sites/<site>/sessions/<session>")
-def put_session(site: SiteId, session: ItemId, body: Annotated[SessionInput, Body()]) -> Response[SessionView]:
+def put_session(
+    site: SiteId, session: ItemId, body: Annotated[SessionInput, Body()]
+) -> Response[SessionView]:
     store, record = _admin_site(site)
     view, created = sessions.put_session(store, record, session, body, base_url(app))
     return Response(201 if created else 200, "application/json", view)
@@ -105,4 +116,6 @@ def cancel_booking(site: SiteId, session: ItemId, booking: ItemId) -> Response[s
 
 @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_HTTP, log_event=False)
 def lambda_handler(event: dict, context: LambdaContext) -> dict:
+    if event.get("source") == "aws.events":  # the schedule: finish pending meeting work
+        return {"swept": zoom_service.sweep()}
     return app.resolve(event, context)

@@ -1,0 +1,76 @@
+"""Wiring of the Zoom parts for a warm Lambda, and their follow-up steps on session changes.
+
+Importing this module registers the Zoom steps with `shared.follow_up`; only the
+functions that act on Zoom import it (cold start of the others stays light).
+"""
+
+from __future__ import annotations
+
+import time
+from functools import lru_cache
+
+import httpx
+from shared.zoom.client import ZoomClient
+
+from shared import follow_up
+from shared.config import get_settings
+from shared.models import Booking, MeetingState, Service, Session, Site
+from shared.store import Store, get_store
+from shared.zoom.meetings import MeetingReconciler, desired_meeting
+from shared.zoom.tokens import TokenProvider, app_credentials, get_token_secrets
+
+
+@lru_cache(maxsize=1)
+def get_zoom_client() -> ZoomClient:
+    settings = get_settings()
+    credentials = app_credentials()
+    return ZoomClient(
+        api_base_url=settings.zoom_api_base_url,
+        oauth_base_url=settings.zoom_oauth_base_url,
+        client_id=credentials.client_id,
+        client_secret=credentials.client_secret,
+        http=httpx.Client(timeout=10.0),
+    )
+
+
+@lru_cache(maxsize=1)
+def get_token_provider() -> TokenProvider:
+    return TokenProvider(get_store(), get_token_secrets(), get_zoom_client())
+
+
+@lru_cache(maxsize=1)
+def get_reconciler() -> MeetingReconciler:
+    return MeetingReconciler(get_store(), get_zoom_client(), get_token_provider(), time.time)
+
+
+def zoom_involved(store: Store, site: Site, session: Session) -> bool:
+    """Whether a session has or wants a Zoom meeting; sessions on other providers never touch Zoom."""
+    if session.meeting is not None or session.meeting_state is MeetingState.PENDING:
+        return True
+    staff, service = store.load_staff_and_service(site.site_id, session.staff_id, session.service_id)
+    return desired_meeting(site, service, session, staff) is not None
+
+
+@follow_up.on_session_change
+def reconcile_meeting(
+    store: Store, site: Site, before: Session | None, after: Session, *, service_before: Service | None
+) -> None:
+    if zoom_involved(store, site, after):
+        get_reconciler().reconcile(site.site_id, after.session_id)
+
+
+@follow_up.on_booking_change
+def sync_registrant(
+    store: Store, site: Site, session: Session, before: Booking | None, after: Booking
+) -> None:
+    if session.meeting is not None and session.meeting.registration:
+        get_reconciler().sync_booking(site.site_id, session, after)
+
+
+def sweep(limit: int = 200) -> int:
+    """Finish the meeting work of pending sessions (scheduled every few minutes). Returns how many."""
+    done = 0
+    for site_id, session_id in get_store().list_pending_sessions()[:limit]:
+        follow_up.run_step("sweep", lambda s=site_id, x=session_id: get_reconciler().reconcile(s, x))
+        done += 1
+    return done

@@ -1,0 +1,30 @@
+"""W07, S01: the Zoom users of the site's admin-connected account."""
+
+from __future__ import annotations
+
+from shared.zoom.client import ZoomClient
+
+from shared.api_models import ZoomUsers, ZoomUserView
+from shared.errors import Forbidden, NotFound
+from shared.models import Site, ZoomAccount
+from shared.store import Store
+from shared.zoom.connections import get_connection
+from shared.zoom.tokens import TokenProvider
+
+
+def list_zoom_users(store: Store, zoom: ZoomClient, tokens: TokenProvider, site: Site) -> ZoomUsers:
+    account = site.default_account
+    if not isinstance(account, ZoomAccount):
+        raise NotFound("The site's default account is not a Zoom connection; connect Zoom first.")
+    connection = get_connection(store, site.site_id, account.connection_id)
+    if connection is None:
+        raise NotFound("The site's Zoom connection is gone; connect Zoom again.")
+    if not connection.can_list_users:
+        raise Forbidden(
+            "The connected Zoom user is not an admin of the Zoom account: connect as an owner or admin."
+        )
+    users = zoom.list_users(tokens.access_token(connection))
+    views = [
+        ZoomUserView(id=u.id, email=u.email, first_name=u.first_name, last_name=u.last_name) for u in users
+    ]
+    return ZoomUsers(connection_id=connection.connection_id, users=views)

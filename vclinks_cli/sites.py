@@ -1,0 +1,12 @@
+"""Site administration from the command line (whoever deploys runs it)."""
+
+from __future__ import annotations
+
+from shared.sites import create_site as _create_site
+from shared.store import get_store
+
+
+def create_site(name: str) -> tuple[str, str]:
+    """Create a site in the tables the environment names; returns (site id, API key)."""
+    site, api_key = _create_site(get_store(), name)
+    return site.site_id, api_key
