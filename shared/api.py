@@ -8,15 +8,16 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
+from contextvars import ContextVar
 from typing import Any
 
 from aws_lambda_powertools import Logger
 from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response
 from aws_lambda_powertools.event_handler.exceptions import NotFoundError
-from aws_lambda_powertools.event_handler.middlewares import NextMiddleware
 from aws_lambda_powertools.event_handler.openapi.exceptions import RequestValidationError
 
 from shared.auth import Principal, authenticate
+from shared.config import get_settings
 from shared.errors import (
     InvalidInput,
     NotFound,
@@ -59,23 +60,35 @@ def _validation_problem(exc: RequestValidationError) -> InvalidInput:
     return InvalidInput("The request does not match the API's schema; see 'errors'.", errors=errors)
 
 
-def _check_body(app: APIGatewayHttpResolver, next_middleware: NextMiddleware) -> Response[Any]:
-    """Oversized and non-JSON bodies are refused before any parsing (413, 415)."""
-    event = app.current_event
-    body = event.body
-    if body:
-        if len(body) > MAX_BODY_BYTES * (4 / 3 if event.is_base64_encoded else 1):
-            raise PayloadTooLarge(f"The request body is larger than {MAX_BODY_BYTES} bytes.")
-        content_type = (event.headers.get("content-type") or "").split(";")[0].strip().lower()
-        if content_type not in ("application/json", "application/merge-patch+json", ""):
-            raise UnsupportedMediaType("Send the request body as application/json.")
-    return next_middleware(app)
+def _refuse_body(event: dict[str, Any]) -> VclinksError | None:
+    """Oversized and non-JSON bodies are refused before anything parses them (413, 415)."""
+    body = event.get("body")
+    if not body:
+        return None
+    limit = MAX_BODY_BYTES * (4 / 3 if event.get("isBase64Encoded") else 1)
+    if len(body) > limit:
+        return PayloadTooLarge(f"The request body is larger than {MAX_BODY_BYTES} bytes.")
+    headers = {k.lower(): v for k, v in (event.get("headers") or {}).items()}
+    content_type = (headers.get("content-type") or "").split(";")[0].strip().lower()
+    if content_type not in ("application/json", "application/merge-patch+json", ""):
+        return UnsupportedMediaType("Send the request body as application/json.")
+    return None
+
+
+def handle(app: APIGatewayHttpResolver, event: dict[str, Any], context: Any) -> dict[str, Any]:
+    """Every function's entry: refuse unreadable bodies, then let the resolver route the event."""
+    refused = _refuse_body(event)
+    if refused is not None:
+        logger.info("request refused", extra={"problem": refused.slug, "status": refused.status})
+        path = (event.get("requestContext") or {}).get("http", {}).get("path")
+        headers = {"Content-Type": PROBLEM_JSON, "Cache-Control": "no-store"}
+        return {"statusCode": refused.status, "headers": headers, "body": json.dumps(refused.problem(path))}
+    return app.resolve(event, context)
 
 
 def make_app() -> APIGatewayHttpResolver:
     """A resolver with validation, the body checks and the problem answers of this API."""
     app = APIGatewayHttpResolver(enable_validation=True)
-    app.use(middlewares=[_check_body])
 
     @app.exception_handler(VclinksError)
     def handle_domain_error(error: VclinksError) -> Response[str]:
@@ -119,11 +132,17 @@ def load_site_and_caller(
     return site, principal
 
 
+_request_base_url: ContextVar[str] = ContextVar("request_base_url", default="")
+
+
 def base_url(app: APIGatewayHttpResolver) -> str:
     """The API's public base URL: configured, or the domain this request came to."""
-    from shared.config import get_settings
-
     configured = get_settings().public_base_url
-    if configured:
-        return configured
-    return f"https://{app.current_event.request_context.domain_name}"
+    url = configured or f"https://{app.current_event.request_context.domain_name}"
+    _request_base_url.set(url)
+    return url
+
+
+def current_base_url() -> str:
+    """The base URL for links made outside a handler's own answer (follow-up steps, the sweep)."""
+    return _request_base_url.get() or get_settings().public_base_url

@@ -235,3 +235,29 @@ class ZoomUsers(BaseModel):
 
     connection_id: str
     users: list[ZoomUserView]
+
+
+class NotificationRequest(Body):
+    """Send one of the five emails for a booking (W13)."""
+
+    type: EmailType
+    session_id: Id
+    booking_id: Id
+    staff_email: str | None = Field(
+        default=None,
+        min_length=3,
+        max_length=320,
+        pattern=r"^[^@\s<>]+@[^@\s<>]+$",
+        description="Also send the staff member's copy, with the host link, to this address (S04)",
+    )
+    idempotency_key: str | None = Field(default=None, min_length=1, max_length=128)
+
+
+class SentView(BaseModel):
+    recipient: str
+    audience: str
+    sent: bool = Field(description="false: the same email was already sent (deduplicated)")
+
+
+class NotificationResult(BaseModel):
+    results: list[SentView]

@@ -10,7 +10,7 @@ from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from shared import accounts, sites
-from shared.api import load_site_and_caller, logger, make_app
+from shared.api import handle, load_site_and_caller, logger, make_app
 from shared.api_models import (
     AccountInput,
     AccountView,
@@ -104,4 +104,4 @@ def create_token(site: SiteId, body: Annotated[TokenRequest, Body()]) -> Respons
 
 @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_HTTP, log_event=False)
 def lambda_handler(event: dict, context: LambdaContext) -> dict:
-    return app.resolve(event, context)
+    return handle(app, event, context)

@@ -10,7 +10,7 @@ from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from shared import join_page
-from shared.api import base_url, caller, load_site_and_caller, logger, make_app
+from shared.api import base_url, caller, handle, load_site_and_caller, logger, make_app
 from shared.api_models import ZoomUsers
 from shared.auth import Role
 from shared.config import get_settings
@@ -94,4 +94,4 @@ def zoom_users(site: Annotated[str, Path(pattern=ID_PATTERN)]) -> ZoomUsers:
 
 @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_HTTP, log_event=False)
 def lambda_handler(event: dict, context: LambdaContext) -> dict:
-    return app.resolve(event, context)
+    return handle(app, event, context)

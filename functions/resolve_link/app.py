@@ -11,7 +11,7 @@ from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from shared import join_page, links
-from shared.api import API_VERSION, base_url, load_site_and_caller, logger, make_app
+from shared.api import API_VERSION, base_url, handle, load_site_and_caller, logger, make_app
 from shared.api_models import Health, LinkView, Report
 from shared.models import ID_PATTERN, Audience
 from shared.resolver import Link, Surface
@@ -71,4 +71,4 @@ def _aware(moment: datetime) -> datetime:
 
 @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_HTTP, log_event=False)
 def lambda_handler(event: dict, context: LambdaContext) -> dict:
-    return app.resolve(event, context)
+    return handle(app, event, context)

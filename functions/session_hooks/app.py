@@ -9,8 +9,11 @@ from aws_lambda_powertools.event_handler.openapi.params import Body, Path
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from shared import sessions
-from shared.api import base_url, load_site_and_caller, logger, make_app
+from shared import (
+    change_emails,  # noqa: F401 - registers X02 emails, after the Zoom steps
+    sessions,
+)
+from shared.api import base_url, handle, load_site_and_caller, logger, make_app
 from shared.api_models import (
     BookingInput,
     BookingView,
@@ -118,4 +121,4 @@ def cancel_booking(site: SiteId, session: ItemId, booking: ItemId) -> Response[s
 def lambda_handler(event: dict, context: LambdaContext) -> dict:
     if event.get("source") == "aws.events":  # the schedule: finish pending meeting work
         return {"swept": zoom_service.sweep()}
-    return app.resolve(event, context)
+    return handle(app, event, context)

@@ -10,12 +10,12 @@ import time
 from functools import lru_cache
 
 import httpx
-from shared.zoom.client import ZoomClient
 
 from shared import follow_up
 from shared.config import get_settings
 from shared.models import Booking, MeetingState, Service, Session, Site
 from shared.store import Store, get_store
+from shared.zoom.client import ZoomClient
 from shared.zoom.meetings import MeetingReconciler, desired_meeting
 from shared.zoom.tokens import TokenProvider, app_credentials, get_token_secrets
 
@@ -69,8 +69,11 @@ def sync_registrant(
 
 def sweep(limit: int = 200) -> int:
     """Finish the meeting work of pending sessions (scheduled every few minutes). Returns how many."""
+    store = get_store()
     done = 0
-    for site_id, session_id in get_store().list_pending_sessions()[:limit]:
-        follow_up.run_step("sweep", lambda s=site_id, x=session_id: get_reconciler().reconcile(s, x))
-        done += 1
+    for site_id, session_id in store.list_pending_sessions()[:limit]:
+        site, session = store.get_site(site_id), store.get_session(site_id, session_id)
+        if site is not None and session is not None:
+            follow_up.session_changed(store, site, session, session)  # reconcile, then X02 emails
+            done += 1
     return done

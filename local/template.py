@@ -1,0 +1,136 @@
+"""template.yaml read as data: routes, tables and environments, so nothing repeats it."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+ROOT = Path(__file__).resolve().parent.parent
+TEMPLATE = ROOT / "template.yaml"
+
+
+@dataclass(frozen=True)
+class Tag:
+    """A CloudFormation short-form function (!Ref, !Sub, ...), kept as data."""
+
+    name: str
+    value: Any
+
+
+class _Loader(yaml.SafeLoader):
+    pass
+
+
+def _tag_constructor(loader: yaml.SafeLoader, suffix: str, node: yaml.Node) -> Tag:
+    if isinstance(node, yaml.ScalarNode):
+        value: Any = loader.construct_scalar(node)
+    elif isinstance(node, yaml.SequenceNode):
+        value = loader.construct_sequence(node, deep=True)
+    else:
+        value = loader.construct_mapping(node, deep=True)  # type: ignore[arg-type]
+    return Tag(suffix, value)
+
+
+_Loader.add_multi_constructor("!", _tag_constructor)
+
+
+def load_template(path: Path | None = None) -> dict[str, Any]:
+    with (path or TEMPLATE).open() as handle:
+        return yaml.load(handle, Loader=_Loader)  # noqa: S506 - a SafeLoader subclass
+
+
+@dataclass(frozen=True)
+class Route:
+    method: str
+    path: str
+    function: str
+    module: str
+    handler: str
+
+    @property
+    def route_key(self) -> str:
+        return f"{self.method} {self.path}"
+
+    @property
+    def pattern(self) -> re.Pattern[str]:
+        """The path as a regex: `{name}` matches one segment, as API Gateway does."""
+        parts = re.split(r"(\{[^}/]+\})", self.path)
+        regex = "".join(f"(?P<{p[1:-1]}>[^/]+)" if p.startswith("{") else re.escape(p) for p in parts)
+        return re.compile(f"^{regex}$")
+
+
+def functions(template: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    return {
+        name: resource
+        for name, resource in template["Resources"].items()
+        if resource["Type"] == "AWS::Serverless::Function"
+    }
+
+
+def http_routes(template: dict[str, Any]) -> list[Route]:
+    """Every HttpApi event of every function, with the Python module that handles it."""
+    routes = []
+    for name, resource in functions(template).items():
+        props = resource["Properties"]
+        code_dir = props["CodeUri"].strip("/").replace("/", ".")
+        module_name, _, attribute = props["Handler"].rpartition(".")
+        for event in props.get("Events", {}).values():
+            if event["Type"] != "HttpApi":
+                continue
+            routes.append(
+                Route(
+                    method=event["Properties"]["Method"].upper(),
+                    path=event["Properties"]["Path"],
+                    function=name,
+                    module=f"{code_dir}.{module_name}",
+                    handler=attribute,
+                )
+            )
+    return routes
+
+
+def table_specs(template: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    """boto3 `create_table` arguments of each AWS::DynamoDB::Table (without its name)."""
+    specs = {}
+    for name, resource in template["Resources"].items():
+        if resource["Type"] != "AWS::DynamoDB::Table":
+            continue
+        props = resource["Properties"]
+        spec: dict[str, Any] = {
+            "AttributeDefinitions": props["AttributeDefinitions"],
+            "KeySchema": props["KeySchema"],
+            "BillingMode": props.get("BillingMode", "PAY_PER_REQUEST"),
+        }
+        if props.get("GlobalSecondaryIndexes"):
+            spec["GlobalSecondaryIndexes"] = props["GlobalSecondaryIndexes"]
+        specs[name] = spec
+    return specs
+
+
+def ttl_attribute(template: dict[str, Any], table: str) -> str | None:
+    ttl = template["Resources"][table]["Properties"].get("TimeToLiveSpecification") or {}
+    return ttl.get("AttributeName") if ttl.get("Enabled") else None
+
+
+def resolve_value(value: Any, refs: dict[str, str]) -> str:
+    """A template value with !Ref and !Sub resolved from `refs` (logical ids, parameters, pseudo-params)."""
+    if isinstance(value, Tag):
+        if value.name == "Ref":
+            return refs.get(value.value, "")
+        if value.name == "Sub" and isinstance(value.value, str):
+            return re.sub(r"\$\{([^}]+)\}", lambda m: refs.get(m.group(1), ""), value.value)
+        return ""
+    return str(value)
+
+
+def function_environment(template: dict[str, Any], function: str, refs: dict[str, str]) -> dict[str, str]:
+    """The environment variables the template gives `function` (Globals, then its own)."""
+    merged: dict[str, Any] = {}
+    merged.update(template.get("Globals", {}).get("Function", {}).get("Environment", {}).get("Variables", {}))
+    own = functions(template)[function]["Properties"].get("Environment", {}).get("Variables", {})
+    merged.update(own)
+    return {key: resolve_value(value, refs) for key, value in merged.items()}

@@ -1,0 +1,52 @@
+"""The resolve path's cost (DESIGN.md bar): at most 2 DynamoDB round trips, no Zoom, no Secrets Manager."""
+
+from __future__ import annotations
+
+from collections import Counter
+from typing import Any
+
+import botocore.client
+import pytest
+
+from tests.integration.conftest import Api, SiteHandle
+from tests.integration.test_links_api import book, join_path, set_default, setup_session
+
+
+@pytest.fixture
+def aws_calls(monkeypatch: pytest.MonkeyPatch) -> Counter[str]:
+    """Every AWS API call any boto3 client makes, by service and operation."""
+    calls: Counter[str] = Counter()
+    original = botocore.client.BaseClient._make_api_call
+
+    def counting(self: Any, operation: str, params: Any) -> Any:
+        calls[f"{self.meta.service_model.service_name}.{operation}"] += 1
+        return original(self, operation, params)
+
+    monkeypatch.setattr(botocore.client.BaseClient, "_make_api_call", counting)
+    return calls
+
+
+def test_resolve_link_costs_two_dynamodb_round_trips(site: SiteHandle, aws_calls: Counter[str]) -> None:
+    set_default(site)
+    setup_session(site)
+    book(site)
+    aws_calls.clear()
+
+    answer = site.api.get(f"{site.base}/sessions/s1/link", query={"audience": "client", "booking": "b1"})
+
+    assert answer.status == 200
+    assert dict(aws_calls) == {"dynamodb.BatchGetItem": 2}
+
+
+def test_join_redirect_costs_two_dynamodb_round_trips(
+    site: SiteHandle, anonymous: Api, aws_calls: Counter[str]
+) -> None:
+    set_default(site)
+    setup_session(site)
+    join = join_path(book(site)["join_url"])
+    aws_calls.clear()
+
+    answer = anonymous.get(join)
+
+    assert answer.status == 302
+    assert dict(aws_calls) == {"dynamodb.BatchGetItem": 2}
