@@ -3,8 +3,8 @@ SHELL := /bin/bash
 .DEFAULT_GOAL := help
 
 PYTHON_VERSION := 3.13
-# Python 3.13: from PATH, else pyenv's, else fail with a clear message.
-PY313 := $(shell command -v python$(PYTHON_VERSION) 2>/dev/null || ls -d $$HOME/.pyenv/versions/$(PYTHON_VERSION).*/bin/python$(PYTHON_VERSION) 2>/dev/null | tail -1)
+# Python 3.13: pyenv's, else one on PATH that runs (a pyenv shim may not), else fail with a clear message.
+PY313 := $(shell for p in $$HOME/.pyenv/versions/$(PYTHON_VERSION).*/bin/python$(PYTHON_VERSION) $$(command -v python$(PYTHON_VERSION)); do "$$p" -c '' 2>/dev/null && { echo "$$p"; break; }; done)
 UV_VERSION := 0.13.8
 UV := .cache/uv/bin/uv
 VENV := .venv

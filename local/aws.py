@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-import json
 import os
 import socket
-import urllib.request
+from dataclasses import dataclass
+from email import message_from_bytes, policy
+from email.message import EmailMessage
 from typing import TYPE_CHECKING, Any
 
 from local.template import table_specs, ttl_attribute
@@ -39,7 +40,7 @@ def create_tables(client: DynamoDBClient, template: dict[str, Any], prefix: str)
     for logical_id, spec in table_specs(template).items():
         name = table_name(logical_id, prefix)
         client.create_table(TableName=name, **spec)
-        client.get_waiter("table_exists").wait(TableName=name, WaiterConfig={"Delay": 0.2, "MaxAttempts": 50})
+        client.get_waiter("table_exists").wait(TableName=name, WaiterConfig={"Delay": 1, "MaxAttempts": 30})
         ttl = ttl_attribute(template, logical_id)
         if ttl:
             client.update_time_to_live(
@@ -69,20 +70,43 @@ class MotoServer:
         self._server.stop()
 
 
-def sent_emails(endpoint: str) -> list[dict[str, Any]]:
-    """The emails SES accepted, oldest first (moto keeps them; this reads its inspection API)."""
-    with urllib.request.urlopen(f"{endpoint}/moto-api/data.json", timeout=5) as answer:
-        data = json.load(answer)
-    messages = []
-    for region_messages in _ses_messages(data):
-        messages.extend(region_messages)
-    return messages
+@dataclass(frozen=True)
+class SentEmail:
+    source: str
+    destinations: list[str]
+    message: EmailMessage
+
+    @property
+    def subject(self) -> str:
+        return str(self.message["Subject"])
+
+    def part(self, content_type: str) -> str:
+        """The decoded text of the first part of this type ("text/plain", "text/html", "text/calendar")."""
+        for part in self.message.walk():
+            if part.get_content_type() == content_type:
+                return str(part.get_content())
+        return ""
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "from": self.source,
+            "to": self.destinations,
+            "subject": self.subject,
+            "text": self.part("text/plain"),
+            "has_ics": bool(self.part("text/calendar")),
+        }
 
 
-def _ses_messages(data: dict[str, Any]) -> list[list[dict[str, Any]]]:
+def sent_emails(region: str = REGION) -> list[SentEmail]:
+    """The emails SES accepted, oldest first: moto keeps them in this process (mock or server)."""
+    from moto.core import DEFAULT_ACCOUNT_ID
+    from moto.ses.models import ses_backends
+
     found = []
-    for service in ("ses", "sesv2"):
-        for backend in (data.get(service) or {}).values():
-            if isinstance(backend, dict) and "sent_messages" in backend:
-                found.append(list(backend["sent_messages"]))
+    for message in ses_backends[DEFAULT_ACCOUNT_ID][region].sent_messages:
+        raw = getattr(message, "raw_data", None)
+        if raw is None:
+            continue
+        parsed = message_from_bytes(raw.encode() if isinstance(raw, str) else raw, policy=policy.default)
+        found.append(SentEmail(message.source, list(message.destinations), parsed))
     return found

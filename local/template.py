@@ -31,7 +31,7 @@ def _tag_constructor(loader: yaml.SafeLoader, suffix: str, node: yaml.Node) -> T
     elif isinstance(node, yaml.SequenceNode):
         value = loader.construct_sequence(node, deep=True)
     else:
-        value = loader.construct_mapping(node, deep=True)  # type: ignore[arg-type]
+        value = loader.construct_mapping(node, deep=True)
     return Tag(suffix, value)
 
 
@@ -69,6 +69,17 @@ def functions(template: dict[str, Any]) -> dict[str, dict[str, Any]]:
         for name, resource in template["Resources"].items()
         if resource["Type"] == "AWS::Serverless::Function"
     }
+
+
+def scheduled_handlers(template: dict[str, Any]) -> list[tuple[str, str, str]]:
+    """(function, module, handler) of every function with a Schedule event."""
+    found = []
+    for name, resource in functions(template).items():
+        props = resource["Properties"]
+        if any(e["Type"] == "Schedule" for e in props.get("Events", {}).values()):
+            module_name, _, attribute = props["Handler"].rpartition(".")
+            found.append((name, f"{props['CodeUri'].strip('/').replace('/', '.')}.{module_name}", attribute))
+    return found
 
 
 def http_routes(template: dict[str, Any]) -> list[Route]:

@@ -9,6 +9,7 @@ import Zoom or email code (cold start) and each step can fail without losing the
 from __future__ import annotations
 
 from collections.abc import Callable
+from functools import partial
 from typing import Protocol
 
 from aws_lambda_powertools import Logger
@@ -55,14 +56,14 @@ def session_changed(
     store: Store, site: Site, before: Session | None, after: Session, *, service_before: Service | None = None
 ) -> None:
     for step in session_steps:
-        run_step(_name(step), lambda s=step: s(store, site, before, after, service_before=service_before))
+        run_step(_name(step), partial(step, store, site, before, after, service_before=service_before))
 
 
 def booking_changed(
     store: Store, site: Site, session: Session, before: Booking | None, after: Booking
 ) -> None:
     for step in booking_steps:
-        run_step(_name(step), lambda s=step: s(store, site, session, before, after))
+        run_step(_name(step), partial(step, store, site, session, before, after))
 
 
 def _name(step: object) -> str:

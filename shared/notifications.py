@@ -146,6 +146,7 @@ class Notifier:
             staff_join=details if audience == "staff" else None,
             booking_id=job.booking.booking_id,
             session_id=session.session_id,
+            cancelled=job.booking.status is BookingStatus.CANCELLED,
         )
         marker = self._marker(job, audience, recipient, details, key)
         if not self.store.put_raw(self.store.links, marker, condition="attribute_not_exists(pk)"):
@@ -162,7 +163,7 @@ class Notifier:
             )
             self.mailer.send(sender, [recipient], raw)
         except Exception:
-            self.store.delete(self.store.links, {"pk": marker["pk"], "sk": "SENT"})
+            self.store.delete(self.store.links, {"pk": str(marker["pk"]), "sk": "SENT"})
             raise
         logger.info("email sent", extra={"email_type": job.email_type.value, "audience": audience})
         return Sent(recipient, audience, sent=True)

@@ -200,6 +200,22 @@ class Store:
         item = answer.get("Attributes") or {}
         return {k: _plain_numbers(_deserializer.deserialize(v)) for k, v in item.items()}
 
+    def take_lease(self, name: str, owner: str, seconds: int, now: float) -> bool:
+        """A short exclusive lease (one refresher, one reconciler); an expired one can be taken over."""
+        item = {"pk": name, "sk": "LEASE", "lease_owner": owner, "expires_at": int(now) + seconds}
+        return self.put_raw(
+            self.accounts,
+            item,
+            condition="attribute_not_exists(pk) OR expires_at < :now",
+            values={":now": int(now)},
+        )
+
+    def release_lease(self, name: str, owner: str) -> bool:
+        """Give a lease back, unless it expired and another holder took it over meanwhile."""
+        return self.delete(
+            self.accounts, {"pk": name, "sk": "LEASE"}, condition="lease_owner = :o", values={":o": owner}
+        )
+
     def batch_get(self, requests: Mapping[str, Sequence[Key]]) -> dict[str, list[dict[str, Any]]]:
         """One BatchGetItem across tables (retrying unprocessed keys); items by table name."""
         pending: dict[str, Any] = {

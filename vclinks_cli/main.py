@@ -2,6 +2,7 @@
 
     vclinks site create "Yoga Studio"                 # tables from --stack's outputs
     vclinks --local site create "Yoga Studio"         # the local stack of `make dev`
+    vclinks --local outbox                            # the emails the local stack sent
 
 The API key is printed once; only its hash is stored.
 """
@@ -52,11 +53,37 @@ def parser() -> argparse.ArgumentParser:
     create = site.add_parser("create", help="create a site and print its id and API key")
     create.add_argument("name", help="the site's display name")
     create.add_argument("--json", action="store_true", help="print JSON")
+    outbox = commands.add_parser("outbox", help="list the emails the local stack sent (with --local)")
+    outbox.add_argument("--json", action="store_true", help="print JSON")
     return top
+
+
+def _outbox(state_file: Path, as_json: bool) -> int:
+    import urllib.request
+
+    base_url = json.loads(state_file.read_text())["base_url"]
+    with urllib.request.urlopen(f"{base_url}/_local/outbox", timeout=10) as answer:  # noqa: S310 (local)
+        emails = json.load(answer)
+    if as_json:
+        print(json.dumps(emails, indent=2))
+        return 0
+    if not emails:
+        print("The outbox is empty.")
+    for email in emails:
+        attached = " (+ .ics)" if email["has_ics"] else ""
+        print(f"From: {email['from']}\nTo: {', '.join(email['to'])}\nSubject: {email['subject']}{attached}\n")
+        print(email["text"].rstrip() + "\n" + "-" * 72)
+    return 0
 
 
 def main(argv: list[str] | None = None) -> int:
     args = parser().parse_args(argv)
+    if args.command == "outbox":
+        if not args.local:
+            print("vclinks: the outbox is the local stack's: use `vclinks --local outbox`.", file=sys.stderr)
+            return 2
+        _use_local_stack(args.state_file)
+        return _outbox(args.state_file, args.json)
     if args.local:
         _use_local_stack(args.state_file)
     elif args.stack:

@@ -24,10 +24,10 @@ import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from functools import partial
 from typing import TYPE_CHECKING, Any
 
 from aws_lambda_powertools import Logger
-from shared.zoom.errors import ZoomAccessTokenInvalid, ZoomNotFound
 
 from shared.errors import VclinksError, ZoomNeedsReconnect, ZoomRateLimited, ZoomUnavailable
 from shared.models import (
@@ -49,10 +49,10 @@ from shared.resolver import effective_account, is_online
 from shared.sessions import update_session
 from shared.store import Store
 from shared.zoom.connections import ZoomConnection, get_connection
+from shared.zoom.errors import ZoomAccessTokenInvalid, ZoomNotFound
 
 if TYPE_CHECKING:
     from shared.zoom.client import MeetingSpec, ZoomClient, ZoomMeeting
-
     from shared.zoom.tokens import TokenProvider
 
 logger = Logger(service="vclinks")
@@ -121,7 +121,7 @@ class MeetingReconciler:
         """Reconcile until the session stops changing under us (bounded). None: someone else holds it."""
         lease = f"LEASE#meeting#{site_id}#{session_id}"
         owner = uuid.uuid4().hex
-        if not self._take_lease(lease, owner):
+        if not self.store.take_lease(lease, owner, LEASE_SECONDS, self.clock()):
             return None
         try:
             session = None
@@ -131,12 +131,7 @@ class MeetingReconciler:
                     break
             return session
         finally:
-            self.store.delete(
-                self.store.accounts,
-                {"pk": lease, "sk": "LEASE"},
-                condition="owner = :o",
-                values={":o": owner},
-            )
+            self.store.release_lease(lease, owner)
 
     def sync_booking(self, site_id: str, session: Session, booking: Booking) -> None:
         """S03: one registrant per active booking of a class meeting; cancelled with the booking."""
@@ -210,7 +205,7 @@ class MeetingReconciler:
         meetings = self._call(connection, lambda token: self.zoom.list_meetings(token, desired.host_user_id))
         for meeting in meetings:
             if (meeting.agenda or "").strip() == marker(session):
-                full = self._call(connection, lambda token, m=meeting: self.zoom.get_meeting(token, m.id))
+                full = self._call(connection, partial(self.zoom.get_meeting, meeting_id=meeting.id))
                 logger.info(
                     "adopted a meeting whose create answer was lost", extra={"session_id": session.session_id}
                 )
@@ -345,16 +340,6 @@ class MeetingReconciler:
             }
             self.store.put_raw(self.store.links, index)  # meeting.deleted webhooks find the session by it
         return after
-
-    def _take_lease(self, lease: str, owner: str) -> bool:
-        now = int(self.clock())
-        item = {"pk": lease, "sk": "LEASE", "owner": owner, "expires_at": now + LEASE_SECONDS}
-        return self.store.put_raw(
-            self.store.accounts,
-            item,
-            condition="attribute_not_exists(pk) OR expires_at < :now",
-            values={":now": now},
-        )
 
 
 def _drivers(session: Session) -> tuple[Any, ...]:

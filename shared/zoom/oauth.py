@@ -19,10 +19,10 @@ from datetime import UTC, datetime
 from urllib.parse import urlencode, urlsplit
 
 from aws_lambda_powertools import Logger
-from shared.zoom.client import ZoomClient
 
 from shared.errors import Conflict, Gone, InvalidInput, VclinksError
 from shared.store import Store
+from shared.zoom.client import ZoomClient
 from shared.zoom.connections import (
     ZoomConnection,
     attach,

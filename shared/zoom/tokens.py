@@ -20,7 +20,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from functools import lru_cache
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import boto3
 from botocore.exceptions import ClientError
@@ -33,6 +33,7 @@ from shared.zoom.connections import ZoomConnection, get_connection, set_status
 
 if TYPE_CHECKING:
     from mypy_boto3_secretsmanager import SecretsManagerClient
+
     from shared.zoom.client import TokenPair, ZoomClient
 
 REFRESH_MARGIN_SECONDS = 300
@@ -160,36 +161,16 @@ class TokenProvider:
         owner = uuid.uuid4().hex
         deadline = self.clock() + WAIT_SECONDS
         while self.clock() < deadline:
-            if self._take_lease(lease, owner):
+            if self.store.take_lease(lease, owner, LEASE_SECONDS, self.clock()):
                 try:
                     return self._refresh_holding_lease(connection)
                 finally:
-                    self.store.delete(
-                        self.store.accounts,
-                        {"pk": lease, "sk": "LEASE"},
-                        condition="owner = :o",
-                        values={":o": owner},
-                    )
+                    self.store.release_lease(lease, owner)
             self.sleep(POLL_SECONDS)
             tokens = self.secrets.read(connection.secret_name)
             if tokens.fresh(self.clock()):
                 return tokens
         raise ZoomUnavailable("Zoom's token refresh did not finish in time; try again.")
-
-    def _take_lease(self, lease: str, owner: str) -> bool:
-        now = self.clock()
-        item: dict[str, Any] = {
-            "pk": lease,
-            "sk": "LEASE",
-            "owner": owner,
-            "expires_at": int(now + LEASE_SECONDS),
-        }
-        return self.store.put_raw(
-            self.store.accounts,
-            item,
-            condition="attribute_not_exists(pk) OR expires_at < :now",
-            values={":now": int(now)},
-        )
 
     def _refresh_holding_lease(self, connection: ZoomConnection) -> StoredTokens:
         current = self.secrets.read(connection.secret_name)

@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-from shared.zoom.client import ZoomClient
-
 from shared.api_models import ZoomUsers, ZoomUserView
 from shared.errors import Forbidden, NotFound
 from shared.models import Site, ZoomAccount
 from shared.store import Store
+from shared.zoom.client import ZoomClient
 from shared.zoom.connections import get_connection
 from shared.zoom.tokens import TokenProvider
 

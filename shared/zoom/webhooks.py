@@ -17,12 +17,12 @@ from collections.abc import Mapping
 from typing import Any
 
 from aws_lambda_powertools import Logger
-from shared.zoom.client import ZoomClient
 
 from shared.errors import InvalidInput, Unauthorized
 from shared.models import MeetingState
 from shared.sessions import update_session
 from shared.store import Store
+from shared.zoom.client import ZoomClient
 from shared.zoom.connections import connections_of_zoom_user
 from shared.zoom.oauth import remove_connection
 from shared.zoom.tokens import TokenSecrets

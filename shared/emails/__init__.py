@@ -1,0 +1,1 @@
+"""Email content: templates in five languages, variables, rendering, .ics and MIME."""

@@ -1,0 +1,140 @@
+"""The whole local stack (`python -m local.dev`, as `make dev` starts it) in a child process,
+driven over HTTP only: the API, the Zoom emulator's control API, and the outbox."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+from urllib.parse import parse_qs, urlsplit
+
+import httpx
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+RETURN_TO = "http://127.0.0.1/admin"
+CLI = (sys.executable, "-m", "vclinks_cli.main", "--local")
+
+
+@dataclass
+class Stack:
+    base_url: str
+    zoom_url: str
+    state_file: Path
+
+    def zoom(self, method: str, path: str, **kw: Any) -> Any:
+        answer = httpx.request(method, f"{self.zoom_url}/_emulator/{path}", timeout=30, **kw)
+        answer.raise_for_status()
+        return answer.json()
+
+    def zoom_calls(self) -> dict[str, int]:
+        return dict(self.zoom("GET", "calls"))
+
+    def meetings(self) -> list[dict[str, Any]]:
+        return list(self.zoom("GET", "meetings")["meetings"])
+
+    def outbox(self) -> list[dict[str, Any]]:
+        return list(httpx.get(f"{self.base_url}/_local/outbox", timeout=30).json())
+
+    def create_site(self, name: str) -> SiteClient:
+        out = subprocess.run(  # the console command, against the running stack
+            [*CLI, "--state-file", str(self.state_file), "site", "create", name, "--json"],
+            cwd=ROOT,
+            capture_output=True,
+            text=True,
+            timeout=60,
+            check=True,
+        )
+        created = json.loads(out.stdout)
+        return SiteClient(self, created["site_id"], created["api_key"])
+
+
+class SiteClient:
+    """One site's admin, calling the API over HTTP with its API key."""
+
+    def __init__(self, stack: Stack, site_id: str, api_key: str) -> None:
+        self.stack = stack
+        self.site_id = site_id
+        self.api_key = api_key
+        self.http = httpx.Client(
+            base_url=stack.base_url, headers={"Authorization": f"Bearer {api_key}"}, timeout=60
+        )
+
+    @property
+    def base(self) -> str:
+        return f"/v1/sites/{self.site_id}"
+
+    def call(self, method: str, path: str, body: Any = None, **kw: Any) -> httpx.Response:
+        return self.http.request(method, path, json=body, **kw)
+
+    def ok(self, method: str, path: str, body: Any = None, **kw: Any) -> Any:
+        answer = self.call(method, path, body, **kw)
+        assert answer.status_code < 300, (answer.status_code, answer.text)
+        return answer.json() if answer.content else None
+
+    def connect_zoom(self, zoom_user: str, staff: str | None = None) -> str:
+        """The admin's browser: start -> Zoom's consent page -> allow as `zoom_user` -> callback."""
+        params = {"site": self.site_id, "return_to": RETURN_TO} | ({"staff": staff} if staff else {})
+        start = self.http.get("/v1/oauth/zoom/start", params=params)
+        assert start.status_code == 302, start.text
+        authorize = start.headers["location"]
+        assert authorize.startswith(self.stack.zoom_url)
+        page = httpx.get(authorize, timeout=30)
+        assert page.status_code == 200
+        assert "Allow" in page.text
+        form = {k: v[0] for k, v in parse_qs(urlsplit(authorize).query).items()} | {
+            "user": zoom_user,
+            "allow": "1",
+        }
+        consent = httpx.post(f"{self.stack.zoom_url}/oauth/authorize", data=form, timeout=30)
+        assert consent.status_code == 302, consent.text
+        callback = httpx.get(consent.headers["location"], timeout=60)  # Zoom sends the browser back
+        assert callback.status_code == 302, callback.text
+        back = urlsplit(callback.headers["location"])
+        query = parse_qs(back.query)
+        assert back.path == "/admin"
+        assert query["zoom"] == ["connected"], callback.headers["location"]
+        return query["connection_id"][0]
+
+
+@pytest.fixture(scope="session")
+def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
+    state_file = tmp_path_factory.mktemp("stack") / "local-stack.json"
+    log = (state_file.parent / "stack.log").open("w")
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("AWS_", "ACCOUNTS_", "SESSION_"))}
+    process = subprocess.Popen(
+        [sys.executable, "-m", "local.dev", "--port", "0", "--state-file", str(state_file)],
+        cwd=ROOT,
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
+    try:
+        deadline = time.monotonic() + 60
+        while not state_file.exists():
+            if process.poll() is not None or time.monotonic() > deadline:
+                raise RuntimeError(
+                    f"the local stack did not start: {(state_file.parent / 'stack.log').read_text()}"
+                )
+            time.sleep(0.1)
+        state = json.loads(state_file.read_text())
+        assert httpx.get(f"{state['base_url']}/v1/health", timeout=30).status_code == 200
+        yield Stack(state["base_url"], state["zoom_url"], state_file)
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            process.kill()
+        log.close()
+
+
+@pytest.fixture
+def studio(stack: Stack) -> SiteClient:
+    return stack.create_site("Yoga Studio")

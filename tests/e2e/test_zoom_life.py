@@ -1,0 +1,71 @@
+"""A Zoom-backed session's life over HTTP on the local stack (DESIGN.md performance bars:
+1 create, 1 PATCH per reschedule, 1 DELETE on cancel, no duplicates; a class with N
+bookings: 1 meeting and N registrants). Rules: S01, S03, S07, X01, X07, S08."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import httpx
+
+from tests.e2e.conftest import SiteClient, Stack
+
+START = datetime(2031, 5, 5, 9, 0, tzinfo=UTC)
+
+
+def iso(moment: datetime) -> str:
+    return moment.isoformat().replace("+00:00", "Z")
+
+
+def session_body(start: datetime = START, **kw: Any) -> dict[str, Any]:
+    return {"service_id": "consult", "start": iso(start), "end": iso(start + timedelta(hours=1))} | kw
+
+
+def delta(before: dict[str, int], after: dict[str, int]) -> dict[str, int]:
+    return {k: after.get(k, 0) - before.get(k, 0) for k in after if after.get(k, 0) != before.get(k, 0)}
+
+
+def test_s01_s07_an_appointment_gets_one_meeting_kept_in_step_with_the_calendar(
+    stack: Stack, studio: SiteClient
+) -> None:
+    studio.connect_zoom("zu-host")
+    studio.ok("PUT", f"{studio.base}/services/consult", {"kind": "appointment", "online": True})
+    before = stack.zoom_calls()
+
+    created = studio.call("PUT", f"{studio.base}/sessions/s1", session_body())
+    assert created.status_code == 201, created.text
+    studio.ok(
+        "PUT",
+        f"{studio.base}/sessions/s1/bookings/b1",
+        {"client_name": "Ada", "client_email": "ada@example.com"},
+    )
+    link = studio.ok("GET", f"{studio.base}/sessions/s1/link", params={"audience": "client", "booking": "b1"})
+    meetings = [m for m in stack.meetings() if m["start_time"].startswith("2031-05-05")]
+    assert len(meetings) == 1
+    assert link["decision"] == "link"
+    assert link["provider"] == "zoom"
+    assert link["url"] == meetings[0]["join_url"]
+    assert delta(before, stack.zoom_calls()) == {"create_meeting": 1}
+
+    # S07/X01: the client's stable link redirects to the meeting at click time.
+    jump = httpx.get(link["join_url"], timeout=30)
+    assert jump.status_code == 302
+    assert jump.headers["location"] == meetings[0]["join_url"]
+
+    # A reschedule: one PATCH, same meeting, same stable link.
+    before = stack.zoom_calls()
+    studio.ok("PUT", f"{studio.base}/sessions/s1", session_body(START + timedelta(days=1)))
+    studio.ok(
+        "PUT", f"{studio.base}/sessions/s1", session_body(START + timedelta(days=1))
+    )  # a retry: no call
+    assert delta(before, stack.zoom_calls()) == {"update_meeting": 1}
+    moved = next(m for m in stack.meetings() if m["id"] == meetings[0]["id"])
+    assert moved["start_time"].startswith("2031-05-06")
+
+    # Cancel: one DELETE; the link falls back to nothing.
+    before = stack.zoom_calls()
+    assert studio.call("DELETE", f"{studio.base}/sessions/s1").status_code == 204
+    assert studio.call("DELETE", f"{studio.base}/sessions/s1").status_code in (204, 404)
+    assert delta(before, stack.zoom_calls()) == {"delete_meeting": 1}
+    assert all(m["id"] != meetings[0]["id"] for m in stack.meetings())
