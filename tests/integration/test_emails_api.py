@@ -1,0 +1,152 @@
+"""Emails through the API on moto's SES: W13, W14, S04, S05, X01, X02, X05, X06."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from local.aws import SentEmail, sent_emails
+from tests.integration.conftest import SiteHandle
+from tests.integration.test_links_api import COURSE, MEET, book, set_default, setup_session
+
+CLIENT = "bob@client.test"
+STAFF = "anna@studio.test"
+
+
+def notify(site: SiteHandle, email_type: str = "booking_confirmation", **kw: Any) -> dict[str, Any]:
+    body = {"type": email_type, "session_id": "s1", "booking_id": "b1"} | kw
+    answer = site.api.post(f"{site.base}/notifications", body)
+    assert answer.status == 200, answer.text
+    return answer.json
+
+
+def outbox(to: str | None = None) -> list[SentEmail]:
+    return [e for e in sent_emails() if to is None or to in e.destinations]
+
+
+@pytest.fixture
+def booked(site: SiteHandle) -> SiteHandle:
+    set_default(site, MEET, password="s3cret")
+    setup_session(site)
+    book(site)
+    return site
+
+
+def test_w13_s04_x01_x05_confirmation_to_client_and_staff(booked: SiteHandle) -> None:
+    result = notify(booked, staff_email=STAFF)
+    assert [(r["audience"], r["sent"]) for r in result["results"]] == [("client", True), ("staff", True)]
+    [client] = outbox(CLIENT)
+    [staff] = outbox(STAFF)
+    text = client.part("text/plain")
+    assert "/v1/j/" in text  # X01: the stable link, not the meeting's own
+    assert MEET not in text
+    assert "s3cret" in text
+    ics = client.part("text/calendar")  # X05
+    assert "LOCATION:https://api.vclinks.test/v1/j/" in ics.replace("\r\n ", "")
+    assert "Staff copy" in staff.part("text/plain")
+    assert "/v1/j/" in staff.part("text/plain")
+    client_link = text[text.index("/v1/j/") :].split()[0]
+    assert client_link not in staff.part("text/plain")  # the staff copy has its own (host) link
+    assert not staff.part("text/calendar")
+
+
+def test_the_same_email_is_never_sent_twice(booked: SiteHandle) -> None:
+    notify(booked)
+    again = notify(booked)
+    assert again["results"][0]["sent"] is False
+    assert len(outbox(CLIENT)) == 1
+    keyed = notify(booked, idempotency_key="resend-1")  # an explicit resend is a new email
+    assert keyed["results"][0]["sent"] is True
+    assert len(outbox(CLIENT)) == 2
+
+
+def test_w14_hide_the_section_then_reset_the_template_to_show_it_again(booked: SiteHandle) -> None:
+    path = f"{booked.base}/email-templates/reminder"
+    hidden = booked.api.put(path, {"show_online_section": False})
+    assert hidden.status == 200, hidden.text
+    assert hidden.json["show_online_section"] is False
+    notify(booked, "reminder")
+    assert "/v1/j/" not in outbox(CLIENT)[-1].part("text/plain")
+    reset = booked.api.delete(path)
+    assert reset.status == 200
+    assert reset.json["show_online_section"] is True
+    assert reset.json["custom"] is False
+    notify(booked, "reminder")
+    assert "/v1/j/" in outbox(CLIENT)[-1].part("text/plain")
+
+
+def test_w14_hiding_one_template_leaves_the_others(booked: SiteHandle) -> None:
+    booked.api.put(f"{booked.base}/email-templates/reminder", {"show_online_section": False})
+    notify(booked, "booking_confirmation")
+    assert "/v1/j/" in outbox(CLIENT)[-1].part("text/plain")
+
+
+def test_s05_custom_template_with_link_variables(booked: SiteHandle) -> None:
+    path = f"{booked.base}/email-templates/booking_confirmation"
+    saved = booked.api.put(
+        path,
+        {
+            "subject": "Booked: [service_name]",
+            "body": "Hi [client_name]!\n\nClick [online_meeting_link] to join.",
+        },
+    )
+    assert saved.status == 200, saved.text
+    assert saved.json["custom"] is True
+    notify(booked)
+    text = outbox(CLIENT)[-1].part("text/plain")
+    assert text.startswith("Hi Bob Client!")
+    assert "Click https://api.vclinks.test/v1/j/" in text
+
+
+def test_s05_a_template_with_an_unknown_variable_is_a_400_problem(booked: SiteHandle) -> None:
+    answer = booked.api.put(
+        f"{booked.base}/email-templates/booking_confirmation", {"subject": "Hi", "body": "Go to [zoom_link]"}
+    )
+    assert answer.status == 400
+    assert answer.headers["Content-Type"] == "application/problem+json"
+    assert "[zoom_link]" in answer.json["detail"]
+
+
+def test_x06_the_sites_language_picks_the_template(booked: SiteHandle) -> None:
+    assert booked.api.patch(f"{booked.base}/settings", {"language": "fr"}).status == 200
+    notify(booked)
+    assert outbox(CLIENT)[-1].subject.startswith("Votre réservation est confirmée")
+
+
+def test_no_section_for_an_in_person_session(site: SiteHandle) -> None:
+    set_default(site, MEET)
+    setup_session(site, online=False)
+    book(site)
+    notify(site)
+    assert "/v1/j/" not in outbox(CLIENT)[-1].part("text/plain")
+
+
+def test_refusals_are_clear_problems(booked: SiteHandle) -> None:
+    missing = booked.api.post(
+        f"{booked.base}/notifications", {"type": "reminder", "session_id": "s1", "booking_id": "nobody"}
+    )
+    assert missing.status == 404
+    no_address = booked.api.put(f"{booked.base}/sessions/s1/bookings/b2", {"client_name": "No Mail"})
+    assert no_address.status in (200, 201)
+    refused = booked.api.post(
+        f"{booked.base}/notifications", {"type": "reminder", "session_id": "s1", "booking_id": "b2"}
+    )
+    assert refused.status == 400
+    assert "client_email" in refused.json["detail"]
+    assert not outbox()
+
+
+def test_x02_clients_told_of_a_link_are_notified_once_when_it_changes(site: SiteHandle) -> None:
+    set_default(site, MEET)
+    setup_session(site, kind="course", service="course")
+    book(site)
+    notify(site)  # the client is told of the current link
+    assert len(outbox(CLIENT)) == 1
+    link = {"provider": "custom", "url": COURSE}
+    assert site.api.put(f"{site.base}/services/course/link", link).status == 200
+    changed = outbox(CLIENT)
+    assert len(changed) == 2
+    assert changed[-1].subject.startswith("Your course has changed")
+    assert site.api.put(f"{site.base}/services/course/link", link).status == 200  # the same link again
+    assert len(outbox(CLIENT)) == 2
