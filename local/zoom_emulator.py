@@ -105,6 +105,8 @@ class ZoomEmulator:
                 Rule("/_emulator/webhooks", endpoint="control_webhooks", methods=["POST"]),
                 Rule("/_emulator/expire-tokens", endpoint="control_expire", methods=["POST"]),
                 Rule("/_emulator/deauthorize", endpoint="control_deauthorize", methods=["POST"]),
+                Rule("/_emulator/revoke", endpoint="control_revoke", methods=["POST"]),
+                Rule("/_emulator/users", endpoint="control_add_user", methods=["POST"]),
                 Rule("/_emulator/delete-meeting", endpoint="control_delete_meeting", methods=["POST"]),
             ]
         )
@@ -621,6 +623,22 @@ class ZoomEmulator:
         body = _body(request)
         answer = self.deauthorize(body["user_id"], body["url"])
         return _zoom_json(200, {"status": answer.status_code})
+
+    def _control_add_user(self, request: Request) -> Response:
+        body = _body(request)
+        user_id = self.add_user(
+            body.get("account_id", "acct-demo"),
+            body["email"],
+            body.get("first_name", "Test"),
+            body.get("last_name", "User"),
+            role=body.get("role", "Member"),
+        )
+        return _zoom_json(201, {"id": user_id})
+
+    def _control_revoke(self, request: Request) -> Response:
+        """The user's grant ends without a webhook (password change, admin action): tokens die."""
+        self.revoke_user_tokens(_body(request)["user_id"])
+        return _zoom_json(200, {"status": "revoked"})
 
     def _control_delete_meeting(self, request: Request) -> Response:
         """Someone deletes a meeting in Zoom's own web portal: it goes, and the app is told."""

@@ -171,7 +171,7 @@ def put_session(
             saved = None  # created meanwhile by a retried call: fall through to an update
         if saved is not None:
             follow_up.session_changed(store, site, None, saved)
-            return session_view(saved, service, base_url), True
+            return session_view(_latest(store, saved), service, base_url), True
 
     def apply(current: Session) -> Session:
         update = dict(fields)
@@ -181,7 +181,12 @@ def put_session(
 
     before, after = update_session(store, site.site_id, session_id, apply)
     follow_up.session_changed(store, site, before, after)
-    return session_view(after, service, base_url), False
+    return session_view(_latest(store, after), service, base_url), False
+
+
+def _latest(store: Store, session: Session) -> Session:
+    """The session as the follow-up steps left it (meeting ready, or pending and why)."""
+    return store.get_session(session.site_id, session.session_id) or session
 
 
 def cancel_session(store: Store, site: Site, session_id: str) -> None:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from shared.errors import NotFound, Unauthorized, VclinksError
+from shared.errors import NotFound, VclinksError
 
 
 class ZoomNotFound(NotFound):
@@ -12,9 +12,12 @@ class ZoomNotFound(NotFound):
     title = "Zoom does not know this meeting or user"
 
 
-class ZoomAccessTokenInvalid(Unauthorized):
-    """401, code 124: the access token is invalid or expired (refresh and try once more)."""
+class ZoomAccessTokenInvalid(VclinksError):
+    """401, code 124: the access token is invalid or expired (refresh and try once more).
 
+    Our callers' credentials are fine when this happens: it answers 502, never 401."""
+
+    status = 502
     slug = "zoom-token-invalid"
     title = "Zoom refused the access token"
 

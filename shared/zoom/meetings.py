@@ -49,7 +49,7 @@ from shared.resolver import effective_account, is_online
 from shared.sessions import update_session
 from shared.store import Store
 from shared.zoom.connections import ZoomConnection, get_connection
-from shared.zoom.errors import ZoomAccessTokenInvalid, ZoomNotFound
+from shared.zoom.errors import ZoomNotFound
 
 if TYPE_CHECKING:
     from shared.zoom.client import MeetingSpec, ZoomClient, ZoomMeeting
@@ -274,12 +274,7 @@ class MeetingReconciler:
         return connection
 
     def _call(self, connection: ZoomConnection, action: Callable[[str], Any]) -> Any:
-        """Run `action(access_token)`; once more with a fresh token if Zoom says the token is invalid."""
-        try:
-            return action(self.tokens.access_token(connection))
-        except ZoomAccessTokenInvalid:
-            self.tokens.forget(connection)
-            return action(self.tokens.access_token(connection))
+        return self.tokens.call(connection, action)
 
     def _spec(self, session: Session, desired: Desired) -> MeetingSpec:
         from shared.zoom.client import MeetingSpec

@@ -16,11 +16,13 @@ import secrets
 import time
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from functools import partial
 from urllib.parse import urlencode, urlsplit
 
 from aws_lambda_powertools import Logger
 
 from shared.errors import Conflict, Gone, InvalidInput, VclinksError
+from shared.models import Session
 from shared.store import Store
 from shared.zoom.client import ZoomClient
 from shared.zoom.connections import (
@@ -186,20 +188,27 @@ def remove_connection(
 
 
 def forget_meetings(store: Store, connection: ZoomConnection) -> None:
-    """Drop the meeting references made with a connection (its data is deleted, S08)."""
-    from shared.models import MeetingState
+    """Drop the meeting references made with a connection (its data is deleted, S08).
+
+    Upcoming sessions are left pending: the sweep gives them a meeting of whatever account
+    the site connects next (adopting the old meeting when it is the same Zoom user), or
+    settles them with no meeting when the site stays without Zoom."""
+    from shared.models import MeetingState, SessionStatus
     from shared.sessions import update_session
 
+    now = datetime.now(UTC)
     for site_session in store.list_sessions_of_site(connection.site_id):
-        if (
-            site_session.meeting is not None
-            and site_session.meeting.connection_id == connection.connection_id
-        ):
-            update_session(
-                store,
-                connection.site_id,
-                site_session.session_id,
-                lambda s: s.model_copy(
-                    update={"meeting": None, "meeting_state": MeetingState.NONE, "pending_reason": None}
-                ),
-            )
+        meeting = site_session.meeting
+        if meeting is None or meeting.connection_id != connection.connection_id:
+            continue
+        upcoming = site_session.status is SessionStatus.SCHEDULED and site_session.end > now
+        change: dict[str, object] = {
+            "meeting": None,
+            "meeting_state": MeetingState.PENDING if upcoming else MeetingState.NONE,
+            "pending_reason": "zoom_disconnected" if upcoming else None,
+        }
+        update_session(store, connection.site_id, site_session.session_id, partial(_apply, change=change))
+
+
+def _apply(session: Session, change: dict[str, object]) -> Session:
+    return session.model_copy(update=change)

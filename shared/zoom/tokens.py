@@ -30,6 +30,7 @@ from shared.errors import ZoomNeedsReconnect, ZoomUnavailable
 from shared.models import ConnectionStatus
 from shared.store import Store
 from shared.zoom.connections import ZoomConnection, get_connection, set_status
+from shared.zoom.errors import ZoomAccessTokenInvalid
 
 if TYPE_CHECKING:
     from mypy_boto3_secretsmanager import SecretsManagerClient
@@ -152,29 +153,43 @@ class TokenProvider:
             self._cache[connection.secret_name] = tokens
             return tokens.access_token
 
-    def forget(self, connection: ZoomConnection) -> None:
-        """Drop the cached token (Zoom said it is invalid: code 124)."""
-        self._cache.pop(connection.secret_name, None)
+    def call[T](self, connection: ZoomConnection, action: Callable[[str], T]) -> T:
+        """Run `action(access_token)`; if Zoom says the token is invalid (124), once more with a new one."""
+        token = self.access_token(connection)
+        try:
+            return action(token)
+        except ZoomAccessTokenInvalid:
+            return action(self.replace(connection, token))
 
-    def _refresh(self, connection: ZoomConnection) -> StoredTokens:
+    def replace(self, connection: ZoomConnection, dead: str) -> str:
+        """A token other than `dead`: another caller's new one, or one refreshed now (under the lease)."""
+        with self._local:
+            self._cache.pop(connection.secret_name, None)
+            tokens = self.secrets.read(connection.secret_name)
+            if not tokens.fresh(self.clock()) or tokens.access_token == dead:
+                tokens = self._refresh(connection, dead)
+            self._cache[connection.secret_name] = tokens
+            return tokens.access_token
+
+    def _refresh(self, connection: ZoomConnection, dead: str | None = None) -> StoredTokens:
         lease = f"LEASE#zoom-token#{connection.site_id}#{connection.connection_id}"
         owner = uuid.uuid4().hex
         deadline = self.clock() + WAIT_SECONDS
         while self.clock() < deadline:
             if self.store.take_lease(lease, owner, LEASE_SECONDS, self.clock()):
                 try:
-                    return self._refresh_holding_lease(connection)
+                    return self._refresh_holding_lease(connection, dead)
                 finally:
                     self.store.release_lease(lease, owner)
             self.sleep(POLL_SECONDS)
             tokens = self.secrets.read(connection.secret_name)
-            if tokens.fresh(self.clock()):
+            if tokens.fresh(self.clock()) and tokens.access_token != dead:
                 return tokens
         raise ZoomUnavailable("Zoom's token refresh did not finish in time; try again.")
 
-    def _refresh_holding_lease(self, connection: ZoomConnection) -> StoredTokens:
+    def _refresh_holding_lease(self, connection: ZoomConnection, dead: str | None) -> StoredTokens:
         current = self.secrets.read(connection.secret_name)
-        if current.fresh(self.clock()):
+        if current.fresh(self.clock()) and current.access_token != dead:
             return current  # refreshed by the previous holder
         try:
             pair = self.zoom.refresh(current.refresh_token)

@@ -22,7 +22,7 @@ def list_zoom_users(store: Store, zoom: ZoomClient, tokens: TokenProvider, site:
         raise Forbidden(
             "The connected Zoom user is not an admin of the Zoom account: connect as an owner or admin."
         )
-    users = zoom.list_users(tokens.access_token(connection))
+    users = tokens.call(connection, zoom.list_users)
     views = [
         ZoomUserView(id=u.id, email=u.email, first_name=u.first_name, last_name=u.last_name) for u in users
     ]

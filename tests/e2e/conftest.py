@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+import secrets
 import subprocess
 import sys
 import time
@@ -38,6 +39,16 @@ class Stack:
 
     def meetings(self) -> list[dict[str, Any]]:
         return list(self.zoom("GET", "meetings")["meetings"])
+
+    def new_zoom_user(self, role: str = "Owner", account: str | None = None) -> str:
+        """A Zoom user of its own (in a Zoom account of its own), so tests never share one."""
+        tag = secrets.token_hex(4)
+        body = {"account_id": account or f"acct-{tag}", "email": f"u-{tag}@zoom.test", "role": role}
+        return str(self.zoom("POST", "users", json=body)["id"])
+
+    def sweep(self) -> Any:
+        """What the 5-minute schedule does in AWS."""
+        return httpx.post(f"{self.base_url}/_local/sweep", timeout=120).json()
 
     def outbox(self) -> list[dict[str, Any]]:
         return list(httpx.get(f"{self.base_url}/_local/outbox", timeout=30).json())

@@ -1,0 +1,166 @@
+"""Zoom faults over HTTP on the local stack: a 5xx, a lost answer, 429s, an expired token
+under load, a revoked grant (X07), deauthorization (S08) and a meeting deleted in Zoom.
+Whatever happens, the calendar change is kept and the work finishes later, exactly once."""
+
+from __future__ import annotations
+
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any
+
+import httpx
+import pytest
+
+from tests.e2e.conftest import SiteClient, Stack
+from tests.e2e.test_zoom_life import delta, session_body
+
+CREATE = r"^/v2/users/[^/]+/meetings$"
+
+
+@pytest.fixture
+def zoomed(stack: Stack, studio: SiteClient) -> tuple[SiteClient, str]:
+    user = stack.new_zoom_user()
+    studio.connect_zoom(user)
+    studio.ok("PUT", f"{studio.base}/services/consult", {"kind": "appointment", "online": True})
+    return studio, user
+
+
+def meetings_of(stack: Stack, user: str) -> list[dict[str, Any]]:
+    return [m for m in stack.meetings() if m["host_id"] == user]
+
+
+def link(site: SiteClient, session: str = "s1") -> dict[str, Any]:
+    return dict(site.ok("GET", f"{site.base}/sessions/{session}/link", params={"audience": "staff"}))
+
+
+def test_zoom_5xx_on_create_keeps_the_session_pending_and_the_sweep_finishes_it(
+    stack: Stack, zoomed: tuple[SiteClient, str]
+) -> None:
+    site, user = zoomed
+    stack.zoom("POST", "faults", json={"method": "POST", "path_regex": CREATE, "status": 500})
+    created = site.call("PUT", f"{site.base}/sessions/s1", session_body())
+    assert created.status_code == 201  # the calendar change is kept
+    assert created.json()["meeting_state"] == "pending"
+    assert link(site)["decision"] == "none"
+    assert link(site)["reason"] == "pending"
+    assert meetings_of(stack, user) == []
+    stack.sweep()
+    assert len(meetings_of(stack, user)) == 1
+    assert link(site)["decision"] == "link"
+
+
+def test_a_create_whose_answer_was_lost_is_adopted_not_duplicated(
+    stack: Stack, zoomed: tuple[SiteClient, str]
+) -> None:
+    site, user = zoomed
+    stack.zoom("POST", "faults", json={"method": "POST", "path_regex": CREATE, "drop": True})
+    before = stack.zoom_calls()
+    assert site.call("PUT", f"{site.base}/sessions/s1", session_body()).status_code == 201
+    stack.sweep()
+    stack.sweep()
+    assert len(meetings_of(stack, user)) == 1
+    assert delta(before, stack.zoom_calls()).get("create_meeting") == 1
+    assert link(site)["decision"] == "link"
+
+
+def test_429s_are_retried_with_backoff_within_the_request(
+    stack: Stack, zoomed: tuple[SiteClient, str]
+) -> None:
+    site, user = zoomed
+    stack.zoom("POST", "faults", json={"method": "POST", "path_regex": CREATE, "status": 429, "times": 2})
+    created = site.call("PUT", f"{site.base}/sessions/s1", session_body())
+    assert created.json()["meeting_state"] == "ready"
+    assert len(meetings_of(stack, user)) == 1
+
+
+def test_50_concurrent_calls_on_an_expired_token_refresh_it_once(
+    stack: Stack, zoomed: tuple[SiteClient, str]
+) -> None:
+    site, _ = zoomed
+    assert site.call("GET", f"{site.base}/zoom/users").status_code == 200  # warm: a token in hand
+    stack.zoom("POST", "expire-tokens")
+    before = stack.zoom_calls()
+
+    def call(_: int) -> int:
+        return httpx.get(
+            f"{stack.base_url}{site.base}/zoom/users",
+            headers={"Authorization": f"Bearer {site.api_key}"},
+            timeout=60,
+        ).status_code
+
+    with ThreadPoolExecutor(max_workers=50) as pool:
+        statuses = list(pool.map(call, range(50)))
+    assert statuses == [200] * 50, httpx.get(
+        f"{stack.base_url}{site.base}/zoom/users", headers={"Authorization": f"Bearer {site.api_key}"}
+    ).text
+    assert delta(before, stack.zoom_calls()).get("token_refresh") == 1
+
+
+def test_x07_a_revoked_grant_marks_needs_reconnect_and_links_fall_back_to_nothing(
+    stack: Stack, zoomed: tuple[SiteClient, str]
+) -> None:
+    site, user = zoomed
+    assert site.call("PUT", f"{site.base}/sessions/s1", session_body()).status_code == 201
+    assert link(site)["decision"] == "link"
+    stack.zoom("POST", "revoke", json={"user_id": user})
+    stack.zoom("POST", "expire-tokens")
+    answer = site.call("GET", f"{site.base}/zoom/users")
+    assert answer.status_code in (409, 502, 503), answer.text
+    after = link(site)
+    assert after["decision"] == "none"
+    assert after["reason"] == "needs_reconnect"
+    assert "connected again" in after["detail"]
+    account = site.ok("GET", f"{site.base}/vc-account")
+    assert account["account"]["status"] == "needs_reconnect"
+    site.connect_zoom(user)  # the admin reconnects: links come back
+    stack.sweep()
+    assert link(site)["decision"] == "link"
+
+
+def test_s08_deauthorizing_in_zoom_disconnects_and_deletes_the_zoom_data(
+    stack: Stack, zoomed: tuple[SiteClient, str]
+) -> None:
+    site, user = zoomed
+    assert site.call("PUT", f"{site.base}/sessions/s1", session_body()).status_code == 201
+    sent = stack.zoom(
+        "POST", "deauthorize", json={"user_id": user, "url": f"{stack.base_url}/v1/zoom/webhook"}
+    )
+    assert sent["status"] == 200
+    account = site.ok("GET", f"{site.base}/vc-account")
+    assert account["connected"] is False
+    assert link(site)["decision"] == "none"
+    other = stack.new_zoom_user()
+    site.connect_zoom(other)  # S08: the site can then connect another Zoom account
+    assert site.ok("GET", f"{site.base}/vc-account")["connected"] is True
+
+
+def test_a_meeting_deleted_in_zoom_is_recreated_by_the_sweep(
+    stack: Stack, zoomed: tuple[SiteClient, str]
+) -> None:
+    site, user = zoomed
+    assert site.call("PUT", f"{site.base}/sessions/s1", session_body()).status_code == 201
+    [meeting] = meetings_of(stack, user)
+    webhook = f"{stack.base_url}/v1/zoom/webhook"
+    assert (
+        stack.zoom("POST", "delete-meeting", json={"meeting_id": meeting["id"], "url": webhook})["status"]
+        == 200
+    )
+    assert link(site)["decision"] == "none"
+    stack.sweep()
+    [again] = meetings_of(stack, user)
+    assert again["id"] != meeting["id"]
+    assert link(site)["url"].startswith(stack.zoom_url)
+
+
+def test_webhooks_with_a_bad_signature_are_refused(stack: Stack) -> None:
+    answer = httpx.post(
+        f"{stack.base_url}/v1/zoom/webhook",
+        content=b'{"event":"app_deauthorized","payload":{}}',
+        headers={
+            "content-type": "application/json",
+            "x-zm-request-timestamp": "1",
+            "x-zm-signature": "v0=00",
+        },
+        timeout=30,
+    )
+    assert answer.status_code == 401
+    assert answer.headers["content-type"] == "application/problem+json"
