@@ -85,6 +85,8 @@ class ZoomEmulator:
                 Rule("/oauth/authorize", endpoint="authorize", methods=["GET", "POST"]),
                 Rule("/oauth/token", endpoint="token", methods=["POST"]),
                 Rule("/oauth/revoke", endpoint="revoke", methods=["POST"]),
+                Rule("/j/<meeting_id>", endpoint="meeting_page", methods=["GET"]),
+                Rule("/s/<meeting_id>", endpoint="meeting_page", methods=["GET"]),
                 Rule("/v2/users", endpoint="list_users", methods=["GET"]),
                 Rule("/v2/users/<user_id>", endpoint="get_user", methods=["GET"]),
                 Rule("/v2/users/<user_id>/meetings", endpoint="create_meeting", methods=["POST"]),
@@ -595,6 +597,16 @@ class ZoomEmulator:
         return self.send_webhook(url, "meeting.deleted", {"account_id": "", "object": obj})
 
     # -- control API -----------------------------------------------------------------------
+
+    def _meeting_page(self, request: Request, meeting_id: str) -> Response:
+        """Where a join or start link lands: the meeting 'room' (a page naming it)."""
+        with self._lock:
+            meeting = self.meetings.get(meeting_id)
+        if meeting is None:
+            return Response("<h1>This meeting does not exist</h1>", 404, content_type="text/html")
+        role = "host" if request.path.startswith("/s/") else "participant"
+        page = f"<!doctype html><title>Zoom</title><h1 id='room'>Zoom meeting {escape(meeting_id)}</h1>"
+        return Response(f"{page}<p id='role'>{role}</p>", 200, content_type="text/html; charset=utf-8")
 
     def _control_calls(self, request: Request) -> Response:
         return _zoom_json(200, self.calls())

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Annotated, Literal
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, field_validator, model_validator
@@ -142,6 +142,11 @@ class SessionInput(Body):
     start: AwareDatetime
     end: AwareDatetime
     online: bool | None = None
+
+    @field_validator("start", "end")
+    @classmethod
+    def _utc(cls, moment: datetime) -> datetime:
+        return moment.astimezone(UTC)  # stored and answered in UTC, whatever offset was sent
 
     @model_validator(mode="after")
     def _times(self) -> SessionInput:

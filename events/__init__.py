@@ -1,0 +1,1 @@
+"""Sample Lambda events, one per route of template.yaml (see `events.generate`)."""

@@ -1,0 +1,343 @@
+"""Sample events for `sam local invoke`: one API Gateway HTTP API (payload 2.0) event per route
+of template.yaml, and the scheduled sweep event.
+
+Regenerate after adding or changing a route (tests/integration/test_events.py fails until you do):
+
+    .venv/bin/python -m events.generate
+
+It writes `events/<function-dir>/<method>-<path-slug>.json` (for example
+`events/resolve_link/get-sites-site-sessions-session-link.json`) and
+`events/session_hooks/schedule-sweep.json`, and removes samples of routes that are gone.
+Invoke a function with one of them (`sam local invoke` needs Docker; from the repository root):
+
+    sam local invoke ResolveLinkFunction -e events/resolve_link/get-health.json
+    sam local invoke SessionHooksFunction -e events/session_hooks/schedule-sweep.json
+
+The samples use the site `demo-studio` (API key `vcl_demo-studio.sample-api-key-not-real`),
+staff member `anna`, course `yoga`, session `s-2031-05-05` and booking `b-ada`; against an
+empty table an authenticated sample answers 404 (no such site), which is what the real API
+would say. tests/integration/test_events.py seeds these records on moto and runs every sample
+through its real handler. The webhook sample carries a fake signature and a past timestamp
+(401), the OAuth callback sample a fake state (400): genuine ones cannot be written ahead of time.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import uuid
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlencode
+
+from local.template import Route, functions, http_routes, load_template
+
+EVENTS_DIR = Path(__file__).resolve().parent
+
+SITE = "demo-studio"
+STAFF = "anna"
+SERVICE = "yoga"
+SESSION = "s-2031-05-05"
+BOOKING = "b-ada"
+EMAIL_TYPE = "booking_confirmation"
+API_KEY = f"vcl_{SITE}.sample-api-key-not-real"
+JOIN_SECRET = "sample-join-secret-not-real"
+"""The `join_secret` of booking `b-ada`: the /v1/j/{token} sample is that booking's client link."""
+
+DOMAIN = "abc123defg.execute-api.eu-west-1.amazonaws.com"
+ACCOUNT = "123456789012"
+REGION = "eu-west-1"
+REQUEST_TIME = datetime(2031, 5, 4, 9, 30, tzinfo=UTC)
+"""Fixed, so that regenerating changes nothing unless a route or a sample changes."""
+
+
+def client_join_token() -> str:
+    from shared.join_tokens import client_token
+    from shared.models import Booking
+
+    return client_token(
+        Booking(site_id=SITE, session_id=SESSION, booking_id=BOOKING, join_secret=JOIN_SECRET)
+    )
+
+
+def path_values() -> dict[str, str]:
+    return {
+        "site": SITE,
+        "staff": STAFF,
+        "service": SERVICE,
+        "session": SESSION,
+        "booking": BOOKING,
+        "type": EMAIL_TYPE,
+        "token": client_join_token(),
+    }
+
+
+CUSTOM_LINK = {
+    "provider": "custom",
+    "url": "https://meet.google.com/abc-defg-hij",
+    "description": "Google Meet room of Demo Studio",
+}
+SESSION_LINK = {
+    "provider": "custom",
+    "url": "https://teams.microsoft.com/l/meetup-join/demo-studio-anna",
+    "password": "lotus",
+    "description": "Anna teaches this session from Teams",
+}
+TEMPLATE_BODY = (
+    "Hello [recipient_name],\n\n"
+    "your place in [service_name] on [session_date] at [session_time] ([timezone]) is confirmed.\n"
+    "Join online: [online_meeting_link]\n\n"
+    "See you soon,\n[site_name]"
+)
+WEBHOOK_TIMESTAMP = str(int(REQUEST_TIME.timestamp()))
+
+PUBLIC = frozenset(
+    {"GET /v1/health", "GET /v1/j/{token}", "GET /v1/oauth/zoom/callback", "POST /v1/zoom/webhook"}
+)
+"""Routes that take no `Authorization` header (the others get the site's API key)."""
+
+SAMPLES: dict[str, dict[str, Any]] = {
+    # resolve_link
+    "GET /v1/health": {},
+    "GET /v1/sites/{site}/sessions/{session}/link": {"query": {"audience": "client", "booking": BOOKING}},
+    "GET /v1/j/{token}": {"headers": {"accept": "text/html"}},
+    "GET /v1/sites/{site}/reports/online-meetings": {
+        "query": {"from": "2031-05-01T00:00:00Z", "to": "2031-06-01T00:00:00Z", "staff": STAFF}
+    },
+    # accounts
+    "PUT /v1/sites/{site}/vc-account": {"body": CUSTOM_LINK},
+    "GET /v1/sites/{site}/vc-account": {},
+    "DELETE /v1/sites/{site}/vc-account": {},
+    "PUT /v1/sites/{site}/staff/{staff}/vc-account": {
+        "body": {"provider": "jitsi", "base_url": "https://meet.jit.si"}
+    },
+    "GET /v1/sites/{site}/staff/{staff}/vc-account": {},
+    "DELETE /v1/sites/{site}/staff/{staff}/vc-account": {},
+    "GET /v1/sites/{site}/settings": {},
+    "PATCH /v1/sites/{site}/settings": {
+        "body": {"timezone": "Europe/Paris", "language": "fr", "join_window_minutes": 15}
+    },
+    "POST /v1/sites/{site}/tokens": {"body": {"role": "staff", "staff_id": STAFF, "ttl_seconds": 900}},
+    # session_hooks
+    "PUT /v1/sites/{site}/services/{service}": {
+        "body": {"kind": "course", "online": True, "name": "Yoga for beginners"}
+    },
+    "DELETE /v1/sites/{site}/services/{service}": {},
+    "PUT /v1/sites/{site}/services/{service}/link": {
+        "body": {
+            "provider": "custom",
+            "url": "https://meet.jit.si/demo-studio-yoga-course",
+            "description": "The course room, the same for every class",
+        }
+    },
+    "DELETE /v1/sites/{site}/services/{service}/link": {},
+    "PUT /v1/sites/{site}/sessions/{session}": {
+        "body": {
+            "service_id": SERVICE,
+            "staff_id": STAFF,
+            "start": "2031-05-05T18:00:00+02:00",
+            "end": "2031-05-05T19:15:00+02:00",
+            "online": True,
+        }
+    },
+    "DELETE /v1/sites/{site}/sessions/{session}": {},
+    "PUT /v1/sites/{site}/sessions/{session}/link": {"body": SESSION_LINK},
+    "DELETE /v1/sites/{site}/sessions/{session}/link": {},
+    "POST /v1/sites/{site}/sessions/{session}/link/remove": {},
+    "PUT /v1/sites/{site}/sessions/{session}/bookings/{booking}": {
+        "body": {"client_name": "Ada Lovelace", "client_email": "ada@example.com"}
+    },
+    "DELETE /v1/sites/{site}/sessions/{session}/bookings/{booking}": {},
+    # oauth_callback
+    "GET /v1/oauth/zoom/start": {
+        "query": {"site": SITE, "return_to": "https://admin.demo-studio.example/settings/video"},
+        "headers": {"accept": "text/html"},
+    },
+    "GET /v1/oauth/zoom/callback": {
+        "query": {
+            "state": "sample-nonce-not-real.c2FtcGxlLXNpZ25hdHVyZS1ub3QtcmVhbA",
+            "code": "sample-authorization-code-not-real",
+        },
+        "headers": {"accept": "text/html"},
+    },
+    "POST /v1/zoom/webhook": {
+        "body": {
+            "event": "endpoint.url_validation",
+            "event_ts": int(REQUEST_TIME.timestamp() * 1000),
+            "payload": {"plainToken": "qgg8vlvZRS6UYooatFL8Aw"},
+        },
+        "headers": {
+            "user-agent": "Zoom Marketplace/1.0a",
+            "x-zm-request-timestamp": WEBHOOK_TIMESTAMP,
+            "x-zm-signature": "v0=" + "0" * 64,
+        },
+    },
+    "GET /v1/sites/{site}/zoom/users": {},
+    # send_confirmation
+    "POST /v1/sites/{site}/notifications": {
+        "body": {
+            "type": EMAIL_TYPE,
+            "session_id": SESSION,
+            "booking_id": BOOKING,
+            "staff_email": "anna@demo-studio.example",
+            "idempotency_key": "b-ada-confirmation-1",
+        }
+    },
+    "GET /v1/sites/{site}/email-templates/{type}": {"query": {"language": "en"}},
+    "PUT /v1/sites/{site}/email-templates/{type}": {
+        "body": {
+            "show_online_section": True,
+            "language": "en",
+            "subject": "See you at [service_name] on [session_date]",
+            "body": TEMPLATE_BODY,
+        }
+    },
+    "DELETE /v1/sites/{site}/email-templates/{type}": {},
+}
+"""What each route's sample sends beyond the defaults: query, JSON body, extra headers."""
+
+
+def function_dir(route_module: str) -> str:
+    """`functions.resolve_link.app` -> `resolve_link`."""
+    return route_module.split(".")[-2]
+
+
+def file_name(route: Route) -> str:
+    slug = re.sub(r"[{}]", "", route.path.removeprefix("/v1/")).strip("/").replace("/", "-")
+    return f"{route.method.lower()}-{slug}.json"
+
+
+def relative_path(route: Route) -> Path:
+    return Path(function_dir(route.module)) / file_name(route)
+
+
+def http_event(route: Route) -> dict[str, Any]:
+    """The payload 2.0 event API Gateway sends for `route` (the shape of `local.gateway.build_event`)."""
+    if route.route_key not in SAMPLES:
+        raise KeyError(f"No sample for route '{route.route_key}': add it to SAMPLES in events/generate.py")
+    sample = SAMPLES[route.route_key]
+    values = path_values()
+    parameters = {name: values[name] for name in re.findall(r"\{([^}/]+)\}", route.path)}
+    path = re.sub(r"\{([^}/]+)\}", lambda m: values[m.group(1)], route.path)
+    query: dict[str, str] = sample.get("query", {})
+    body = json.dumps(sample["body"]) if "body" in sample else None
+    user_agent = "vclinks-sample/1.0"
+    headers = {
+        "accept": "application/json",
+        "host": DOMAIN,
+        "user-agent": user_agent,
+        "x-amzn-trace-id": "Root=1-6818c7a8-3f2a5b6c7d8e9f0a1b2c3d4e",
+        "x-forwarded-for": "203.0.113.10",
+        "x-forwarded-port": "443",
+        "x-forwarded-proto": "https",
+    }
+    if route.route_key not in PUBLIC:
+        headers["authorization"] = f"Bearer {API_KEY}"
+    if body is not None:
+        headers["content-type"] = "application/json"
+        headers["content-length"] = str(len(body.encode()))
+    headers.update(sample.get("headers", {}))
+    event: dict[str, Any] = {
+        "version": "2.0",
+        "routeKey": route.route_key,
+        "rawPath": path,
+        "rawQueryString": urlencode(query),
+        "headers": dict(sorted(headers.items())),
+        "requestContext": {
+            "accountId": ACCOUNT,
+            "apiId": DOMAIN.split(".")[0],
+            "domainName": DOMAIN,
+            "domainPrefix": DOMAIN.split(".")[0],
+            "http": {
+                "method": route.method,
+                "path": path,
+                "protocol": "HTTP/1.1",
+                "sourceIp": "203.0.113.10",
+                "userAgent": headers["user-agent"],
+            },
+            "requestId": str(uuid.uuid5(uuid.NAMESPACE_URL, route.route_key)),
+            "routeKey": route.route_key,
+            "stage": "$default",
+            "time": REQUEST_TIME.strftime("%d/%b/%Y:%H:%M:%S +0000"),
+            "timeEpoch": int(REQUEST_TIME.timestamp() * 1000),
+        },
+        "isBase64Encoded": False,
+    }
+    if query:
+        event["queryStringParameters"] = query
+    if parameters:
+        event["pathParameters"] = parameters
+    if body is not None:
+        event["body"] = body
+    return event
+
+
+def scheduled_event(function: str, event_name: str) -> dict[str, Any]:
+    """What EventBridge Scheduler sends for a `Schedule` event of `function`."""
+    return {
+        "version": "0",
+        "id": str(uuid.uuid5(uuid.NAMESPACE_URL, f"{function}/{event_name}")),
+        "detail-type": "Scheduled Event",
+        "source": "aws.events",
+        "account": ACCOUNT,
+        "time": REQUEST_TIME.strftime("%Y-%m-%dT%H:%M:%SZ"),
+        "region": REGION,
+        "resources": [f"arn:aws:events:{REGION}:{ACCOUNT}:rule/vclinks-{function}{event_name}-EXAMPLE"],
+        "detail": {},
+    }
+
+
+def schedules(template: dict[str, Any]) -> list[tuple[str, str, str]]:
+    """(function, its code dir, event name) of every Schedule event."""
+    found = []
+    for name, resource in functions(template).items():
+        props = resource["Properties"]
+        code_dir = props["CodeUri"].strip("/").split("/")[-1]
+        for event_name, event in props.get("Events", {}).items():
+            if event["Type"] == "Schedule":
+                found.append((name, code_dir, event_name))
+    return found
+
+
+def build_events(template: dict[str, Any] | None = None) -> dict[Path, dict[str, Any]]:
+    """Every sample, by its path relative to events/."""
+    template = template or load_template()
+    samples: dict[Path, dict[str, Any]] = {}
+    for route in http_routes(template):
+        target = relative_path(route)
+        if target in samples:
+            raise ValueError(f"Two routes would share the sample {target}")
+        samples[target] = http_event(route)
+    for function, code_dir, event_name in schedules(template):
+        samples[Path(code_dir) / f"schedule-{event_name.lower()}.json"] = scheduled_event(
+            function, event_name
+        )
+    return samples
+
+
+def render(event: dict[str, Any]) -> str:
+    return json.dumps(event, indent=2, ensure_ascii=False) + "\n"
+
+
+def existing_samples(root: Path = EVENTS_DIR) -> set[Path]:
+    return {path.relative_to(root) for path in root.glob("*/*.json")}
+
+
+def main() -> None:
+    samples = build_events()
+    for stale in sorted(existing_samples() - samples.keys()):
+        (EVENTS_DIR / stale).unlink()
+        print(f"removed {stale}")
+    for relative, event in sorted(samples.items()):
+        target = EVENTS_DIR / relative
+        target.parent.mkdir(parents=True, exist_ok=True)
+        text = render(event)
+        if not target.exists() or target.read_text() != text:
+            target.write_text(text)
+            print(f"wrote {relative}")
+    print(f"{len(samples)} sample events in {EVENTS_DIR.relative_to(EVENTS_DIR.parent)}/")
+
+
+if __name__ == "__main__":
+    main()
