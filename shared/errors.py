@@ -93,6 +93,14 @@ class PreconditionRequired(VclinksError):
     title = "A required step comes first"
 
 
+class ZoomNotConfigured(VclinksError):
+    """The deployment has no Zoom app credentials (ZoomClientId/ZoomClientSecret left empty)."""
+
+    status = 503
+    slug = "zoom-not-configured"
+    title = "Zoom is not configured for this deployment"
+
+
 class ZoomUnavailable(VclinksError):
     """Zoom did not answer usefully (5xx, timeout, connection error) after bounded retries."""
 

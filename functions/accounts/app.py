@@ -92,7 +92,7 @@ def patch_settings(site: SiteId, body: Annotated[SettingsPatch, Body()]) -> Sett
     return sites.update_settings(store, record, body)
 
 
-@app.post("/v1/sites/<site>/tokens")
+@app.post("/v1/sites/<site>/tokens", responses={201: {"description": "The token (shown once)"}})
 def create_token(site: SiteId, body: Annotated[TokenRequest, Body()]) -> Response[TokenView]:
     store = get_store()
     record, caller = load_site_and_caller(app, site, store.get_site)

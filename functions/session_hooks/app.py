@@ -6,6 +6,7 @@ from typing import Annotated
 
 from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.openapi.params import Body, Path
+from aws_lambda_powertools.event_handler.openapi.types import OpenAPIResponse
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
@@ -28,6 +29,8 @@ from shared.store import Store, get_store
 from shared.zoom import service as zoom_service  # registers the Zoom follow-up steps
 
 app = make_app()
+UPSERT: dict[int, OpenAPIResponse] = {200: {"description": "Updated"}, 201: {"description": "Created"}}
+GONE: dict[int, OpenAPIResponse] = {204: {"description": "Cancelled (or deleted)"}}
 SiteId = Annotated[str, Path(pattern=ID_PATTERN)]
 ItemId = Annotated[str, Path(pattern=ID_PATTERN)]
 
@@ -45,7 +48,7 @@ def put_service(site: SiteId, service: ItemId, body: Annotated[ServiceInput, Bod
     return sessions.put_service(store, record, service, body)
 
 
-@app.delete("/v1/sites/<site>/services/<service>")
+@app.delete("/v1/sites/<site>/services/<service>", responses=GONE)
 def delete_service(site: SiteId, service: ItemId) -> Response[str]:
     store, record = _admin_site(site)
     sessions.delete_service(store, record, service)
@@ -64,7 +67,7 @@ def delete_course_link(site: SiteId, service: ItemId) -> ServiceView:
     return sessions.set_course_link(store, record, service, None)
 
 
-@app.put("/v1/sites/<site>/sessions/<session>")
+@app.put("/v1/sites/<site>/sessions/<session>", responses=UPSERT)
 def put_session(
     site: SiteId, session: ItemId, body: Annotated[SessionInput, Body()]
 ) -> Response[SessionView]:
@@ -73,7 +76,7 @@ def put_session(
     return Response(201 if created else 200, "application/json", view)
 
 
-@app.delete("/v1/sites/<site>/sessions/<session>")
+@app.delete("/v1/sites/<site>/sessions/<session>", responses=GONE)
 def cancel_session(site: SiteId, session: ItemId) -> Response[str]:
     store, record = _admin_site(site)
     sessions.cancel_session(store, record, session)
@@ -101,7 +104,7 @@ def remove_session_link(site: SiteId, session: ItemId) -> SessionView:
     return sessions.remove_session_link(store, record, session, caller, base_url(app))
 
 
-@app.put("/v1/sites/<site>/sessions/<session>/bookings/<booking>")
+@app.put("/v1/sites/<site>/sessions/<session>/bookings/<booking>", responses=UPSERT)
 def put_booking(
     site: SiteId, session: ItemId, booking: ItemId, body: Annotated[BookingInput, Body()]
 ) -> Response[BookingView]:
@@ -110,7 +113,7 @@ def put_booking(
     return Response(201 if created else 200, "application/json", view)
 
 
-@app.delete("/v1/sites/<site>/sessions/<session>/bookings/<booking>")
+@app.delete("/v1/sites/<site>/sessions/<session>/bookings/<booking>", responses=GONE)
 def cancel_booking(site: SiteId, session: ItemId, booking: ItemId) -> Response[str]:
     store, record = _admin_site(site)
     sessions.cancel_booking(store, record, session, booking)

@@ -8,20 +8,25 @@ from __future__ import annotations
 
 import time
 from functools import lru_cache
-
-import httpx
+from typing import TYPE_CHECKING
 
 from shared import follow_up
 from shared.config import get_settings
 from shared.models import Booking, MeetingState, Service, Session, Site
 from shared.store import Store, get_store
-from shared.zoom.client import ZoomClient
 from shared.zoom.meetings import MeetingReconciler, desired_meeting
 from shared.zoom.tokens import TokenProvider, app_credentials, get_token_secrets
+
+if TYPE_CHECKING:
+    from shared.zoom.client import ZoomClient
 
 
 @lru_cache(maxsize=1)
 def get_zoom_client() -> ZoomClient:
+    import httpx  # the HTTP client only where Zoom is called (cold start of session_hooks)
+
+    from shared.zoom.client import ZoomClient
+
     settings = get_settings()
     credentials = app_credentials()
     return ZoomClient(

@@ -26,7 +26,7 @@ import boto3
 from botocore.exceptions import ClientError
 
 from shared.config import get_settings
-from shared.errors import ZoomNeedsReconnect, ZoomUnavailable
+from shared.errors import ZoomNeedsReconnect, ZoomNotConfigured, ZoomUnavailable
 from shared.models import ConnectionStatus
 from shared.store import Store
 from shared.zoom.connections import ZoomConnection, get_connection, set_status
@@ -220,7 +220,11 @@ def app_credentials(ttl: float = 300.0) -> AppCredentials:
     cached = _app_credentials.get(arn)
     if cached and cached[0] > time.time():
         return cached[1]
-    credentials = get_token_secrets().app_credentials(arn)
+    credentials = get_token_secrets().app_credentials(arn) if arn else None
+    if credentials is None or not (credentials.client_id and credentials.client_secret):
+        raise ZoomNotConfigured(
+            "This deployment has no Zoom app: its admin sets ZoomClientId and ZoomClientSecret (sam deploy)."
+        )
     _app_credentials[arn] = (time.time() + ttl, credentials)
     return credentials
 
