@@ -138,7 +138,7 @@ class Notifier:
             site_name=site.name,
             client_name=job.booking.client_name or "",
             staff_name=job.staff.name if job.staff else None,
-            service_name=job.service.name or "",
+            service_name=job.service.name or job.service.service_id,
             session_start=session.start,
             session_end=session.end,
             timezone=site.settings.timezone,
