@@ -175,6 +175,10 @@ def measure(requests: int) -> dict[str, Any]:
                 "requests": requests,
             }
 
+            results["load"] = load(
+                stack.base_url, path, params, site.api_key, join_url, LOAD_SECONDS, LOAD_CLIENTS
+            )
+
             before = stack.zoom_calls()
             assert site.call("DELETE", f"{site.base}/sessions/s1").status_code == 204
             cancelled = delta(before, stack.zoom_calls())
@@ -215,6 +219,50 @@ def measure(requests: int) -> dict[str, Any]:
         finally:
             local.stop()
     return results
+
+
+LOAD_SECONDS = 10.0
+LOAD_CLIENTS = 16
+
+
+def load(
+    base_url: str, path: str, params: dict[str, str], key: str, join_url: str, seconds: float, clients: int
+) -> dict[str, Any]:
+    """Many clients at once, for a bounded time: half resolve links, half open join links."""
+    deadline = time.monotonic() + seconds
+
+    def client(n: int) -> tuple[int, int, list[float]]:
+        done = errors = 0
+        times: list[float] = []
+        with httpx.Client(base_url=base_url, headers={"Authorization": f"Bearer {key}"}, timeout=30) as http:
+            while time.monotonic() < deadline:
+                began = time.perf_counter()
+                if n % 2:
+                    answer = http.get(path, params=params)
+                    ok = answer.status_code == 200
+                else:
+                    answer = http.get(join_url)
+                    ok = answer.status_code == 302
+                times.append(time.perf_counter() - began)
+                done += 1
+                errors += 0 if ok else 1
+        return done, errors, times
+
+    began = time.monotonic()
+    with ThreadPoolExecutor(max_workers=clients) as pool:
+        outcomes = list(pool.map(client, range(clients)))
+    elapsed = time.monotonic() - began
+    times = [t for _, _, ts in outcomes for t in ts]
+    total = sum(done for done, _, _ in outcomes)
+    return {
+        "clients": clients,
+        "seconds": elapsed,
+        "requests": total,
+        "errors": sum(errors for _, errors, _ in outcomes),
+        "throughput": total / elapsed,
+        "median_ms": median_ms(times),
+        "p95_ms": p95_ms(times),
+    }
 
 
 # -- cold start ----------------------------------------------------------------------------
@@ -321,6 +369,16 @@ def report(measured: dict[str, Any], cold: dict[str, Any], built: dict[str, int]
         f"| whole HTTP round trip on the local stack, median | {resolve['http_median_ms']:.2f} ms |",
         "",
         "The handler time includes the two DynamoDB round trips to moto's server on loopback.",
+        "",
+        "## Load (bar: 0 errors)",
+        "",
+        f"{measured['load']['clients']} concurrent clients for {measured['load']['seconds']:.0f} s, half "
+        "resolving links, half opening join links, on the local stack (one process, this machine's "
+        f"cores): **{measured['load']['requests']} requests, {measured['load']['errors']} errors**, "
+        f"{measured['load']['throughput']:.0f} requests/s, "
+        f"latency median {measured['load']['median_ms']:.1f} ms, "
+        f"p95 {measured['load']['p95_ms']:.1f} ms. The local stack runs every handler in one Python "
+        "process, so throughput here is a floor, not Lambda's (which scales out per request).",
         "",
         "## Zoom calls (bars: 1 create, 1 PATCH per reschedule, 1 DELETE, 0 duplicates; N registrants)",
         "",

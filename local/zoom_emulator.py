@@ -109,6 +109,7 @@ class ZoomEmulator:
                 Rule("/_emulator/deauthorize", endpoint="control_deauthorize", methods=["POST"]),
                 Rule("/_emulator/revoke", endpoint="control_revoke", methods=["POST"]),
                 Rule("/_emulator/users", endpoint="control_add_user", methods=["POST"]),
+                Rule("/_emulator/daily-usage", endpoint="control_daily_usage", methods=["POST"]),
                 Rule("/_emulator/delete-meeting", endpoint="control_delete_meeting", methods=["POST"]),
             ]
         )
@@ -646,6 +647,14 @@ class ZoomEmulator:
             role=body.get("role", "Member"),
         )
         return _zoom_json(201, {"id": user_id})
+
+    def _control_daily_usage(self, request: Request) -> Response:
+        """Set how many meeting creates/updates a user has made today (the 100-a-day limit)."""
+        body = _body(request)
+        day = datetime.fromtimestamp(self.clock(), UTC).strftime("%Y-%m-%d")
+        with self._lock:
+            self.daily[(body["user_id"], day)] = int(body["count"])
+        return _zoom_json(200, {"limit": self.daily_limit})
 
     def _control_revoke(self, request: Request) -> Response:
         """The user's grant ends without a webhook (password change, admin action): tokens die."""

@@ -27,7 +27,7 @@ def outbox(to: str | None = None) -> list[SentEmail]:
 
 @pytest.fixture
 def booked(site: SiteHandle) -> SiteHandle:
-    set_default(site, MEET, password="s3cret")
+    set_default(site, MEET, password="s3cret", description="Camera on, please")
     setup_session(site)
     book(site)
     return site
@@ -61,19 +61,53 @@ def test_the_same_email_is_never_sent_twice(booked: SiteHandle) -> None:
     assert len(outbox(CLIENT)) == 2
 
 
-def test_w14_hide_the_section_then_reset_the_template_to_show_it_again(booked: SiteHandle) -> None:
-    path = f"{booked.base}/email-templates/reminder"
+def everything(email: SentEmail) -> str:
+    return "\n".join(email.part(kind) for kind in ("text/plain", "text/html", "text/calendar"))
+
+
+@pytest.mark.parametrize(
+    "email_type",
+    ["booking_confirmation", "reminder", "booking_changed", "course_changed", "request_approved"],
+)
+def test_w14_hide_the_section_then_reset_the_template_to_show_it_again(
+    booked: SiteHandle, email_type: str
+) -> None:
+    notify(booked, email_type)
+    shown = everything(outbox(CLIENT)[-1])
+    assert "/v1/j/" in shown
+    assert "s3cret" in shown
+    assert "Camera on, please" in shown
+
+    path = f"{booked.base}/email-templates/{email_type}"
     hidden = booked.api.put(path, {"show_online_section": False})
     assert hidden.status == 200, hidden.text
     assert hidden.json["show_online_section"] is False
-    notify(booked, "reminder")
-    assert "/v1/j/" not in outbox(CLIENT)[-1].part("text/plain")
+    notify(booked, email_type, idempotency_key="after-hiding")
+    off = everything(outbox(CLIENT)[-1])
+    for secret in ("/v1/j/", "s3cret", "Camera on", MEET):
+        assert secret not in off  # in no part: text, HTML or the invitation
+
     reset = booked.api.delete(path)
     assert reset.status == 200
     assert reset.json["show_online_section"] is True
     assert reset.json["custom"] is False
-    notify(booked, "reminder")
-    assert "/v1/j/" in outbox(CLIENT)[-1].part("text/plain")
+    notify(booked, email_type, idempotency_key="after-reset")
+    assert "/v1/j/" in everything(outbox(CLIENT)[-1])
+
+
+def test_w14_w15_the_members_area_setting_and_the_email_sections_are_independent(booked: SiteHandle) -> None:
+    assert booked.api.patch(f"{booked.base}/settings", {"members_area_links": False}).status == 200
+    notify(booked)
+    assert "/v1/j/" in everything(outbox(CLIENT)[-1])  # emails still carry the link
+    assert booked.api.patch(f"{booked.base}/settings", {"members_area_links": True}).status == 200
+    booked.api.put(f"{booked.base}/email-templates/reminder", {"show_online_section": False})
+    token = booked.api.post(
+        f"{booked.base}/tokens", {"role": "client", "session_id": "s1", "booking_id": "b1"}
+    )
+    page = booked.api.as_(token.json["token"]).get(
+        f"{booked.base}/sessions/s1/link", query={"audience": "client", "booking": "b1"}
+    )
+    assert page.json["decision"] == "link"  # the members area still shows it
 
 
 def test_w14_hiding_one_template_leaves_the_others(booked: SiteHandle) -> None:

@@ -1,0 +1,102 @@
+"""Refusals over HTTP on the local stack: forged, replayed and cross-site OAuth states,
+stale webhooks, and Zoom's daily limit reported as a clear pending state."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+import time
+from urllib.parse import parse_qs, urlencode, urlsplit, urlunsplit
+
+import httpx
+
+from local.stack import ZOOM_WEBHOOK_TOKEN
+from tests.e2e.conftest import RETURN_TO, SiteClient, Stack
+from tests.e2e.test_zoom_life import session_body
+
+
+def consent(stack: Stack, site: SiteClient, user: str) -> str:
+    """Start the connect flow and allow it at Zoom; returns the callback URL Zoom sends the browser to."""
+    start = site.http.get("/v1/oauth/zoom/start", params={"site": site.site_id, "return_to": RETURN_TO})
+    authorize = start.headers["location"]
+    form = {k: v[0] for k, v in parse_qs(urlsplit(authorize).query).items()} | {"user": user, "allow": "1"}
+    return str(httpx.post(f"{stack.zoom_url}/oauth/authorize", data=form, timeout=30).headers["location"])
+
+
+def with_query(url: str, **changes: str) -> str:
+    parts = urlsplit(url)
+    query = {k: v[0] for k, v in parse_qs(parts.query).items()} | changes
+    return urlunsplit(parts._replace(query=urlencode(query)))
+
+
+def test_oauth_state_is_signed_single_use_and_bound_to_its_site(stack: Stack, studio: SiteClient) -> None:
+    user = stack.new_zoom_user()
+    callback = consent(stack, studio, user)
+    state = parse_qs(urlsplit(callback).query)["state"][0]
+
+    forged = httpx.get(
+        with_query(callback, state=state[:-2] + ("A" if state[-2] != "A" else "B") + state[-1])
+    )
+    assert forged.status_code == 400
+    assert "text/html" in forged.headers["content-type"]
+    assert studio.ok("GET", f"{studio.base}/vc-account")["connected"] is False
+
+    first = httpx.get(callback, timeout=60)
+    assert first.status_code == 302
+    connected = studio.ok("GET", f"{studio.base}/vc-account")["account"]["connection_id"]
+
+    replayed = httpx.get(callback, timeout=60)
+    assert replayed.status_code in (400, 409, 410)
+    assert studio.ok("GET", f"{studio.base}/vc-account")["account"]["connection_id"] == connected
+
+
+def test_a_state_from_one_site_never_connects_another(stack: Stack) -> None:
+    first, second = stack.create_site("First"), stack.create_site("Second")
+    callback = consent(stack, first, stack.new_zoom_user())
+    answer = httpx.get(callback, timeout=60)
+    assert answer.status_code == 302
+    assert first.ok("GET", f"{first.base}/vc-account")["connected"] is True
+    assert second.ok("GET", f"{second.base}/vc-account")["connected"] is False
+    denied = second.call(
+        "GET", "/v1/oauth/zoom/start", params={"site": first.site_id, "return_to": RETURN_TO}
+    )
+    assert denied.status_code == 404  # the second site's key cannot start a flow for the first
+
+
+def test_stale_or_unsigned_webhooks_are_refused(stack: Stack) -> None:
+    body = json.dumps({"event": "app_deauthorized", "event_ts": 1, "payload": {"user_id": "zu-host"}})
+    stale = str(int(time.time()) - 3600)
+    signature = (
+        "v0="
+        + hmac.new(ZOOM_WEBHOOK_TOKEN.encode(), f"v0:{stale}:{body}".encode(), hashlib.sha256).hexdigest()
+    )
+    url = f"{stack.base_url}/v1/zoom/webhook"
+    headers = {
+        "content-type": "application/json",
+        "x-zm-request-timestamp": stale,
+        "x-zm-signature": signature,
+    }
+    assert httpx.post(url, content=body, headers=headers, timeout=30).status_code == 401
+    unsigned = httpx.post(url, content=body, headers={"content-type": "application/json"}, timeout=30)
+    assert unsigned.status_code == 401
+
+
+def test_zooms_daily_limit_is_a_clear_pending_state_finished_later(stack: Stack, studio: SiteClient) -> None:
+    user = stack.new_zoom_user()
+    studio.connect_zoom(user)
+    studio.ok("PUT", f"{studio.base}/services/consult", {"kind": "appointment", "online": True})
+    stack.zoom("POST", "daily-usage", json={"user_id": user, "count": 100})
+    created = studio.call("PUT", f"{studio.base}/sessions/s1", session_body())
+    assert created.status_code == 201
+    assert created.json()["meeting_state"] == "pending"
+    assert created.json()["pending_reason"] == "zoom_daily_limit"
+    link = studio.ok("GET", f"{studio.base}/sessions/s1/link", params={"audience": "staff"})
+    assert link["decision"] == "none"
+    assert link["reason"] == "pending"
+    stack.zoom("POST", "daily-usage", json={"user_id": user, "count": 0})  # a new day at Zoom
+    stack.sweep()
+    assert (
+        studio.ok("GET", f"{studio.base}/sessions/s1/link", params={"audience": "staff"})["decision"]
+        == "link"
+    )
