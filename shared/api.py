@@ -15,6 +15,7 @@ from aws_lambda_powertools import Logger
 from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response
 from aws_lambda_powertools.event_handler.exceptions import NotFoundError
 from aws_lambda_powertools.event_handler.openapi.exceptions import RequestValidationError
+from botocore.exceptions import ClientError
 
 from shared.auth import Principal, authenticate
 from shared.config import get_settings
@@ -22,6 +23,7 @@ from shared.errors import (
     InvalidInput,
     NotFound,
     PayloadTooLarge,
+    StorageBusy,
     UnsupportedMediaType,
     VclinksError,
 )
@@ -75,6 +77,16 @@ def _refuse_body(event: dict[str, Any]) -> VclinksError | None:
     return None
 
 
+THROTTLING = frozenset(
+    {
+        "ProvisionedThroughputExceededException",
+        "ThrottlingException",
+        "RequestLimitExceeded",
+        "TransactionConflictException",
+    }
+)
+
+
 def handle(app: APIGatewayHttpResolver, event: dict[str, Any], context: Any) -> dict[str, Any]:
     """Every function's entry: refuse unreadable bodies, then let the resolver route the event."""
     refused = _refuse_body(event)
@@ -105,6 +117,15 @@ def make_app() -> APIGatewayHttpResolver:
     @app.not_found
     def handle_not_found(_: NotFoundError) -> Response[str]:
         return problem_response(NotFound("No such route."), app.current_event.path)
+
+    @app.exception_handler(ClientError)
+    def handle_aws_error(error: ClientError) -> Response[str]:
+        code = error.response.get("Error", {}).get("Code", "")
+        if code in THROTTLING:
+            logger.warning("AWS throttled the request after retries", extra={"aws_code": code})
+            return problem_response(StorageBusy("The data store is busy; retry in a few seconds."))
+        logger.exception("unexpected AWS error", extra={"aws_code": code})
+        return problem_response(VclinksError("An unexpected error occurred; it has been logged."))
 
     @app.exception_handler(Exception)
     def handle_unexpected(error: Exception) -> Response[str]:

@@ -67,6 +67,14 @@ class Conflict(VclinksError):
     title = "Conflict with the current state"
 
 
+class StorageBusy(VclinksError):
+    """DynamoDB kept throttling after the client's own retries: nothing was half-written; retry."""
+
+    status = 503
+    slug = "storage-busy"
+    title = "The data store is busy"
+
+
 class Gone(VclinksError):
     status = 410
     slug = "gone"
