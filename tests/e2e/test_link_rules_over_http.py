@@ -1,0 +1,67 @@
+"""The link rules (tests/integration/test_links_api.py: W01-W15, S02-S07, X01, X03, X04,
+bad input, credentials) run again, unchanged, over real HTTP against the running local
+stack: sites made by the console command, every request through the HTTP server."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import httpx
+import pytest
+
+from tests.e2e.conftest import Stack
+from tests.integration.conftest import Api, SiteHandle
+from tests.integration.test_links_api import *  # noqa: F403 - the same scenarios, another transport
+
+
+class HttpResponse:
+    def __init__(self, response: httpx.Response) -> None:
+        self.status_code = response.status_code
+        self.headers = {k.decode(): v.decode() for k, v in response.headers.raw}
+        self._text = response.text
+
+    def get_data(self, as_text: bool = False) -> str:
+        return self._text
+
+
+class HttpTransport:
+    """What tests.integration.conftest.Api needs of a client, over a real socket."""
+
+    def __init__(self, base_url: str) -> None:
+        self.http = httpx.Client(base_url=base_url, timeout=60, follow_redirects=False)
+
+    def open(
+        self,
+        path: str,
+        method: str,
+        data: Any = None,
+        headers: dict[str, str] | None = None,
+        query_string: dict[str, str] | None = None,
+    ) -> HttpResponse:
+        return HttpResponse(
+            self.http.request(method, path, content=data, headers=headers, params=query_string)
+        )
+
+
+@pytest.fixture(scope="module")
+def transport(stack: Stack) -> HttpTransport:
+    return HttpTransport(stack.base_url)
+
+
+@pytest.fixture
+def anonymous(transport: HttpTransport) -> Api:
+    return Api(transport)  # type: ignore[arg-type]
+
+
+@pytest.fixture
+def make_site(stack: Stack, transport: HttpTransport) -> Any:
+    def make(name: str = "Studio") -> SiteHandle:
+        created = stack.create_site(name)
+        return SiteHandle(created.site_id, created.api_key, Api(transport, created.api_key))  # type: ignore[arg-type]
+
+    return make
+
+
+@pytest.fixture
+def site(make_site: Any) -> SiteHandle:
+    return make_site("Yoga Studio")  # type: ignore[no-any-return]
