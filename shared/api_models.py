@@ -23,7 +23,7 @@ from shared.models import (
 
 
 class Body(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", defer_build=True)
 
 
 # -- accounts -----------------------------------------------------------------------------

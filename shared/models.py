@@ -22,7 +22,7 @@ Description = Annotated[str, Field(min_length=1, max_length=2000)]
 
 
 class Record(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, defer_build=True)
 
 
 def check_web_url(value: str) -> str:
