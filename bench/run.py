@@ -274,6 +274,9 @@ began = time.perf_counter()
 print(time.perf_counter() - began)
 """
 BASELINE = "import boto3\nboto3.client('dynamodb', region_name='eu-west-1')"
+# What the design card's stack costs before any of our code: boto3, Powertools' HTTP
+# resolver with its pydantic request validation.
+FLOOR = "import boto3\nimport aws_lambda_powertools.event_handler.openapi.params"
 
 
 def _probe(code: str) -> float:
@@ -297,12 +300,13 @@ def _probe(code: str) -> float:
 
 def cold_starts(rounds: int) -> dict[str, Any]:
     """Import time of each handler module vs importing boto3 and making one client, interleaved."""
-    samples: dict[str, list[float]] = {name: [] for name in ("boto3", *FUNCTIONS)}
+    samples: dict[str, list[float]] = {name: [] for name in ("boto3", "floor", *FUNCTIONS)}
     _probe(BASELINE)  # bytecode compiled once, as in a deployed package
     for name in FUNCTIONS:
         _probe(f"import functions.{name}.app")
     for _ in range(rounds):
         samples["boto3"].append(_probe(BASELINE))
+        samples["floor"].append(_probe(FLOOR))
         for name in FUNCTIONS:
             samples[name].append(_probe(f"import functions.{name}.app"))
     base = statistics.median(samples["boto3"])
@@ -398,8 +402,22 @@ def report(measured: dict[str, Any], cold: dict[str, Any], built: dict[str, int]
         "|---|---|---|",
     ]
     for name, value in cold.items():
-        label = "boto3 + `boto3.client('dynamodb')`" if name == "boto3" else f"`functions.{name}.app`"
+        label = {
+            "boto3": "boto3 + `boto3.client('dynamodb')` (the bar's unit)",
+            "floor": "floor: boto3 + Powertools' resolver and validation, no code of ours",
+        }.get(name, f"`functions.{name}.app`")
         lines.append(f"| {label} | {value['median_ms']:.0f} ms | {value['ratio']:.2f}x |")
+    over = [name for name in FUNCTIONS if cold[name]["ratio"] > 1.3]
+    lines.append("")
+    if over:
+        lines.append(
+            f"**Not met** for {', '.join(over)}. boto3 and Powertools' resolver with its pydantic "
+            f"validation (the design card's stack) already cost {cold['floor']['ratio']:.2f}x before any "
+            "code of ours; our models, rules and (where used) httpx add the rest. The handlers create "
+            "no AWS client at import, so the unit of the bar includes ~100 ms our imports do not."
+        )
+    else:
+        lines.append("Met for every handler.")
     lines += ["", "## Deployed size (sam build, arm64)", ""]
     if isinstance(built, str):
         lines.append(built)
@@ -430,7 +448,7 @@ def report(measured: dict[str, Any], cold: dict[str, Any], built: dict[str, int]
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--requests", type=int, default=300)
-    parser.add_argument("--rounds", type=int, default=7, help="cold-start rounds")
+    parser.add_argument("--rounds", type=int, default=11, help="cold-start rounds")
     parser.add_argument("--no-build", action="store_true", help="skip sam build (sizes)")
     args = parser.parse_args(argv)
     measured = measure(args.requests)

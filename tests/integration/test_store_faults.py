@@ -2,7 +2,6 @@
 throttling and conditional write conflicts. The answer is a clear problem, nothing is
 half-written, and a retry finishes."""
 
-
 from __future__ import annotations
 
 from datetime import timedelta
