@@ -34,7 +34,8 @@ def get_zoom_client() -> ZoomClient:
         oauth_base_url=settings.zoom_oauth_base_url,
         client_id=credentials.client_id,
         client_secret=credentials.client_secret,
-        http=httpx.Client(timeout=10.0),
+        http=httpx.Client(timeout=settings.zoom_timeout_seconds),
+        timeout=settings.zoom_timeout_seconds,
     )
 
 

@@ -20,6 +20,7 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
 RETURN_TO = "http://127.0.0.1/admin"
+ZOOM_TIMEOUT = 2.0
 CLI = (sys.executable, "-m", "vclinks_cli.main", "--local")
 
 
@@ -119,6 +120,7 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
     state_file = tmp_path_factory.mktemp("stack") / "local-stack.json"
     log = (state_file.parent / "stack.log").open("w")
     env = {k: v for k, v in os.environ.items() if not k.startswith(("AWS_", "ACCOUNTS_", "SESSION_"))}
+    env["VCLINKS_ZOOM_TIMEOUT_SECONDS"] = str(ZOOM_TIMEOUT)  # the timeout tests wait this long
     process = subprocess.Popen(
         [sys.executable, "-m", "local.dev", "--port", "0", "--state-file", str(state_file)],
         cwd=ROOT,

@@ -4,13 +4,14 @@ Whatever happens, the calendar change is kept and the work finishes later, exact
 
 from __future__ import annotations
 
+import time
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import httpx
 import pytest
 
-from tests.e2e.conftest import SiteClient, Stack
+from tests.e2e.conftest import ZOOM_TIMEOUT, SiteClient, Stack
 from tests.e2e.test_zoom_life import delta, session_body
 
 CREATE = r"^/v2/users/[^/]+/meetings$"
@@ -60,6 +61,25 @@ def test_a_create_whose_answer_was_lost_is_adopted_not_duplicated(
     assert len(meetings_of(stack, user)) == 1
     assert delta(before, stack.zoom_calls()).get("create_meeting") == 1
     assert link(site)["decision"] == "link"
+
+
+def test_a_create_that_times_out_is_adopted_by_the_sweep_not_duplicated(
+    stack: Stack, zoomed: tuple[SiteClient, str]
+) -> None:
+    """Zoom is slow: our call times out, Zoom creates the meeting anyway."""
+    site, user = zoomed
+    slow = {"method": "POST", "path_regex": CREATE, "status": 0, "delay_seconds": ZOOM_TIMEOUT + 1}
+    stack.zoom("POST", "faults", json=slow)
+    created = site.call("PUT", f"{site.base}/sessions/s1", session_body())
+    assert created.status_code == 201
+    assert created.json()["meeting_state"] == "pending"
+    time.sleep(1.5)  # Zoom finishes the create after we gave up
+    assert len(meetings_of(stack, user)) == 1
+    stack.sweep()
+    assert len(meetings_of(stack, user)) == 1  # adopted by its marker, not created twice
+    answer = link(site)
+    assert answer["decision"] == "link"
+    assert answer["provider"] == "zoom"
 
 
 def test_429s_are_retried_with_backoff_within_the_request(
