@@ -12,9 +12,12 @@ group class, S03). Actual: the meeting reference stored on the session.
 - host changed: delete under the old connection, create under the new;
 - no longer wanted (cancelled, in person, custom link, another provider): DELETE.
 
-Any failure leaves the session `pending` with the reason; the next hook on the session,
-or the sweep (every few minutes, over the sparse index of pending sessions), finishes
-the work. Always act with the connection that created the meeting.
+Before each Zoom call the session is marked `pending` (creating, updating, deleting,
+moving_host), so even a process killed between Zoom's answer and our write leaves the
+work listed. Any failure leaves it `pending` with the reason; the next hook on the
+session, or the sweep (every few minutes, over the sparse index of pending sessions),
+finishes it. A pending session keeps its meeting reference, so its links keep working.
+Always act with the connection that created the meeting.
 """
 
 from __future__ import annotations
@@ -165,9 +168,11 @@ class MeetingReconciler:
         actual = session.meeting
         if desired is None:
             if actual is not None:
+                self._mark_pending(session, "deleting")
                 self._delete(site.site_id, actual)
             return None
         if actual is not None and not _same_host(desired, actual):
+            self._mark_pending(session, "moving_host")
             self._delete(site.site_id, actual)
             actual = None
         connection = self._connection(site.site_id, desired.connection_id)
@@ -175,6 +180,7 @@ class MeetingReconciler:
             return self._create(connection, session, desired)
         if _same_times(desired, actual):
             return actual
+        self._mark_pending(session, "updating")
         try:
             self._call(
                 connection,
@@ -193,7 +199,7 @@ class MeetingReconciler:
             found = self._find_lost(connection, session, desired)
             if found is not None:
                 return found
-        self._mark_creating(session)
+        self._mark_pending(session, "creating")
         spec = self._spec(session, desired)
         meeting = self._call(
             connection, lambda token: self.zoom.create_meeting(token, desired.host_user_id, spec)
@@ -302,14 +308,13 @@ class MeetingReconciler:
             registration=desired.registration,
         )
 
-    def _mark_creating(self, session: Session) -> None:
+    def _mark_pending(self, session: Session, reason: str) -> None:
+        """Before Zoom is called: if this process dies mid-call, the sweep finds the work (gsi2)."""
         update_session(
             self.store,
             session.site_id,
             session.session_id,
-            lambda s: s.model_copy(
-                update={"meeting_state": MeetingState.PENDING, "pending_reason": "creating"}
-            ),
+            lambda s: s.model_copy(update={"meeting_state": MeetingState.PENDING, "pending_reason": reason}),
         )
 
     def _record(self, read: Session, meeting: MeetingRef | None, *, pending: str | None) -> Session:
