@@ -128,7 +128,7 @@ class LocalStack:
                 "POWERTOOLS_METRICS_DISABLED": "true",
                 "ZOOM_API_BASE_URL": f"{self.zoom_url}/v2",
                 "ZOOM_OAUTH_BASE_URL": self.zoom_url,
-                "ZOOM_TIMEOUT_SECONDS": os.environ.get("VCLINKS_ZOOM_TIMEOUT_SECONDS", "10"),
+                "ZOOM_TIMEOUT_SECONDS": os.environ.get("VCLINKS_ZOOM_TIMEOUT_SECONDS", "5"),
             }
         )
         return environment

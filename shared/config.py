@@ -17,7 +17,7 @@ class Settings(BaseModel):
     zoom_token_secret_prefix: str = "vclinks/zoom/"
     zoom_api_base_url: str = "https://api.zoom.us/v2"
     zoom_oauth_base_url: str = "https://zoom.us"
-    zoom_timeout_seconds: float = Field(default=10.0, gt=0, le=30)
+    zoom_timeout_seconds: float = Field(default=5.0, gt=0, le=20)
     allowed_return_urls: tuple[str, ...] = ()
     sender_email: str = ""
     public_base_url: str = ""
@@ -33,7 +33,7 @@ class Settings(BaseModel):
             zoom_token_secret_prefix=env.get("ZOOM_TOKEN_SECRET_PREFIX", "vclinks/zoom/"),
             zoom_api_base_url=env.get("ZOOM_API_BASE_URL") or "https://api.zoom.us/v2",
             zoom_oauth_base_url=env.get("ZOOM_OAUTH_BASE_URL") or "https://zoom.us",
-            zoom_timeout_seconds=float(env.get("ZOOM_TIMEOUT_SECONDS") or 10.0),
+            zoom_timeout_seconds=float(env.get("ZOOM_TIMEOUT_SECONDS") or 5.0),
             allowed_return_urls=tuple(
                 u.strip() for u in env.get("ALLOWED_RETURN_URLS", "").split(",") if u.strip()
             ),

@@ -36,6 +36,7 @@ def get_zoom_client() -> ZoomClient:
         client_secret=credentials.client_secret,
         http=httpx.Client(timeout=settings.zoom_timeout_seconds),
         timeout=settings.zoom_timeout_seconds,
+        max_attempts=3,  # 3 x 5 s plus backoff stays inside the 29 s function timeout
     )
 
 
