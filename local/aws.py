@@ -93,6 +93,8 @@ class SentEmail:
             "to": self.destinations,
             "subject": self.subject,
             "text": self.part("text/plain"),
+            "html": self.part("text/html"),
+            "ics": self.part("text/calendar"),
             "has_ics": bool(self.part("text/calendar")),
         }
 
