@@ -90,7 +90,7 @@ def _body_html(body: str, known: dict[str, str]) -> Markup:
 
 
 def render_email(context: EmailContext, custom: CustomTemplate | None = None) -> RenderedEmail:
-    template = custom or default_template(context.email_type, context.language)
+    template = custom or default_template(context.email_type, context.language, cancelled=context.cancelled)
     labels = LABELS[context.language]
     known = values(context)
     subject = " ".join(substitute(template.subject, known).split())

@@ -268,7 +268,37 @@ LABELS: dict[Language, Labels] = {
 }
 
 
-def default_template(email_type: EmailType, language: Language) -> CustomTemplate:
+_CANCELLED: dict[Language, tuple[str, str]] = {
+    Language.EN: (
+        "Your booking is cancelled: [service_name]",
+        f"Your booking for [service_name] on {_WHEN} is cancelled.",
+    ),
+    Language.FR: (
+        "Votre réservation est annulée : [service_name]",
+        f"Votre réservation pour [service_name] le {_WHEN} est annulée.",
+    ),
+    Language.IT: (
+        "La tua prenotazione è annullata: [service_name]",
+        f"La tua prenotazione per [service_name] il {_WHEN} è annullata.",
+    ),
+    Language.PT: (
+        "A sua reserva foi cancelada: [service_name]",
+        f"A sua reserva de [service_name] em {_WHEN} foi cancelada.",
+    ),
+    Language.NL: (
+        "Uw boeking is geannuleerd: [service_name]",
+        f"Uw boeking voor [service_name] op {_WHEN} is geannuleerd.",
+    ),
+}
+
+
+def default_template(email_type: EmailType, language: Language, *, cancelled: bool = False) -> CustomTemplate:
+    """The default of a type; a `booking_changed` email about a cancelled booking says so."""
+    if cancelled and email_type is EmailType.BOOKING_CHANGED:
+        subject, body = _CANCELLED[language]
+        return CustomTemplate(
+            subject=subject, body=f"{_GREETINGS[language]} [recipient_name],\n\n{body}\n\n[site_name]"
+        )
     subject, body = _DEFAULTS[language][email_type]
     return CustomTemplate(
         subject=subject, body=f"{_GREETINGS[language]} [recipient_name],\n\n{body}\n\n[site_name]"

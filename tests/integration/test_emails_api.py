@@ -184,3 +184,16 @@ def test_x02_clients_told_of_a_link_are_notified_once_when_it_changes(site: Site
     assert changed[-1].subject.startswith("Your course has changed")
     assert site.api.put(f"{site.base}/services/course/link", link).status == 200  # the same link again
     assert len(outbox(CLIENT)) == 2
+
+
+def test_a_cancelled_bookings_changed_email_says_so_and_cancels_the_invitation(booked: SiteHandle) -> None:
+    assert booked.api.delete(f"{booked.base}/sessions/s1/bookings/b1").status == 204
+    notify(booked, "booking_changed")
+    email = outbox(CLIENT)[-1]
+    assert email.subject.startswith("Your booking is cancelled")
+    assert "METHOD:CANCEL" in email.part("text/calendar")
+    assert "/v1/j/" not in everything(email)
+    refused = booked.api.post(
+        f"{booked.base}/notifications", {"type": "reminder", "session_id": "s1", "booking_id": "b1"}
+    )
+    assert refused.status == 400

@@ -64,6 +64,19 @@ def test_w13_x06_every_email_type_has_a_default_in_every_language(
         assert email.subject != render_email(context(email_type=email_type)).subject
 
 
+@pytest.mark.parametrize("language", list(Language))
+def test_a_changed_email_about_a_cancelled_booking_says_it_is_cancelled(language: Language) -> None:
+    email = render_email(
+        context(email_type=EmailType.BOOKING_CHANGED, language=language, cancelled=True, client_join=None)
+    )
+    normal = render_email(context(email_type=EmailType.BOOKING_CHANGED, language=language))
+    assert email.subject != normal.subject
+    assert "Morning Flow" in email.subject
+    assert CLIENT_URL not in email.text + email.html
+    if language is Language.EN:
+        assert email.subject == "Your booking is cancelled: Morning Flow"
+
+
 def test_w14_no_section_when_hidden_or_no_link() -> None:
     email = render_email(context(client_join=None))
     assert CLIENT_URL not in email.text + email.html
