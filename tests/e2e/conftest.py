@@ -122,7 +122,18 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("AWS_", "ACCOUNTS_", "SESSION_"))}
     env["VCLINKS_ZOOM_TIMEOUT_SECONDS"] = str(ZOOM_TIMEOUT)  # the timeout tests wait this long
     process = subprocess.Popen(
-        [sys.executable, "-m", "local.dev", "--port", "0", "--state-file", str(state_file)],
+        # No background sweep: the tests run it when they mean to (Stack.sweep), so counts are exact.
+        [
+            sys.executable,
+            "-m",
+            "local.dev",
+            "--port",
+            "0",
+            "--sweep-seconds",
+            "0",
+            "--state-file",
+            str(state_file),
+        ],
         cwd=ROOT,
         env=env,
         stdout=log,

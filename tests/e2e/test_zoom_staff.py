@@ -1,0 +1,89 @@
+"""Zoom for staff members over HTTP on the local stack: the admin maps a staff member to a
+user of the admin-connected Zoom account (W07, S01), a staff member connects their own
+Zoom with a staff token (W04, W05), and a reassigned session moves its meeting to the new
+host (W03): one delete under the old host, one create under the new."""
+
+from __future__ import annotations
+
+from urllib.parse import parse_qs, urlsplit
+
+import httpx
+
+from tests.e2e.conftest import RETURN_TO, SiteClient, Stack
+from tests.e2e.test_zoom_life import delta, session_body
+
+
+def hosts(stack: Stack, *users: str) -> dict[str, int]:
+    counts = dict.fromkeys(users, 0)
+    for meeting in stack.meetings():
+        if meeting["host_id"] in counts:
+            counts[meeting["host_id"]] += 1
+    return counts
+
+
+def test_w07_admin_maps_staff_to_users_of_the_connected_account(stack: Stack, studio: SiteClient) -> None:
+    account = f"acct-{studio.site_id}"
+    owner = stack.new_zoom_user(role="Owner", account=account)
+    member = stack.new_zoom_user(role="Member", account=account)
+    connection = studio.connect_zoom(owner)
+
+    listed = studio.ok("GET", f"{studio.base}/zoom/users")
+    assert listed["connection_id"] == connection
+    assert {u["id"] for u in listed["users"]} == {owner, member}  # that account's users only
+
+    mapping = {"provider": "zoom", "connection_id": connection, "zoom_user_id": member}
+    studio.ok("PUT", f"{studio.base}/staff/anna/vc-account", mapping)
+    studio.ok("PUT", f"{studio.base}/services/consult", {"kind": "appointment", "online": True})
+    studio.ok("PUT", f"{studio.base}/sessions/s1", session_body(staff_id="anna"))
+    studio.ok("PUT", f"{studio.base}/sessions/s2", session_body(staff_id=None))
+    assert hosts(stack, owner, member) == {
+        owner: 1,
+        member: 1,
+    }  # anna's under her user, the rest the default's
+
+    # W03: the session goes to another staff member: its meeting moves to the new host.
+    before = stack.zoom_calls()
+    studio.ok("PUT", f"{studio.base}/sessions/s1", session_body(staff_id="bob"))
+    assert delta(before, stack.zoom_calls()) == {"delete_meeting": 1, "create_meeting": 1}
+    assert hosts(stack, owner, member) == {owner: 2, member: 0}
+
+
+def test_w04_w05_a_staff_member_connects_their_own_zoom(stack: Stack, studio: SiteClient) -> None:
+    staff_user = stack.new_zoom_user(role="Member")
+    token = studio.ok("POST", f"{studio.base}/tokens", {"role": "staff", "staff_id": "anna"})["token"]
+    params = {"site": studio.site_id, "staff": "anna", "return_to": RETURN_TO, "token": token}
+
+    early = httpx.get(f"{stack.base_url}/v1/oauth/zoom/start", params=params, timeout=30)
+    assert early.status_code == 409  # W05: the site's default account comes first
+    assert "default account" in early.json()["detail"]
+    studio.ok("PUT", f"{studio.base}/vc-account", {"provider": "custom", "url": "https://meet.example.com/x"})
+
+    start = httpx.get(f"{stack.base_url}/v1/oauth/zoom/start", params=params, timeout=30)
+    assert start.status_code == 302, start.text
+    form = {k: v[0] for k, v in parse_qs(urlsplit(start.headers["location"]).query).items()}
+    consent = httpx.post(f"{stack.zoom_url}/oauth/authorize", data=form | {"user": staff_user, "allow": "1"})
+    back = httpx.get(consent.headers["location"], timeout=60)
+    assert back.status_code == 302
+    assert "zoom=connected" in back.headers["location"]
+
+    own = studio.ok("GET", f"{studio.base}/staff/anna/vc-account")
+    assert own["account"]["provider"] == "zoom"
+    assert own["account"]["zoom_user_id"] == staff_user
+    other = httpx.get(
+        f"{stack.base_url}{studio.base}/staff/bob/vc-account",
+        headers={"Authorization": f"Bearer {token}"},
+        timeout=30,
+    )
+    assert other.status_code == 403  # W04: only their own
+
+    studio.ok("PUT", f"{studio.base}/services/consult", {"kind": "appointment", "online": True})
+    studio.ok("PUT", f"{studio.base}/sessions/s1", session_body(staff_id="anna"))
+    assert hosts(stack, staff_user) == {staff_user: 1}
+    staff_link = httpx.get(
+        f"{stack.base_url}{studio.base}/sessions/s1/link",
+        params={"audience": "staff"},
+        headers={"Authorization": f"Bearer {token}"},
+        timeout=30,
+    ).json()
+    assert staff_link["kind"] == "host"
+    assert staff_link["provider"] == "zoom"
