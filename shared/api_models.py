@@ -108,6 +108,14 @@ class TokenRequest(Body):
             raise ValueError("a staff token needs staff_id")
         if self.role == "client" and not (self.session_id and self.booking_id):
             raise ValueError("a client token needs session_id and booking_id")
+        extra = {
+            "admin": ("staff_id", "session_id", "booking_id"),
+            "staff": ("session_id", "booking_id"),
+            "client": ("staff_id",),
+        }[self.role]
+        given = [name for name in extra if getattr(self, name) is not None]
+        if given:
+            raise ValueError(f"a {self.role} token takes no {', '.join(given)}: its scope would be ignored")
         return self
 
 

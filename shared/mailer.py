@@ -32,7 +32,13 @@ class Mailer:
             )
         except ClientError as error:
             code = error.response.get("Error", {}).get("Code", "")
-            raise EmailNotSent(f"SES did not send the email ({code}).") from error
+            reason = str(error.response.get("Error", {}).get("Message", ""))[:300]
+            hint = (
+                " Check that the sender (the site's sender_email, or SenderEmail) is verified in SES."
+                if code == "MessageRejected"
+                else ""
+            )
+            raise EmailNotSent(f"SES did not send the email ({code}: {reason}).{hint}") from error
         except BotoCoreError as error:
             raise EmailNotSent("SES could not be reached.") from error
         return answer["MessageId"]

@@ -197,3 +197,18 @@ def test_a_cancelled_bookings_changed_email_says_so_and_cancels_the_invitation(b
         f"{booked.base}/notifications", {"type": "reminder", "session_id": "s1", "booking_id": "b1"}
     )
     assert refused.status == 400
+
+
+def test_an_unverified_site_sender_is_a_clear_502_and_can_be_retried(booked: SiteHandle) -> None:
+    assert (
+        booked.api.patch(f"{booked.base}/settings", {"sender_email": "hello@unverified.test"}).status == 200
+    )
+    path = f"{booked.base}/notifications"
+    refused = booked.api.post(path, {"type": "reminder", "session_id": "s1", "booking_id": "b1"})
+    assert refused.status == 502
+    assert "verified in SES" in refused.json["detail"]
+    assert outbox(CLIENT) == []
+    assert booked.api.patch(f"{booked.base}/settings", {"sender_email": None}).status == 200
+    again = booked.api.post(path, {"type": "reminder", "session_id": "s1", "booking_id": "b1"})
+    assert again.status == 200  # the failed send left no marker behind
+    assert again.json["results"][0]["sent"] is True

@@ -442,6 +442,8 @@ def test_w02_sites_never_see_each_others_data(make_site: Any) -> None:
         ("PATCH", "/settings", '{"join_window_minutes": -5}', 400),
         ("POST", "/tokens", '{"role": "client"}', 400),
         ("POST", "/tokens", '{"role": "root"}', 400),
+        ("POST", "/tokens", '{"role": "admin", "staff_id": "anna"}', 400),
+        ("POST", "/tokens", '{"role": "staff", "staff_id": "anna", "booking_id": "b1"}', 400),
         ("PUT", "/vc-account", '{"provider": "custom", "url": "https://x.test", "extra": 1}', 400),
     ],
 )
