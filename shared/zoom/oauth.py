@@ -17,7 +17,7 @@ import time
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from functools import partial
-from urllib.parse import urlencode, urlsplit
+from urllib.parse import SplitResult, urlencode, urlsplit
 
 from aws_lambda_powertools import Logger
 
@@ -59,11 +59,22 @@ def _challenge(verifier: str) -> str:
     return base64.urlsafe_b64encode(hashlib.sha256(verifier.encode()).digest()).rstrip(b"=").decode()
 
 
+def _within(url: SplitResult, allowed: SplitResult) -> bool:
+    """Same scheme and host (and port), and a path under the allowed one: a prefix written
+    without its trailing slash still never admits `https://admin.example.com.evil.test`."""
+    if (url.scheme, url.netloc.lower()) != (allowed.scheme, allowed.netloc.lower()):
+        return False
+    base = allowed.path.rstrip("/")
+    return url.path == base or url.path.startswith(base + "/") or not base
+
+
 def check_return_url(return_to: str, allowed: tuple[str, ...]) -> str:
     parts = urlsplit(return_to)
     if parts.scheme not in ("http", "https") or not parts.netloc or len(return_to) > 2000:
         raise InvalidInput("return_to must be an absolute http(s) URL.")
-    if not any(return_to.startswith(prefix) for prefix in allowed):
+    if parts.username or parts.password or "\\" in return_to:
+        raise InvalidInput("return_to must not carry credentials or backslashes.")
+    if not any(_within(parts, urlsplit(prefix)) for prefix in allowed):
         raise InvalidInput(
             "return_to is not one of the allowed return URLs of this deployment (AllowedReturnUrls)."
         )

@@ -1,0 +1,84 @@
+"""The Zoom connect flow's refusals through the handlers (S01): an expired state, and a
+return URL outside the deployment's allow-list. Each answers clearly and changes nothing."""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+from urllib.parse import parse_qs, urlsplit
+
+import httpx
+import pytest
+
+from local.zoom_emulator import ZoomEmulator
+from tests.integration.conftest import SiteHandle
+from tests.integration.test_crash_recovery import RETURN_TO, zoom  # noqa: F401 - the fixture
+
+
+def consent(site: SiteHandle, emulator: ZoomEmulator) -> Any:
+    start = site.api.get("/v1/oauth/zoom/start", query={"site": site.site_id, "return_to": RETURN_TO})
+    assert start.status == 302, start.text
+    form = {k: v[0] for k, v in parse_qs(urlsplit(start.headers["Location"]).query).items()}
+    answer = httpx.post(f"{emulator.base_url}/oauth/authorize", data=form | {"user": "zu-host", "allow": "1"})
+    return urlsplit(answer.headers["location"])
+
+
+def test_an_expired_connect_request_is_refused_and_connects_nothing(
+    site: SiteHandle,
+    zoom: ZoomEmulator,  # noqa: F811
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    callback = consent(site, zoom)
+    later = time.time() + 3600  # the admin came back an hour later
+    monkeypatch.setattr("shared.zoom.oauth.time.time", lambda: later)
+    answer = site.api.get(callback.path, query={k: v[0] for k, v in parse_qs(callback.query).items()})
+    assert answer.status == 410
+    assert "expired" in answer.text
+    assert answer.headers["Content-Type"].startswith("text/html")
+    assert site.api.get(f"{site.base}/vc-account").json["connected"] is False
+    assert zoom.calls().get("token_exchange") is None  # the code was never even exchanged
+
+
+def test_check_return_url_keeps_to_the_allowed_origins_and_paths() -> None:
+    from shared.zoom.oauth import check_return_url
+
+    allowed = ("https://admin.example.com", "http://127.0.0.1", "https://app.example.com/admin/")
+    for good in (
+        "https://admin.example.com/",
+        "https://admin.example.com/zoom?x=1",
+        "http://127.0.0.1/a",
+        "https://app.example.com/admin/zoom",
+        "https://app.example.com/admin",
+    ):
+        assert check_return_url(good, allowed) == good
+    for bad in (
+        "https://admin.example.com.evil.test/",
+        "http://127.0.0.1.nip.io/",
+        "https://app.example.com/administrator",
+        "https://app.example.com/",
+        "https://user:pw@admin.example.com/",
+        "https://admin.example.com\\@evil.test/",
+    ):
+        with pytest.raises(Exception, match="return_to"):
+            check_return_url(bad, allowed)
+
+
+@pytest.mark.parametrize(
+    "return_to",
+    [
+        "https://evil.example/steal",
+        "javascript:alert(1)",
+        "https://admin.studio.test.evil.example/",
+        "https://admin.studio.test@evil.example/",
+        "http://admin.studio.test/",  # another scheme
+        "https://admin.studio.test:8443/",  # another port
+    ],
+)
+def test_a_return_url_outside_the_allow_list_is_refused(
+    site: SiteHandle,
+    zoom: ZoomEmulator,  # noqa: F811
+    return_to: str,
+) -> None:
+    answer = site.api.get("/v1/oauth/zoom/start", query={"site": site.site_id, "return_to": return_to})
+    assert answer.status == 400
+    assert "Location" not in answer.headers
