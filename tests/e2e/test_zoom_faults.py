@@ -183,3 +183,16 @@ def test_webhooks_with_a_bad_signature_are_refused(stack: Stack) -> None:
     )
     assert answer.status_code == 401
     assert answer.headers["content-type"] == "application/problem+json"
+
+
+def test_the_next_change_of_a_pending_session_finishes_its_meeting(
+    stack: Stack, zoomed: tuple[SiteClient, str]
+) -> None:
+    """Besides the sweep, any later hook on the session (here: the platform retrying its call) finishes it."""
+    site, user = zoomed
+    stack.zoom("POST", "faults", json={"method": "POST", "path_regex": CREATE, "status": 503})
+    assert site.call("PUT", f"{site.base}/sessions/s1", session_body()).json()["meeting_state"] == "pending"
+    retried = site.call("PUT", f"{site.base}/sessions/s1", session_body())
+    assert retried.status_code == 200
+    assert retried.json()["meeting_state"] == "ready"
+    assert len(meetings_of(stack, user)) == 1
