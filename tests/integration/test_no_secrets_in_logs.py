@@ -1,0 +1,91 @@
+"""No secret is ever logged or returned: a whole day of a site (OAuth connect, meetings,
+links, a token refresh, an email, refused calls) logged at DEBUG, then searched for every
+secret it handled: the API key, the Zoom app secret, access and refresh tokens, meeting
+passwords and host links, join-link secrets."""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections.abc import Iterator
+from datetime import timedelta
+
+import pytest
+
+from local.zoom_emulator import ZoomEmulator
+from tests.integration.conftest import SiteHandle
+from tests.integration.test_crash_recovery import connect, zoom  # noqa: F401 - the fixture
+from tests.integration.test_links_api import START, iso
+
+ZOOM_TOKEN = re.compile(r"\be[ar]-[A-Za-z0-9_-]{32}")
+
+
+class Collect(logging.Handler):
+    """Every log line as the service's own (Powertools JSON) formatter writes it."""
+
+    def __init__(self, formatter: logging.Formatter | None) -> None:
+        super().__init__(logging.DEBUG)
+        self.setFormatter(formatter)
+        self.lines: list[str] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.lines.append(self.format(record))
+
+
+@pytest.fixture
+def debug_logs() -> Iterator[Collect]:
+    import shared.api  # noqa: F401 - the service's logger, configured
+
+    vclinks = logging.getLogger("vclinks")
+    level = vclinks.level
+    collect = Collect(vclinks.handlers[0].formatter if vclinks.handlers else None)
+    vclinks.addHandler(collect)
+    vclinks.setLevel(logging.DEBUG)
+    yield collect
+    vclinks.removeHandler(collect)
+    vclinks.setLevel(level)
+
+
+def test_no_secret_reaches_the_logs_or_an_error_answer(
+    site: SiteHandle,
+    zoom: ZoomEmulator,  # noqa: F811
+    debug_logs: Collect,
+) -> None:
+    from shared.store import get_store
+
+    answers: list[str] = []
+    connect(site, zoom)
+    body = {"kind": "class", "online": True}
+    assert site.api.put(f"{site.base}/services/svc", body).status == 200
+    session = {"service_id": "svc", "start": iso(START), "end": iso(START + timedelta(hours=1))}
+    assert site.api.put(f"{site.base}/sessions/s1", session).status == 201
+    booking = site.api.put(
+        f"{site.base}/sessions/s1/bookings/b1", {"client_name": "Ada", "client_email": "ada@x.test"}
+    )
+    answers.append(site.api.get(f"{site.base}/sessions/s1/link", query={"audience": "staff"}).text)
+    zoom.expire_access_tokens()
+    answers.append(site.api.get(f"{site.base}/zoom/users").text)  # a refresh, under the lease
+    notify = {"type": "booking_confirmation", "session_id": "s1", "booking_id": "b1"}
+    assert site.api.post(f"{site.base}/notifications", notify).status == 200
+    answers.append(site.api.as_(site.api_key + "x").get(f"{site.base}/settings").text)  # refused
+    answers.append(site.api.post("/v1/zoom/webhook", {"event": "app_deauthorized"}).text)  # unsigned
+
+    stored = get_store().get_session(site.site_id, "s1")
+    assert stored is not None
+    assert stored.meeting is not None
+    secrets = {
+        "API key": site.api_key,
+        "API key secret": site.api_key.partition(".")[2],
+        "Zoom client secret": zoom.client_secret,
+        "meeting password": stored.meeting.password or "",
+        "host link": stored.meeting.start_url,
+        "staff join secret": stored.staff_join_secret,
+        "client join link": booking.json["join_url"].rsplit("/", 1)[1],
+    }
+    output = "\n".join(debug_logs.lines)
+    assert "zoom connected" in output  # the logs were captured: this search is not vacuous
+    for name, secret in secrets.items():
+        assert secret
+        assert secret not in output, f"{name} was logged"
+        assert all(secret not in answer for answer in answers[2:]), f"{name} in an error answer"
+    assert not ZOOM_TOKEN.findall(output), "a Zoom access or refresh token was logged"
