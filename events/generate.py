@@ -93,7 +93,13 @@ TEMPLATE_BODY = (
 WEBHOOK_TIMESTAMP = str(int(REQUEST_TIME.timestamp()))
 
 PUBLIC = frozenset(
-    {"GET /v1/health", "GET /v1/j/{token}", "GET /v1/oauth/zoom/callback", "POST /v1/zoom/webhook"}
+    {
+        "GET /v1/health",
+        "GET /v1/j/{token}",
+        "GET /v1/zoom/host/{token}",
+        "GET /v1/oauth/zoom/callback",
+        "POST /v1/zoom/webhook",
+    }
 )
 """Routes that take no `Authorization` header (the others get the site's API key)."""
 
@@ -102,6 +108,7 @@ SAMPLES: dict[str, dict[str, Any]] = {
     "GET /v1/health": {},
     "GET /v1/sites/{site}/sessions/{session}/link": {"query": {"audience": "client", "booking": BOOKING}},
     "GET /v1/j/{token}": {"headers": {"accept": "text/html"}},
+    "GET /v1/zoom/host/{token}": {"headers": {"accept": "text/html"}},
     "GET /v1/sites/{site}/reports/online-meetings": {
         "query": {"from": "2031-05-01T00:00:00Z", "to": "2031-06-01T00:00:00Z", "staff": STAFF}
     },

@@ -18,6 +18,8 @@ from shared.resolver import Decision, Link, NoLink, Surface, resolve
 from shared.store import LinkContext, Store
 
 MAX_REPORT_DAYS = 366
+# Zoom's start_url (the host link) expires 2 hours after it was read; read it again before.
+START_URL_FRESH = timedelta(minutes=100)
 
 
 def _now() -> datetime:
@@ -130,6 +132,17 @@ def join(store: Store, token: str, now: datetime | None = None) -> JoinOutcome:
     audience = Audience.CLIENT if target.booking_id else Audience.STAFF
     decision = _decide(store, context, session, site, audience, Surface.JOIN, now or _now())
     return JoinOutcome(decision, site, session)
+
+
+def host_link_is_stale(outcome: JoinOutcome, now: datetime | None = None) -> bool:
+    """A staff member's Zoom host link read from Zoom too long ago to still open the meeting."""
+    decision, session = outcome.decision, outcome.session
+    if not isinstance(decision, Link) or decision.kind != "host" or decision.provider != "zoom":
+        return False
+    meeting = session.meeting if session is not None else None
+    if meeting is None or meeting.start_url_at is None:
+        return meeting is not None
+    return (now or _now()) - meeting.start_url_at > START_URL_FRESH
 
 
 def online_meetings_report(

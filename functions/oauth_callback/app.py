@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Annotated
 
 from aws_lambda_powertools.event_handler import Response
@@ -17,7 +18,7 @@ from shared.config import get_settings
 from shared.errors import InvalidInput, PreconditionRequired, VclinksError
 from shared.models import ID_PATTERN
 from shared.store import get_store
-from shared.zoom import oauth, users, webhooks
+from shared.zoom import host_links, oauth, users, webhooks
 from shared.zoom.service import get_token_provider, get_zoom_client
 from shared.zoom.tokens import app_credentials, get_token_secrets
 
@@ -82,6 +83,20 @@ def zoom_webhook() -> dict:
     secret_token = app_credentials().webhook_secret_token
     event = webhooks.verify(app.current_event.headers, app.current_event.decoded_body or "", secret_token)
     return webhooks.handle(get_store(), get_zoom_client(), get_token_secrets(), secret_token, event)
+
+
+@app.get("/v1/zoom/host/<token>")
+def zoom_host_link(token: Annotated[str, Path(max_length=512)]) -> Response[str]:
+    """A staff member's stable join link, when Zoom's host link must be read again (S04, S07)."""
+    target = host_links.fresh_host_link(get_store(), get_zoom_client(), get_token_provider(), token)
+    if target is None:
+        return Response(404, HTML, join_page.unknown_link_page(), NO_STORE)
+    if target.url is not None:
+        return Response(302, "text/plain", "", {**NO_STORE, "Location": target.url})
+    assert target.page is not None
+    return Response(
+        200, HTML, join_page.no_link_page(target.page, target.timezone, datetime.now(UTC)), NO_STORE
+    )
 
 
 @app.get("/v1/sites/<site>/zoom/users")

@@ -25,6 +25,7 @@ EXPECTED_STATUS = {
     "session_hooks/delete-sites-site-services-service.json": 204,
     "session_hooks/delete-sites-site-sessions-session.json": 204,
     "session_hooks/delete-sites-site-sessions-session-bookings-booking.json": 204,
+    "oauth_callback/get-zoom-host-token.json": 302,  # a link that needs no refresh: straight there
     "oauth_callback/get-oauth-zoom-start.json": 302,  # to Zoom's consent page
     "oauth_callback/get-oauth-zoom-callback.json": 400,  # a made-up state is refused
     "oauth_callback/post-zoom-webhook.json": 401,  # a made-up signature is refused
