@@ -224,6 +224,10 @@ class ReportRow(BaseModel):
     provider: str | None = None
     source: str | None = None
     url: str | None = None
+    open_url: str | None = Field(
+        default=None,
+        description="A stable link that opens the meeting as its host (Zoom's own host link expires)",
+    )
     reason: str | None = None
 
 

@@ -146,7 +146,7 @@ def host_link_is_stale(outcome: JoinOutcome, now: datetime | None = None) -> boo
 
 
 def online_meetings_report(
-    store: Store, site: Site, start: datetime, end: datetime, staff_id: str | None
+    store: Store, site: Site, start: datetime, end: datetime, staff_id: str | None, base_url: str
 ) -> Report:
     """S06: the online sessions of a period, with the host link an admin opens the meeting with."""
     if end <= start:
@@ -174,11 +174,11 @@ def online_meetings_report(
             "session_cancelled",
         ):
             continue
-        rows.append(_report_row(session, decision))
+        rows.append(_report_row(session, decision, base_url))
     return Report(items=rows)
 
 
-def _report_row(session: Session, decision: Decision) -> ReportRow:
+def _report_row(session: Session, decision: Decision, base_url: str) -> ReportRow:
     base = {
         "session_id": session.session_id,
         "service_id": session.service_id,
@@ -193,5 +193,6 @@ def _report_row(session: Session, decision: Decision) -> ReportRow:
             provider=decision.provider,
             source=decision.source.value,
             url=decision.url,
+            open_url=join_tokens.join_url(base_url, join_tokens.staff_token(session)),
         )
     return ReportRow(**base, decision="none", reason=decision.reason.value)

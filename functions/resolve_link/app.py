@@ -65,7 +65,7 @@ def online_meetings(
     store = get_store()
     record, caller = load_site_and_caller(app, site, store.get_site)
     caller.require_admin()
-    return links.online_meetings_report(store, record, _aware(from_), _aware(to), staff)
+    return links.online_meetings_report(store, record, _aware(from_), _aware(to), staff, base_url(app))
 
 
 def _aware(moment: datetime) -> datetime:

@@ -386,6 +386,9 @@ def test_s06_online_meetings_report_of_a_period_filtered_by_staff(site: SiteHand
     assert [row["session_id"] for row in everyone] == ["s1"]  # s2 in person, s3 outside the period
     assert [row["session_id"] for row in anna] == ["s1"]
     assert everyone[0]["url"] == MEET
+    opened = site.api.get(join_path(everyone[0]["open_url"]))  # S06: the admin opens the meeting
+    assert opened.status == 302
+    assert opened.headers["Location"] == MEET
 
 
 # -- isolation and bad input ----------------------------------------------------------------
