@@ -9,16 +9,19 @@ template did not place the link itself with `[online_meeting_link]` (S05).
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
+from typing import TYPE_CHECKING
 
-from jinja2 import Environment
 from markupsafe import Markup, escape
 
 from shared.emails.context import EmailContext, JoinDetails
 from shared.emails.templates import LABELS, CustomTemplate, Labels, default_template
 from shared.emails.variables import LINK_VARIABLES, VARIABLE, format_date, substitute, values
 
-_HTML = Environment(autoescape=True, keep_trailing_newline=True).from_string(
-    """<!doctype html>
+if TYPE_CHECKING:
+    from jinja2 import Template
+
+_HTML_LAYOUT = """<!doctype html>
 <html lang="{{ lang }}"><head><meta charset="utf-8"><title>{{ subject }}</title></head>
 <body style="font-family: Arial, Helvetica, sans-serif; line-height: 1.5; color: #1f2328;">
 {% if staff_note %}<p><em>{{ staff_note }}</em></p>
@@ -33,7 +36,14 @@ _HTML = Environment(autoescape=True, keep_trailing_newline=True).from_string(
 {% endif %}</div>
 {% endif %}</body></html>
 """
-)
+
+
+@lru_cache(maxsize=1)
+def _html() -> Template:
+    """The HTML layout, compiled on first use (Jinja2 loads only where an email is rendered)."""
+    from jinja2 import Environment
+
+    return Environment(autoescape=True, keep_trailing_newline=True).from_string(_HTML_LAYOUT)
 
 
 @dataclass(frozen=True)
@@ -104,7 +114,7 @@ def render_email(context: EmailContext, custom: CustomTemplate | None = None) ->
         text = f"{staff_note}\n\n{text}"
     if section:
         text = f"{text}\n\n{_section_text(context, section, labels)}"
-    html = _HTML.render(
+    html = _html().render(
         lang=context.language.value,
         subject=subject,
         staff_note=staff_note,
