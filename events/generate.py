@@ -31,7 +31,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
 
-from local.template import Route, functions, http_routes, load_template
+from local.template import Route, Schedule, http_routes, load_template, schedules
 
 EVENTS_DIR = Path(__file__).resolve().parent
 
@@ -219,6 +219,10 @@ def relative_path(route: Route) -> Path:
     return Path(function_dir(route.module)) / file_name(route)
 
 
+def schedule_path(schedule: Schedule) -> Path:
+    return Path(function_dir(schedule.module)) / f"schedule-{schedule.event.lower()}.json"
+
+
 def http_event(route: Route) -> dict[str, Any]:
     """The payload 2.0 event API Gateway sends for `route` (the shape of `local.gateway.build_event`)."""
     if route.route_key not in SAMPLES:
@@ -295,18 +299,6 @@ def scheduled_event(function: str, event_name: str) -> dict[str, Any]:
     }
 
 
-def schedules(template: dict[str, Any]) -> list[tuple[str, str, str]]:
-    """(function, its code dir, event name) of every Schedule event."""
-    found = []
-    for name, resource in functions(template).items():
-        props = resource["Properties"]
-        code_dir = props["CodeUri"].strip("/").split("/")[-1]
-        for event_name, event in props.get("Events", {}).items():
-            if event["Type"] == "Schedule":
-                found.append((name, code_dir, event_name))
-    return found
-
-
 def build_events(template: dict[str, Any] | None = None) -> dict[Path, dict[str, Any]]:
     """Every sample, by its path relative to events/."""
     template = template or load_template()
@@ -316,10 +308,8 @@ def build_events(template: dict[str, Any] | None = None) -> dict[Path, dict[str,
         if target in samples:
             raise ValueError(f"Two routes would share the sample {target}")
         samples[target] = http_event(route)
-    for function, code_dir, event_name in schedules(template):
-        samples[Path(code_dir) / f"schedule-{event_name.lower()}.json"] = scheduled_event(
-            function, event_name
-        )
+    for schedule in schedules(template):
+        samples[schedule_path(schedule)] = scheduled_event(schedule.function, schedule.event)
     return samples
 
 

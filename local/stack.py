@@ -22,7 +22,7 @@ from local.template import (
     functions,
     http_routes,
     load_template,
-    scheduled_handlers,
+    schedules,
 )
 
 STATE_FILE = ROOT / ".cache" / "local-stack.json"
@@ -152,10 +152,10 @@ class LocalStack:
         """What EventBridge does in AWS: invoke each function's Schedule event (the sweep)."""
         answers = {}
         with self._schedule_lock:
-            for function, module, attribute in scheduled_handlers(self.template):
-                handler = getattr(importlib.import_module(module), attribute)
+            for schedule in schedules(self.template):
+                handler = getattr(importlib.import_module(schedule.module), schedule.handler)
                 event = {"source": "aws.events", "detail-type": "Scheduled Event", "detail": {}}
-                answers[function] = handler(event, LambdaContext(function))
+                answers[schedule.function] = handler(event, LambdaContext(schedule.function))
         return answers
 
     def _schedule_loop(self) -> None:

@@ -71,14 +71,32 @@ def functions(template: dict[str, Any]) -> dict[str, dict[str, Any]]:
     }
 
 
-def scheduled_handlers(template: dict[str, Any]) -> list[tuple[str, str, str]]:
-    """(function, module, handler) of every function with a Schedule event."""
+@dataclass(frozen=True)
+class Schedule:
+    """A function's `Schedule` event: EventBridge invokes the handler on a timer."""
+
+    function: str
+    event: str
+    module: str
+    handler: str
+
+
+def _handler_of(props: dict[str, Any]) -> tuple[str, str]:
+    """The Python module and attribute of a function's `Handler` (`app.lambda_handler`)."""
+    code_dir = props["CodeUri"].strip("/").replace("/", ".")
+    module_name, _, attribute = props["Handler"].rpartition(".")
+    return f"{code_dir}.{module_name}", attribute
+
+
+def schedules(template: dict[str, Any]) -> list[Schedule]:
+    """Every Schedule event of every function, with the Python module that handles it."""
     found = []
     for name, resource in functions(template).items():
         props = resource["Properties"]
-        if any(e["Type"] == "Schedule" for e in props.get("Events", {}).values()):
-            module_name, _, attribute = props["Handler"].rpartition(".")
-            found.append((name, f"{props['CodeUri'].strip('/').replace('/', '.')}.{module_name}", attribute))
+        module, handler = _handler_of(props)
+        for event_name, event in props.get("Events", {}).items():
+            if event["Type"] == "Schedule":
+                found.append(Schedule(name, event_name, module, handler))
     return found
 
 
@@ -87,8 +105,7 @@ def http_routes(template: dict[str, Any]) -> list[Route]:
     routes = []
     for name, resource in functions(template).items():
         props = resource["Properties"]
-        code_dir = props["CodeUri"].strip("/").replace("/", ".")
-        module_name, _, attribute = props["Handler"].rpartition(".")
+        module, handler = _handler_of(props)
         for event in props.get("Events", {}).values():
             if event["Type"] != "HttpApi":
                 continue
@@ -97,8 +114,8 @@ def http_routes(template: dict[str, Any]) -> list[Route]:
                     method=event["Properties"]["Method"].upper(),
                     path=event["Properties"]["Path"],
                     function=name,
-                    module=f"{code_dir}.{module_name}",
-                    handler=attribute,
+                    module=module,
+                    handler=handler,
                 )
             )
     return routes

@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 
 from events import generate
-from local.template import Route, http_routes, load_template, scheduled_handlers
+from local.template import Route, http_routes, load_template, schedules
 from tests.conftest import Tables, reset_caches
 
 TEMPLATE = load_template()
@@ -59,7 +59,7 @@ def test_every_route_has_a_sample_event() -> None:
 
 
 def test_every_sample_event_names_a_route_of_the_template() -> None:
-    scheduled = {Path(code_dir) for _, code_dir, _ in generate.schedules(TEMPLATE)}
+    scheduled = {generate.schedule_path(schedule).parent for schedule in schedules(TEMPLATE)}
     orphans = []
     for relative in SAMPLE_FILES:
         event = json.loads((generate.EVENTS_DIR / relative).read_text())
@@ -195,11 +195,8 @@ def _invoke(function: str, module: str, handler: str, event: dict[str, Any]) -> 
 def test_sample_event_is_answered_by_its_handler(relative: Path, demo_world: None) -> None:
     event = json.loads((generate.EVENTS_DIR / relative).read_text())
     if event.get("source") == "aws.events":
-        function = next(
-            f for f, code_dir, _ in generate.schedules(TEMPLATE) if code_dir == relative.parent.name
-        )
-        module, handler = next((m, h) for f, m, h in scheduled_handlers(TEMPLATE) if f == function)
-        result = _invoke(function, module, handler, event)
+        schedule = next(s for s in schedules(TEMPLATE) if generate.schedule_path(s) == relative)
+        result = _invoke(schedule.function, schedule.module, schedule.handler, event)
         assert isinstance(result, dict)
         assert isinstance(result["swept"], int)
         return
