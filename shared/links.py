@@ -140,8 +140,10 @@ def host_link_is_stale(outcome: JoinOutcome, now: datetime | None = None) -> boo
     if not isinstance(decision, Link) or decision.kind != "host" or decision.provider != "zoom":
         return False
     meeting = session.meeting if session is not None else None
-    if meeting is None or meeting.start_url_at is None:
-        return meeting is not None
+    if meeting is None:
+        return False
+    if meeting.start_url_at is None:  # never recorded when it was read: read it again
+        return True
     return (now or _now()) - meeting.start_url_at > START_URL_FRESH
 
 

@@ -12,7 +12,7 @@ from aws_lambda_powertools import Logger
 
 from shared import links
 from shared.errors import VclinksError, ZoomNeedsReconnect
-from shared.models import MeetingState, Session
+from shared.models import Session
 from shared.resolver import NoLink, Reason, no_link
 from shared.sessions import update_session
 from shared.store import Store
@@ -20,6 +20,7 @@ from shared.zoom.client import ZoomClient
 from shared.zoom.connections import get_connection
 from shared.zoom.errors import ZoomNotFound
 from shared.zoom.tokens import TokenProvider
+from shared.zoom.webhooks import forget_deleted_meeting
 
 logger = Logger(service="vclinks")
 
@@ -50,8 +51,8 @@ def fresh_host_link(store: Store, zoom: ZoomClient, tokens: TokenProvider, token
         return HostLink(None, no_link(Reason.NEEDS_RECONNECT), timezone)
     try:
         fresh = tokens.call(connection, partial(zoom.get_meeting, meeting_id=meeting.meeting_id))
-    except ZoomNotFound:  # deleted at Zoom meanwhile: the sweep makes a new one
-        _mark_lost(store, session)
+    except ZoomNotFound:  # deleted at Zoom meanwhile, as if Zoom had told us: the sweep makes a new one
+        forget_deleted_meeting(store, meeting.meeting_id)
         return HostLink(None, no_link(Reason.PENDING), timezone)
     except ZoomNeedsReconnect:
         return HostLink(None, no_link(Reason.NEEDS_RECONNECT), timezone)
@@ -72,18 +73,5 @@ def _store_start_url(store: Store, session: Session, start_url: str) -> None:
             update={"start_url": start_url, "start_url_at": datetime.now(UTC)}
         )
         return current.model_copy(update={"meeting": meeting})
-
-    update_session(store, session.site_id, session.session_id, apply)
-
-
-def _mark_lost(store: Store, session: Session) -> None:
-    def apply(current: Session) -> Session:
-        return current.model_copy(
-            update={
-                "meeting": None,
-                "meeting_state": MeetingState.PENDING,
-                "pending_reason": "zoom_meeting_deleted",
-            }
-        )
 
     update_session(store, session.site_id, session.session_id, apply)

@@ -310,12 +310,7 @@ class MeetingReconciler:
 
     def _mark_pending(self, session: Session, reason: str) -> None:
         """Before Zoom is called: if this process dies mid-call, the sweep finds the work (gsi2)."""
-        update_session(
-            self.store,
-            session.site_id,
-            session.session_id,
-            lambda s: s.model_copy(update={"meeting_state": MeetingState.PENDING, "pending_reason": reason}),
-        )
+        self._record(session, None, pending=reason)
 
     def _record(self, read: Session, meeting: MeetingRef | None, *, pending: str | None) -> Session:
         """Store the outcome: the meeting reference, or `pending` with why (the reference is kept)."""

@@ -52,6 +52,10 @@ class StoredTokens:
     def fresh(self, now: float) -> bool:
         return self.expires_at - REFRESH_MARGIN_SECONDS > now
 
+    def usable(self, now: float, dead: str | None = None) -> bool:
+        """Fresh, and not the token Zoom just refused (`dead`)."""
+        return self.fresh(now) and self.access_token != dead
+
     def to_json(self) -> str:
         return json.dumps(
             {
@@ -166,7 +170,7 @@ class TokenProvider:
         with self._local:
             self._cache.pop(connection.secret_name, None)
             tokens = self.secrets.read(connection.secret_name)
-            if not tokens.fresh(self.clock()) or tokens.access_token == dead:
+            if not tokens.usable(self.clock(), dead):
                 tokens = self._refresh(connection, dead)
             self._cache[connection.secret_name] = tokens
             return tokens.access_token
@@ -183,13 +187,13 @@ class TokenProvider:
                     self.store.release_lease(lease, owner)
             self.sleep(POLL_SECONDS)
             tokens = self.secrets.read(connection.secret_name)
-            if tokens.fresh(self.clock()) and tokens.access_token != dead:
+            if tokens.usable(self.clock(), dead):
                 return tokens
         raise ZoomUnavailable("Zoom's token refresh did not finish in time; try again.")
 
     def _refresh_holding_lease(self, connection: ZoomConnection, dead: str | None) -> StoredTokens:
         current = self.secrets.read(connection.secret_name)
-        if current.fresh(self.clock()) and current.access_token != dead:
+        if current.usable(self.clock(), dead):
             return current  # refreshed by the previous holder
         try:
             pair = self.zoom.refresh(current.refresh_token)
