@@ -99,21 +99,10 @@ def p95_ms(values: list[float]) -> float:
 # -- the stack and a site ------------------------------------------------------------------
 
 
-def delta(before: dict[str, int], after: dict[str, int]) -> dict[str, int]:
-    return {k: after.get(k, 0) - before.get(k, 0) for k in after if after.get(k, 0) != before.get(k, 0)}
-
-
-def session_body(start: datetime, service: str = "consult") -> dict[str, Any]:
-    return {
-        "service_id": service,
-        "start": start.isoformat().replace("+00:00", "Z"),
-        "end": (start + timedelta(hours=1)).isoformat().replace("+00:00", "Z"),
-    }
-
-
 def measure(requests: int) -> dict[str, Any]:
     from local.stack import LocalStack
     from tests.e2e.conftest import Stack
+    from tests.e2e.test_zoom_life import delta, session_body
 
     results: dict[str, Any] = {}
     with tempfile.TemporaryDirectory() as tmp:
@@ -186,7 +175,7 @@ def measure(requests: int) -> dict[str, Any]:
 
             # A class with N bookings.
             n = 20
-            site.ok("PUT", f"{site.base}/sessions/c1", session_body(START, "flow"))
+            site.ok("PUT", f"{site.base}/sessions/c1", session_body(START, service_id="flow"))
             before = stack.zoom_calls()
             for i in range(n):
                 site.ok(
@@ -205,16 +194,8 @@ def measure(requests: int) -> dict[str, Any]:
             site.ok("GET", f"{site.base}/zoom/users")
             stack.zoom("POST", "expire-tokens")
             before = stack.zoom_calls()
-
-            def users(_: int) -> int:
-                return httpx.get(
-                    f"{stack.base_url}{site.base}/zoom/users",
-                    headers={"Authorization": f"Bearer {site.api_key}"},
-                    timeout=60,
-                ).status_code
-
-            with ThreadPoolExecutor(max_workers=50) as pool:
-                statuses = Counter(pool.map(users, range(50)))
+            answers = site.concurrently("GET", f"{site.base}/zoom/users", 50)
+            statuses = Counter(answer.status_code for answer in answers)
             results["refresh"] = {"statuses": dict(statuses), "calls": delta(before, stack.zoom_calls())}
         finally:
             local.stop()

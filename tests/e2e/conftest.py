@@ -10,6 +10,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -89,6 +90,11 @@ class SiteClient:
         answer = self.call(method, path, body, **kw)
         assert answer.status_code < 300, (answer.status_code, answer.text)
         return answer.json() if answer.content else None
+
+    def concurrently(self, method: str, path: str, times: int) -> list[httpx.Response]:
+        """The same call from `times` threads at once (one connection each)."""
+        with ThreadPoolExecutor(max_workers=times) as pool:
+            return list(pool.map(lambda _: self.call(method, path), range(times)))
 
     def connect_zoom(self, zoom_user: str, staff: str | None = None) -> str:
         """The admin's browser: start -> Zoom's consent page -> allow as `zoom_user` -> callback."""
