@@ -36,6 +36,11 @@ class Stack:
         answer.raise_for_status()
         return answer.json()
 
+    def get(self, path: str, credential: str | None = None, **params: str) -> httpx.Response:
+        """GET an API path as a browser or server holding `credential` (an API key or a scoped token)."""
+        headers = {"Authorization": f"Bearer {credential}"} if credential else {}
+        return httpx.get(f"{self.base_url}{path}", params=params, headers=headers, timeout=30)
+
     def zoom_calls(self) -> dict[str, int]:
         return dict(self.zoom("GET", "calls"))
 

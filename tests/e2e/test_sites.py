@@ -6,8 +6,6 @@ from __future__ import annotations
 import json
 import subprocess
 
-import httpx
-
 from tests.e2e.conftest import CLI, ROOT, Stack
 from tests.e2e.test_zoom_life import session_body
 
@@ -25,40 +23,23 @@ def test_w02_two_sites_never_reach_each_other(stack: Stack) -> None:
         site.ok("PUT", f"{site.base}/sessions/s1/bookings/b1", {"client_name": "Ada"})
 
     # The yoga studio's key on the clinic's routes: the same answer as a site that does not exist.
-    crossed = httpx.get(
-        f"{stack.base_url}{clinic.base}/sessions/s1/link",
-        params={"audience": "client", "booking": "b1"},
-        headers={"Authorization": f"Bearer {yoga.api_key}"},
-        timeout=30,
-    )
+    crossed = stack.get(f"{clinic.base}/sessions/s1/link", yoga.api_key, audience="client", booking="b1")
     assert crossed.status_code == 404
     assert crossed.headers["content-type"] == "application/problem+json"
     assert "meet.example.com" not in crossed.text
-    missing = httpx.get(f"{stack.base_url}{clinic.base}/settings", timeout=30)
+    missing = stack.get(f"{clinic.base}/settings")
     assert missing.status_code == 401
 
     # A client token of one booking reads that booking's link only.
     token = yoga.ok(
         "POST", f"{yoga.base}/tokens", {"role": "client", "session_id": "s1", "booking_id": "b1"}
     )["token"]
-    own = httpx.get(
-        f"{stack.base_url}{yoga.base}/sessions/s1/link",
-        params={"audience": "client", "booking": "b1"},
-        headers={"Authorization": f"Bearer {token}"},
-        timeout=30,
-    )
+    own = stack.get(f"{yoga.base}/sessions/s1/link", token, audience="client", booking="b1")
     assert own.status_code == 200
     assert own.json()["url"] == f"https://meet.example.com/{yoga.site_id}"
-    other_site = httpx.get(
-        f"{stack.base_url}{clinic.base}/sessions/s1/link",
-        params={"audience": "client", "booking": "b1"},
-        headers={"Authorization": f"Bearer {token}"},
-        timeout=30,
-    )
+    other_site = stack.get(f"{clinic.base}/sessions/s1/link", token, audience="client", booking="b1")
     assert other_site.status_code == 404
-    as_admin = httpx.get(
-        f"{stack.base_url}{yoga.base}/settings", headers={"Authorization": f"Bearer {token}"}, timeout=30
-    )
+    as_admin = stack.get(f"{yoga.base}/settings", token)
     assert as_admin.status_code == 403
 
 

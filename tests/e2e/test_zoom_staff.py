@@ -69,21 +69,12 @@ def test_w04_w05_a_staff_member_connects_their_own_zoom(stack: Stack, studio: Si
     own = studio.ok("GET", f"{studio.base}/staff/anna/vc-account")
     assert own["account"]["provider"] == "zoom"
     assert own["account"]["zoom_user_id"] == staff_user
-    other = httpx.get(
-        f"{stack.base_url}{studio.base}/staff/bob/vc-account",
-        headers={"Authorization": f"Bearer {token}"},
-        timeout=30,
-    )
+    other = stack.get(f"{studio.base}/staff/bob/vc-account", token)
     assert other.status_code == 403  # W04: only their own
 
     studio.ok("PUT", f"{studio.base}/services/consult", {"kind": "appointment", "online": True})
     studio.ok("PUT", f"{studio.base}/sessions/s1", session_body(staff_id="anna"))
     assert hosts(stack, staff_user) == {staff_user: 1}
-    staff_link = httpx.get(
-        f"{stack.base_url}{studio.base}/sessions/s1/link",
-        params={"audience": "staff"},
-        headers={"Authorization": f"Bearer {token}"},
-        timeout=30,
-    ).json()
+    staff_link = stack.get(f"{studio.base}/sessions/s1/link", token, audience="staff").json()
     assert staff_link["kind"] == "host"
     assert staff_link["provider"] == "zoom"

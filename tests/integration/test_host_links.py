@@ -7,10 +7,21 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from urllib.parse import urlsplit
 
+import pytest
+
 from local.zoom_emulator import ZoomEmulator
 from tests.integration.conftest import Api, SiteHandle
 from tests.integration.test_crash_recovery import connect, session, zoom  # noqa: F401 - the fixture
 from tests.integration.test_links_api import join_path
+
+
+@pytest.fixture
+def zoom_session(site: SiteHandle, zoom: ZoomEmulator) -> SiteHandle:  # noqa: F811
+    """A site on Zoom with one appointment session `s1`, its meeting made."""
+    connect(site, zoom)
+    assert site.api.put(f"{site.base}/services/svc", {"kind": "appointment", "online": True}).status == 200
+    assert site.api.put(f"{site.base}/sessions/s1", session()).status == 201
+    return site
 
 
 def staff_join_path(site: SiteHandle) -> str:
@@ -33,13 +44,11 @@ def age_host_link(site: SiteHandle, by: timedelta) -> str:
 
 
 def test_a_fresh_host_link_is_followed_without_asking_zoom(
-    site: SiteHandle,
+    zoom_session: SiteHandle,
     zoom: ZoomEmulator,  # noqa: F811
     anonymous: Api,
 ) -> None:
-    connect(site, zoom)
-    assert site.api.put(f"{site.base}/services/svc", {"kind": "appointment", "online": True}).status == 200
-    assert site.api.put(f"{site.base}/sessions/s1", session()).status == 201
+    site = zoom_session
     path = staff_join_path(site)
     zoom.reset_counters()
     answer = anonymous.get(path)
@@ -49,13 +58,11 @@ def test_a_fresh_host_link_is_followed_without_asking_zoom(
 
 
 def test_an_old_host_link_is_read_again_from_zoom_before_the_redirect(
-    site: SiteHandle,
+    zoom_session: SiteHandle,
     zoom: ZoomEmulator,  # noqa: F811
     anonymous: Api,
 ) -> None:
-    connect(site, zoom)
-    assert site.api.put(f"{site.base}/services/svc", {"kind": "appointment", "online": True}).status == 200
-    assert site.api.put(f"{site.base}/sessions/s1", session()).status == 201
+    site = zoom_session
     path = staff_join_path(site)
     stale = age_host_link(site, timedelta(hours=3))
 
@@ -74,13 +81,11 @@ def test_an_old_host_link_is_read_again_from_zoom_before_the_redirect(
 
 
 def test_a_client_link_never_goes_through_the_refresher(
-    site: SiteHandle,
+    zoom_session: SiteHandle,
     zoom: ZoomEmulator,  # noqa: F811
     anonymous: Api,
 ) -> None:
-    connect(site, zoom)
-    assert site.api.put(f"{site.base}/services/svc", {"kind": "appointment", "online": True}).status == 200
-    assert site.api.put(f"{site.base}/sessions/s1", session()).status == 201
+    site = zoom_session
     booking = site.api.put(f"{site.base}/sessions/s1/bookings/b1", {"client_name": "Ada"})
     age_host_link(site, timedelta(hours=3))
     answer = anonymous.get(join_path(booking.json["join_url"]))
