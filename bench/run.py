@@ -22,7 +22,6 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-import botocore.client
 import httpx
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -39,27 +38,6 @@ MEMORY_GB = 0.5
 
 
 # -- counting and timing -------------------------------------------------------------------
-
-
-class AwsCalls:
-    """Every AWS API call any boto3 client of this process makes, by service and operation."""
-
-    def __init__(self) -> None:
-        self.calls: Counter[str] = Counter()
-        self._original = botocore.client.BaseClient._make_api_call  # type: ignore[attr-defined]
-
-    def __enter__(self) -> AwsCalls:
-        calls, original = self.calls, self._original
-
-        def counting(client: Any, operation: str, params: Any) -> Any:
-            calls[f"{client.meta.service_model.service_name}.{operation}"] += 1
-            return original(client, operation, params)
-
-        botocore.client.BaseClient._make_api_call = counting  # type: ignore[attr-defined]
-        return self
-
-    def __exit__(self, *_: object) -> None:
-        botocore.client.BaseClient._make_api_call = self._original  # type: ignore[attr-defined]
 
 
 @contextmanager
@@ -100,6 +78,7 @@ def p95_ms(values: list[float]) -> float:
 
 
 def measure(requests: int) -> dict[str, Any]:
+    from local.aws import count_aws_calls
     from local.stack import LocalStack
     from tests.e2e.conftest import Stack
     from tests.e2e.test_zoom_life import delta, session_body
@@ -136,12 +115,12 @@ def measure(requests: int) -> dict[str, Any]:
             site.ok("GET", path, params=params)  # warm
             join_url = site.ok("GET", path, params=params)["join_url"]
             zoom_before = stack.zoom_calls()
-            with AwsCalls() as aws:
+            with count_aws_calls() as calls:
                 site.ok("GET", path, params=params)
-            one_call = dict(aws.calls)
-            with AwsCalls() as aws:
+            one_call = dict(calls)
+            with count_aws_calls() as calls:
                 httpx.get(join_url, timeout=30)
-            join_call = dict(aws.calls)
+            join_call = dict(calls)
             handler_times: list[float] = []
             http_times: list[float] = []
             with handler_timer(handler_times):

@@ -4,10 +4,15 @@ from __future__ import annotations
 
 import os
 import socket
+from collections import Counter
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from email import message_from_bytes, policy
 from email.message import EmailMessage
 from typing import TYPE_CHECKING, Any
+
+import botocore.client
 
 from local.template import table_specs, ttl_attribute
 
@@ -21,6 +26,24 @@ CREDENTIALS = {
     "AWS_DEFAULT_REGION": REGION,
 }
 TABLE_NAMES = {"AccountsTable": "accounts", "SessionLinksTable": "session-links"}
+
+
+@contextmanager
+def count_aws_calls() -> Iterator[Counter[str]]:
+    """Count every AWS API call any boto3 client of this process makes, by service and operation
+    (the resolve path's round trips, in the tests and in `make bench`)."""
+    calls: Counter[str] = Counter()
+    original = botocore.client.BaseClient._make_api_call  # type: ignore[attr-defined]
+
+    def counting(client: Any, operation: str, params: Any) -> Any:
+        calls[f"{client.meta.service_model.service_name}.{operation}"] += 1
+        return original(client, operation, params)
+
+    botocore.client.BaseClient._make_api_call = counting  # type: ignore[attr-defined]
+    try:
+        yield calls
+    finally:
+        botocore.client.BaseClient._make_api_call = original  # type: ignore[attr-defined]
 
 
 def free_port(host: str = "127.0.0.1") -> int:

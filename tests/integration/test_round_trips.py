@@ -3,27 +3,20 @@
 from __future__ import annotations
 
 from collections import Counter
-from typing import Any
+from collections.abc import Iterator
 
-import botocore.client
 import pytest
 
+from local.aws import count_aws_calls
 from tests.integration.conftest import Api, SiteHandle
 from tests.integration.test_links_api import book, join_path, set_default, setup_session
 
 
 @pytest.fixture
-def aws_calls(monkeypatch: pytest.MonkeyPatch) -> Counter[str]:
+def aws_calls() -> Iterator[Counter[str]]:
     """Every AWS API call any boto3 client makes, by service and operation."""
-    calls: Counter[str] = Counter()
-    original = botocore.client.BaseClient._make_api_call
-
-    def counting(self: Any, operation: str, params: Any) -> Any:
-        calls[f"{self.meta.service_model.service_name}.{operation}"] += 1
-        return original(self, operation, params)
-
-    monkeypatch.setattr(botocore.client.BaseClient, "_make_api_call", counting)
-    return calls
+    with count_aws_calls() as calls:
+        yield calls
 
 
 def test_resolve_link_costs_two_dynamodb_round_trips(site: SiteHandle, aws_calls: Counter[str]) -> None:
