@@ -53,8 +53,8 @@ REQUEST_TIME = datetime(2031, 5, 4, 9, 30, tzinfo=UTC)
 
 
 def client_join_token() -> str:
-    from shared.join_tokens import client_token
-    from shared.models import Booking
+    from shared.domain.join_tokens import client_token
+    from shared.domain.models import Booking
 
     return client_token(
         Booking(site_id=SITE, session_id=SESSION, booking_id=BOOKING, join_secret=JOIN_SECRET)

@@ -13,7 +13,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from shared.api import API_TITLE, API_VERSION
+from shared.http.api import API_TITLE, API_VERSION
 
 ROOT = Path(__file__).resolve().parent.parent
 OPENAPI_FILE = ROOT / "openapi.json"

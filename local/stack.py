@@ -201,8 +201,8 @@ class LocalStack:
 
 def _reset_caches() -> None:
     """Settings and clients are cached per process; the stack's environment must take effect."""
+    from shared.adapters.repository import get_store
     from shared.config import get_settings
-    from shared.store import get_store
 
     get_settings.cache_clear()
     get_store.cache_clear()

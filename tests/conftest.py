@@ -28,14 +28,15 @@ TEST_ENV = {
 
 def reset_caches() -> None:
     """Drop every per-process cache (settings, clients) so a test's environment takes effect."""
+    from shared.adapters.repository import get_store
     from shared.config import get_settings
-    from shared.store import get_store
 
     get_settings.cache_clear()
     get_store.cache_clear()
     try:
-        from shared.mailer import get_mailer
-        from shared.zoom import service, tokens
+        from shared.adapters.mailer import get_mailer
+        from shared.adapters.zoom import tokens
+        from shared.services.zoom import wiring as service
 
         get_mailer.cache_clear()
         tokens.get_token_secrets.cache_clear()

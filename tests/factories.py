@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from shared.models import (
+from shared.domain.models import (
     Booking,
     CustomLink,
     JitsiAccount,

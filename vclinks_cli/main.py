@@ -95,7 +95,7 @@ def main(argv: list[str] | None = None) -> int:
         )
         return 2
     from shared.config import get_settings
-    from shared.errors import VclinksError
+    from shared.domain.errors import VclinksError
     from vclinks_cli.sites import create_site
 
     get_settings.cache_clear()

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from shared.sites import create_site as _create_site
-from shared.store import get_store
+from shared.adapters.repository import get_store
+from shared.services.sites import create_site as _create_site
 
 
 def create_site(name: str) -> tuple[str, str]:

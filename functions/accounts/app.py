@@ -9,9 +9,10 @@ from aws_lambda_powertools.event_handler.openapi.params import Body, Path
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from shared import accounts, sites
-from shared.api import handle, load_site_and_caller, logger, make_app
-from shared.api_models import (
+from shared.adapters.repository import get_store
+from shared.domain.models import ID_PATTERN
+from shared.http.api import handle, load_site_and_caller, logger, make_app
+from shared.http.models import (
     AccountInput,
     AccountView,
     SettingsPatch,
@@ -20,8 +21,7 @@ from shared.api_models import (
     TokenRequest,
     TokenView,
 )
-from shared.models import ID_PATTERN
-from shared.store import get_store
+from shared.services import accounts, sites
 
 app = make_app()
 SiteId = Annotated[str, Path(pattern=ID_PATTERN)]

@@ -10,17 +10,18 @@ from aws_lambda_powertools.event_handler.openapi.params import Path, Query
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from shared import join_page
-from shared.api import base_url, caller, handle, load_site_and_caller, logger, make_app
-from shared.api_models import ZoomUsers
-from shared.auth import Role
+from shared.adapters.repository import get_store
+from shared.adapters.zoom.tokens import app_credentials, get_token_secrets
 from shared.config import get_settings
-from shared.errors import InvalidInput, PreconditionRequired, VclinksError
-from shared.models import ID_PATTERN
-from shared.store import get_store
-from shared.zoom import host_links, oauth, users, webhooks
-from shared.zoom.service import get_token_provider, get_zoom_client
-from shared.zoom.tokens import app_credentials, get_token_secrets
+from shared.domain.auth import Role
+from shared.domain.errors import InvalidInput, PreconditionRequired, VclinksError
+from shared.domain.models import ID_PATTERN
+from shared.http import pages as join_page
+from shared.http.api import base_url, caller, handle, load_site_and_caller, logger, make_app
+from shared.http.models import ZoomUsers
+from shared.services.zoom import connect as oauth
+from shared.services.zoom import host_links, users, webhooks
+from shared.services.zoom.wiring import get_token_provider, get_zoom_client
 
 app = make_app()
 HTML = "text/html; charset=utf-8"

@@ -10,12 +10,13 @@ from aws_lambda_powertools.event_handler.openapi.params import Path, Query
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from shared import join_page, links
-from shared.api import API_VERSION, base_url, handle, load_site_and_caller, logger, make_app
-from shared.api_models import Health, LinkView, Report
-from shared.models import ID_PATTERN, Audience
-from shared.resolver import Link, Surface
-from shared.store import get_store
+from shared.adapters.repository import get_store
+from shared.domain.models import ID_PATTERN, Audience
+from shared.domain.resolver import Link, Surface
+from shared.http import pages as join_page
+from shared.http.api import API_VERSION, base_url, handle, load_site_and_caller, logger, make_app
+from shared.http.models import Health, LinkView, Report
+from shared.services import links
 
 app = make_app()
 SiteId = Annotated[str, Path(pattern=ID_PATTERN)]

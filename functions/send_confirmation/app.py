@@ -8,15 +8,15 @@ from aws_lambda_powertools.event_handler.openapi.params import Body, Path, Query
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from shared import templates_store
-from shared.api import base_url, handle, load_site_and_caller, logger, make_app
-from shared.api_models import NotificationRequest, NotificationResult, SentView
+from shared.adapters.mailer import get_mailer
+from shared.adapters.repository import get_store
 from shared.config import get_settings
-from shared.mailer import get_mailer
-from shared.models import ID_PATTERN, EmailType, Language
-from shared.notifications import Notifier
-from shared.store import get_store
-from shared.templates_store import TemplateInput, TemplateView
+from shared.domain.models import ID_PATTERN, EmailType, Language
+from shared.http.api import base_url, handle, load_site_and_caller, logger, make_app
+from shared.http.models import NotificationRequest, NotificationResult, SentView
+from shared.services import templates as templates_store
+from shared.services.notifications import Notifier
+from shared.services.templates import TemplateInput, TemplateView
 
 app = make_app()
 SiteId = Annotated[str, Path(pattern=ID_PATTERN)]

@@ -10,12 +10,10 @@ from aws_lambda_powertools.event_handler.openapi.types import OpenAPIResponse
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from shared import (
-    change_emails,  # noqa: F401 - registers X02 emails, after the Zoom steps
-    sessions,
-)
-from shared.api import base_url, handle, load_site_and_caller, logger, make_app
-from shared.api_models import (
+from shared.adapters.repository import Store, get_store
+from shared.domain.models import ID_PATTERN, Site
+from shared.http.api import base_url, handle, load_site_and_caller, logger, make_app
+from shared.http.models import (
     BookingInput,
     BookingView,
     CustomLinkInput,
@@ -24,9 +22,11 @@ from shared.api_models import (
     SessionInput,
     SessionView,
 )
-from shared.models import ID_PATTERN, Site
-from shared.store import Store, get_store
-from shared.zoom import service as zoom_service  # registers the Zoom follow-up steps
+from shared.services import (
+    change_emails,  # noqa: F401 - registers X02 emails, after the Zoom steps
+    sessions,
+)
+from shared.services.zoom import wiring as zoom_service  # registers the Zoom follow-up steps
 
 app = make_app()
 UPSERT: dict[int, OpenAPIResponse] = {200: {"description": "Updated"}, 201: {"description": "Created"}}

@@ -32,9 +32,16 @@ import httpx
 import jsonschema
 import pytest
 
-from shared.errors import ZoomNeedsReconnect, ZoomRateLimited, ZoomUnavailable
-from shared.zoom.client import MeetingSpec, TokenPair, ZoomClient, ZoomMeeting, ZoomRegistrant, ZoomUser
-from shared.zoom.errors import ZoomAccessTokenInvalid, ZoomNotFound
+from shared.adapters.zoom.client import (
+    MeetingSpec,
+    TokenPair,
+    ZoomClient,
+    ZoomMeeting,
+    ZoomRegistrant,
+    ZoomUser,
+)
+from shared.adapters.zoom.errors import ZoomAccessTokenInvalid, ZoomNotFound
+from shared.domain.errors import ZoomNeedsReconnect, ZoomRateLimited, ZoomUnavailable
 
 SUBSET_PATH = Path(__file__).parent / "fixtures" / "zoom_meeting_api_subset.json"
 SUBSET: dict[str, Any] = json.loads(SUBSET_PATH.read_text())

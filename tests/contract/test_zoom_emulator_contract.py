@@ -15,7 +15,7 @@ import httpx
 import pytest
 
 from local.zoom_emulator import ZoomEmulator
-from shared.zoom.client import MeetingSpec, ZoomClient
+from shared.adapters.zoom.client import MeetingSpec, ZoomClient
 from tests.contract.test_zoom_client_contract import OPERATIONS, json_body_schema, violations
 
 REDIRECT = "http://127.0.0.1/callback"

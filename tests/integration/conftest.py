@@ -95,8 +95,8 @@ def anonymous(gateway_client: Client) -> Api:
 
 @pytest.fixture
 def make_site(gateway_client: Client) -> Any:
-    from shared.sites import create_site
-    from shared.store import get_store
+    from shared.adapters.repository import get_store
+    from shared.services.sites import create_site
 
     def make(name: str = "Studio") -> SiteHandle:
         site, key = create_site(get_store(), name)

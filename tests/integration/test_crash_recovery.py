@@ -68,9 +68,9 @@ def session(days: int = 0) -> dict[str, str]:
 def test_a_lambda_killed_after_zoom_acted_leaves_work_the_sweep_finishes(
     site: SiteHandle, zoom: ZoomEmulator, monkeypatch: pytest.MonkeyPatch, killed_at: str
 ) -> None:
-    from shared.store import get_store
-    from shared.zoom.client import ZoomClient
-    from shared.zoom.service import sweep
+    from shared.adapters.repository import get_store
+    from shared.adapters.zoom.client import ZoomClient
+    from shared.services.zoom.wiring import sweep
 
     connect(site, zoom)
     assert site.api.put(f"{site.base}/services/svc", {"kind": "appointment", "online": True}).status == 200

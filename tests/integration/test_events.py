@@ -112,9 +112,18 @@ def demo_world(moto_aws: Tables, monkeypatch: pytest.MonkeyPatch) -> None:
     with a course link, session s-2031-05-05 with its own link, booking b-ada; a Zoom app secret."""
     import boto3
 
-    from shared.auth import hash_api_key
-    from shared.models import Booking, CustomLink, JitsiAccount, Service, ServiceKind, Session, Site, Staff
-    from shared.store import get_store
+    from shared.adapters.repository import get_store
+    from shared.domain.auth import hash_api_key
+    from shared.domain.models import (
+        Booking,
+        CustomLink,
+        JitsiAccount,
+        Service,
+        ServiceKind,
+        Session,
+        Site,
+        Staff,
+    )
 
     arn = boto3.client("secretsmanager").create_secret(
         Name="vclinks-test/zoom-app",

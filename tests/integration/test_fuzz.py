@@ -31,8 +31,8 @@ def fuzz_aws() -> Iterator[None]:
     import boto3
     from moto import mock_aws
 
-    from shared.sites import create_site
-    from shared.store import get_store
+    from shared.adapters.repository import get_store
+    from shared.services.sites import create_site
 
     saved = dict(os.environ)
     os.environ.pop("AWS_ENDPOINT_URL", None)

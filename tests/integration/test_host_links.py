@@ -32,8 +32,8 @@ def staff_join_path(site: SiteHandle) -> str:
 
 
 def age_host_link(site: SiteHandle, by: timedelta) -> str:
-    from shared.sessions import update_session
-    from shared.store import get_store
+    from shared.adapters.repository import get_store
+    from shared.services.sessions import update_session
 
     def older(current):  # type: ignore[no-untyped-def]
         meeting = current.meeting.model_copy(update={"start_url_at": datetime.now(UTC) - by})

@@ -34,7 +34,7 @@ class Collect(logging.Handler):
 
 @pytest.fixture
 def debug_logs() -> Iterator[Collect]:
-    import shared.api  # noqa: F401 - the service's logger, configured
+    import shared.http.api  # noqa: F401 - the service's logger, configured
 
     vclinks = logging.getLogger("vclinks")
     level = vclinks.level
@@ -51,7 +51,7 @@ def test_no_secret_reaches_the_logs_or_an_error_answer(
     zoom: ZoomEmulator,  # noqa: F811
     debug_logs: Collect,
 ) -> None:
-    from shared.store import get_store
+    from shared.adapters.repository import get_store
 
     answers: list[str] = []
     connect(site, zoom)

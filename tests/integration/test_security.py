@@ -51,8 +51,8 @@ def test_there_are_site_routes_to_check() -> None:
 
 @pytest.mark.parametrize("relative", SITE_SAMPLES, ids=str)
 def test_every_site_route_refuses_wrong_credentials(relative: Path, demo_world: None) -> None:  # noqa: F811
-    from shared.sites import create_site
-    from shared.store import get_store
+    from shared.adapters.repository import get_store
+    from shared.services.sites import create_site
 
     _, other_key = create_site(get_store(), "Another Studio")
     before = _snapshot()
@@ -72,9 +72,9 @@ def test_every_site_route_refuses_wrong_credentials(relative: Path, demo_world: 
 
 @pytest.mark.parametrize("relative", SITE_SAMPLES, ids=str)
 def test_a_client_token_cannot_act_as_the_admin(relative: Path, demo_world: None) -> None:  # noqa: F811
-    from shared.api_models import TokenRequest
-    from shared.sites import issue_token
-    from shared.store import get_store
+    from shared.adapters.repository import get_store
+    from shared.http.models import TokenRequest
+    from shared.services.sites import issue_token
 
     store = get_store()
     site = store.get_site(generate.SITE)

@@ -15,7 +15,7 @@ import pytest
 from local import dynamodb_local
 from local.aws import create_tables
 from local.template import load_template
-from shared.store import Store
+from shared.adapters.repository import Store
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb import DynamoDBClient

@@ -7,9 +7,9 @@ from datetime import timedelta
 import pytest
 from botocore.exceptions import ClientError
 
-from shared.errors import Conflict
-from shared.models import MeetingState
-from shared.store import Store, booking_key, session_pk, site_key, site_pk
+from shared.adapters.repository import Store, booking_key, session_pk, site_key, site_pk
+from shared.domain.errors import Conflict
+from shared.domain.models import MeetingState
 from tests import factories as f
 
 

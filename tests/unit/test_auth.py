@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from shared.auth import Role, authenticate, hash_api_key, mint_token, new_api_key
-from shared.errors import Forbidden, NotFound, Unauthorized
+from shared.domain.auth import Role, authenticate, hash_api_key, mint_token, new_api_key
+from shared.domain.errors import Forbidden, NotFound, Unauthorized
 from tests import factories as f
 
 

@@ -9,14 +9,14 @@ from typing import Any
 
 import pytest
 
-from shared.emails.context import EmailContext, JoinDetails
-from shared.emails.ics import build_ics
-from shared.emails.mime import build_mime
-from shared.emails.render import render_email
-from shared.emails.templates import LABELS, CustomTemplate
-from shared.emails.variables import validate_custom_template
-from shared.errors import InvalidInput
-from shared.models import EmailType, Language
+from shared.domain.emails.context import EmailContext, JoinDetails
+from shared.domain.emails.ics import build_ics
+from shared.domain.emails.mime import build_mime
+from shared.domain.emails.render import render_email
+from shared.domain.emails.templates import LABELS, CustomTemplate
+from shared.domain.emails.variables import validate_custom_template
+from shared.domain.errors import InvalidInput
+from shared.domain.models import EmailType, Language
 
 START = datetime(2031, 3, 3, 17, 0, tzinfo=UTC)
 CLIENT_URL = "https://api.vclinks.test/v1/j/client-token.secret"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from shared import join_tokens
+from shared.domain import join_tokens
 from tests import factories as f
 
 

@@ -8,8 +8,8 @@ from typing import Any
 
 import pytest
 
-from shared.models import Audience, BookingStatus, ConnectionStatus, SessionStatus
-from shared.resolver import Link, NoLink, Reason, Source, Surface, resolve
+from shared.domain.models import Audience, BookingStatus, ConnectionStatus, SessionStatus
+from shared.domain.resolver import Link, NoLink, Reason, Source, Surface, resolve
 from tests import factories as f
 
 NOW = f.START - timedelta(days=1)

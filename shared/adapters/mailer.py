@@ -1,0 +1,49 @@
+"""Sending email through SES (raw MIME: the message carries its own parts and .ics)."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from typing import TYPE_CHECKING
+
+import boto3
+from botocore.exceptions import BotoCoreError, ClientError
+
+from shared.domain.errors import VclinksError
+
+if TYPE_CHECKING:
+    from mypy_boto3_ses import SESClient
+
+
+class EmailNotSent(VclinksError):
+    status = 502
+    slug = "email-not-sent"
+    title = "The email service refused or failed"
+
+
+class Mailer:
+    def __init__(self, client: SESClient) -> None:
+        self.client = client
+
+    def send(self, sender: str, recipients: list[str], raw: bytes) -> str:
+        """Send one raw message; returns SES's message id."""
+        try:
+            answer = self.client.send_raw_email(
+                Source=sender, Destinations=recipients, RawMessage={"Data": raw}
+            )
+        except ClientError as error:
+            code = error.response.get("Error", {}).get("Code", "")
+            reason = str(error.response.get("Error", {}).get("Message", ""))[:300]
+            hint = (
+                " Check that the sender (the site's sender_email, or SenderEmail) is verified in SES."
+                if code == "MessageRejected"
+                else ""
+            )
+            raise EmailNotSent(f"SES did not send the email ({code}: {reason}).{hint}") from error
+        except BotoCoreError as error:
+            raise EmailNotSent("SES could not be reached.") from error
+        return answer["MessageId"]
+
+
+@lru_cache(maxsize=1)
+def get_mailer() -> Mailer:
+    return Mailer(boto3.client("ses"))

@@ -1,0 +1,133 @@
+"""Domain errors. Raised by `shared/`, turned into RFC 9457 problem answers in one place
+(`shared.http.api.problem_response`). Each error has a stable `type` slug and an HTTP status."""
+
+from __future__ import annotations
+
+from typing import Any, ClassVar
+
+PROBLEM_TYPE_BASE = "https://vclinks.dev/problems/"
+
+
+class VclinksError(Exception):
+    """Base of every error the API answers as a problem document."""
+
+    status: ClassVar[int] = 500
+    slug: ClassVar[str] = "internal"
+    title: ClassVar[str] = "Internal error"
+
+    def __init__(self, detail: str, **extra: Any) -> None:
+        super().__init__(detail)
+        self.detail = detail
+        self.extra = extra
+
+    @property
+    def type_uri(self) -> str:
+        return PROBLEM_TYPE_BASE + self.slug
+
+    def problem(self, instance: str | None = None) -> dict[str, Any]:
+        body: dict[str, Any] = {
+            "type": self.type_uri,
+            "title": self.title,
+            "status": self.status,
+            "detail": self.detail,
+        }
+        if instance:
+            body["instance"] = instance
+        body.update(self.extra)
+        return body
+
+
+class InvalidInput(VclinksError):
+    status = 400
+    slug = "invalid-input"
+    title = "The request is not valid"
+
+
+class Unauthorized(VclinksError):
+    status = 401
+    slug = "unauthorized"
+    title = "Missing or invalid credentials"
+
+
+class Forbidden(VclinksError):
+    status = 403
+    slug = "forbidden"
+    title = "Not allowed for this credential"
+
+
+class NotFound(VclinksError):
+    status = 404
+    slug = "not-found"
+    title = "Not found"
+
+
+class Conflict(VclinksError):
+    status = 409
+    slug = "conflict"
+    title = "Conflict with the current state"
+
+
+class StorageBusy(VclinksError):
+    """DynamoDB kept throttling after the client's own retries: nothing was half-written; retry."""
+
+    status = 503
+    slug = "storage-busy"
+    title = "The data store is busy"
+
+
+class Gone(VclinksError):
+    status = 410
+    slug = "gone"
+    title = "No longer available"
+
+
+class PayloadTooLarge(VclinksError):
+    status = 413
+    slug = "payload-too-large"
+    title = "The request body is too large"
+
+
+class UnsupportedMediaType(VclinksError):
+    status = 415
+    slug = "unsupported-media-type"
+    title = "The request body must be JSON"
+
+
+class PreconditionRequired(VclinksError):
+    """A rule's precondition is not met (W05: a staff account needs a default first)."""
+
+    status = 409
+    slug = "precondition-failed"
+    title = "A required step comes first"
+
+
+class ZoomNotConfigured(VclinksError):
+    """The deployment has no Zoom app credentials (ZoomClientId/ZoomClientSecret left empty)."""
+
+    status = 503
+    slug = "zoom-not-configured"
+    title = "Zoom is not configured for this deployment"
+
+
+class ZoomUnavailable(VclinksError):
+    """Zoom did not answer usefully (5xx, timeout, connection error) after bounded retries."""
+
+    status = 503
+    slug = "zoom-unavailable"
+    title = "Zoom is unavailable"
+
+
+class ZoomRateLimited(VclinksError):
+    """Zoom answered 429 (including the per-host daily create/update limit)."""
+
+    status = 503
+    slug = "zoom-rate-limited"
+    title = "Zoom's rate limit was reached"
+
+
+class ZoomNeedsReconnect(VclinksError):
+    """The Zoom connection's refresh token is revoked or expired (X07)."""
+
+    status = 409
+    slug = "zoom-needs-reconnect"
+    title = "The Zoom connection must be connected again"

@@ -1,0 +1,232 @@
+"""The domain records: what a site, a staff member, a service, a session and a booking hold.
+
+These are plain pydantic models with no I/O. The store (`shared.adapters.repository`) reads and writes
+them; the rules (`shared.domain.resolver`) decide on them; handlers take their own request
+models (`shared.http.models`) and never expose these directly.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from enum import StrEnum
+from typing import Annotated, Literal
+
+from pydantic import AnyUrl, BaseModel, ConfigDict, Field, field_validator
+
+ID_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_.:-]{0,63}$"
+"""Ids of sites, staff, services, sessions and bookings: 1-64 safe characters."""
+
+Id = Annotated[str, Field(pattern=ID_PATTERN, min_length=1, max_length=64)]
+Password = Annotated[str, Field(min_length=1, max_length=128)]
+Description = Annotated[str, Field(min_length=1, max_length=2000)]
+
+
+class Record(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True, defer_build=True)
+
+
+def check_web_url(value: str) -> str:
+    """A link must be an absolute http(s) URL with a host, at most 2,000 characters."""
+    if len(value) > 2000:
+        raise ValueError("the URL is longer than 2000 characters")
+    url = AnyUrl(value)
+    if url.scheme not in ("http", "https") or not url.host:
+        raise ValueError("the URL must be an absolute http:// or https:// address")
+    if any(ch.isspace() for ch in value):
+        raise ValueError("the URL must not contain spaces")
+    return value
+
+
+WebUrl = Annotated[str, Field(min_length=1, max_length=2000)]
+
+
+class Provider(StrEnum):
+    CUSTOM = "custom"
+    JITSI = "jitsi"
+    ZOOM = "zoom"
+
+
+class ConnectionStatus(StrEnum):
+    CONNECTED = "connected"
+    NEEDS_RECONNECT = "needs_reconnect"
+
+
+class CustomLink(Record):
+    """A fixed link to any provider (Google Meet, Teams, Skype, ...): the same for every session (W03)."""
+
+    provider: Literal["custom"] = "custom"
+    url: WebUrl
+    password: Password | None = None
+    description: Description | None = None
+
+    _check_url = field_validator("url")(check_web_url)
+
+
+class JitsiAccount(Record):
+    """Jitsi needs no account: each session gets its own unguessable room (X04)."""
+
+    provider: Literal["jitsi"] = "jitsi"
+    base_url: WebUrl = "https://meet.jit.si"
+
+    _check_url = field_validator("base_url")(check_web_url)
+
+
+class ZoomAccount(Record):
+    """A Zoom user reached through a stored OAuth connection (W03: a meeting per session).
+
+    `status` is copied from the connection so that resolving a link needs no extra read (X07).
+    """
+
+    provider: Literal["zoom"] = "zoom"
+    connection_id: Id
+    zoom_user_id: str = Field(min_length=1, max_length=64)
+    email: str | None = Field(default=None, max_length=320)
+    status: ConnectionStatus = ConnectionStatus.CONNECTED
+
+
+VcAccount = Annotated[CustomLink | JitsiAccount | ZoomAccount, Field(discriminator="provider")]
+
+
+class EmailType(StrEnum):
+    BOOKING_CONFIRMATION = "booking_confirmation"
+    REMINDER = "reminder"
+    BOOKING_CHANGED = "booking_changed"
+    COURSE_CHANGED = "course_changed"
+    REQUEST_APPROVED = "request_approved"
+
+
+class Language(StrEnum):
+    EN = "en"
+    FR = "fr"
+    IT = "it"
+    PT = "pt"
+    NL = "nl"
+
+
+class SiteSettings(Record):
+    """Per-site switches (W14, W15, X03, X06)."""
+
+    members_area_links: bool = True
+    join_window_minutes: int | None = Field(default=None, ge=0, le=1440)
+    language: Language = Language.EN
+    timezone: str = Field(default="UTC", max_length=64)
+    sender_email: str | None = Field(default=None, max_length=320)
+    hidden_email_sections: frozenset[EmailType] = frozenset()
+
+
+class Site(Record):
+    site_id: Id
+    name: str = Field(min_length=1, max_length=200)
+    api_key_hash: str
+    token_secret: str
+    default_account: VcAccount | None = None
+    settings: SiteSettings = SiteSettings()
+    created_at: datetime
+
+
+class Staff(Record):
+    site_id: Id
+    staff_id: Id
+    account: VcAccount | None = None
+    name: str | None = Field(default=None, max_length=200)
+    email: str | None = Field(default=None, max_length=320)
+
+
+class ServiceKind(StrEnum):
+    APPOINTMENT = "appointment"
+    CLASS = "class"
+    COURSE = "course"
+
+
+class Service(Record):
+    site_id: Id
+    service_id: Id
+    kind: ServiceKind
+    online: bool = False  # S02: off until an admin turns it on
+    name: str | None = Field(default=None, max_length=200)
+    course_link: CustomLink | None = None  # W09, W10
+
+
+class MeetingRef(Record):
+    """What a provider returned for one session's meeting, kept with the connection that made it."""
+
+    provider: Literal["zoom"] = "zoom"
+    meeting_id: str
+    connection_id: Id
+    host_user_id: str
+    join_url: str
+    start_url: str
+    password: str | None = None
+    start_url_at: datetime | None = None
+    start: datetime | None = None
+    duration_minutes: int | None = None
+    registration: bool = False
+
+
+class MeetingState(StrEnum):
+    NONE = "none"  # no meeting wanted or none yet
+    PENDING = "pending"  # wanted; the last attempt did not finish (see pending_reason)
+    READY = "ready"
+
+
+class LinkChange(Record):
+    """One entry of a session's link history (W11)."""
+
+    at: datetime
+    action: Literal["set", "restore", "remove", "online"]
+    link: CustomLink | None = None
+
+
+class SessionStatus(StrEnum):
+    SCHEDULED = "scheduled"
+    CANCELLED = "cancelled"
+
+
+class Session(Record):
+    site_id: Id
+    session_id: Id
+    service_id: Id
+    staff_id: Id | None = None
+    start: datetime
+    end: datetime
+    online: bool | None = None  # None: as the service says; False: made in-person (W12)
+    override: CustomLink | None = None  # W11: a custom link on this session only
+    history: tuple[LinkChange, ...] = ()
+    status: SessionStatus = SessionStatus.SCHEDULED
+    jitsi_room: str
+    staff_join_secret: str
+    meeting: MeetingRef | None = None
+    meeting_state: MeetingState = MeetingState.NONE
+    pending_reason: str | None = None
+    version: int = 0
+
+
+class BookingStatus(StrEnum):
+    ACTIVE = "active"
+    CANCELLED = "cancelled"
+
+
+class Registrant(Record):
+    """A client's own Zoom registrant in a group class meeting (S03)."""
+
+    registrant_id: str
+    join_url: str
+    meeting_id: str
+
+
+class Booking(Record):
+    site_id: Id
+    session_id: Id
+    booking_id: Id
+    client_name: str | None = Field(default=None, max_length=200)
+    client_email: str | None = Field(default=None, max_length=320)
+    status: BookingStatus = BookingStatus.ACTIVE
+    join_secret: str
+    registrant: Registrant | None = None
+    notified_fingerprint: str | None = None  # X02: the link the client was last told of
+
+
+class Audience(StrEnum):
+    CLIENT = "client"
+    STAFF = "staff"
+    ADMIN = "admin"

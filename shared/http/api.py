@@ -1,0 +1,169 @@
+"""The HTTP side every handler shares: one resolver factory, problem answers, caller checks.
+
+Every error answer is an RFC 9457 problem document (`application/problem+json`) with a
+stable `type`. The mapping from error to answer lives here and only here.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from contextvars import ContextVar
+from typing import Any
+
+from aws_lambda_powertools import Logger
+from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response
+from aws_lambda_powertools.event_handler.exceptions import NotFoundError
+from aws_lambda_powertools.event_handler.openapi.exceptions import RequestValidationError
+from botocore.exceptions import ClientError
+
+from shared.config import get_settings
+from shared.domain.auth import Principal, authenticate
+from shared.domain.errors import (
+    InvalidInput,
+    NotFound,
+    PayloadTooLarge,
+    StorageBusy,
+    UnsupportedMediaType,
+    VclinksError,
+)
+from shared.domain.models import Site
+
+logger = Logger(service="vclinks")
+
+PROBLEM_JSON = "application/problem+json"
+MAX_BODY_BYTES = 64 * 1024
+API_TITLE = "vclinks"
+API_VERSION = "1.0.0"
+
+
+def problem_response(error: VclinksError, instance: str | None = None) -> Response[str]:
+    headers: dict[str, str] = {"Cache-Control": "no-store"}
+    if error.status == 401:
+        headers["WWW-Authenticate"] = 'Bearer realm="vclinks"'
+    return Response(
+        status_code=error.status,
+        content_type=PROBLEM_JSON,
+        body=json.dumps(error.problem(instance)),
+        headers=headers,
+    )
+
+
+def _validation_problem(exc: RequestValidationError) -> InvalidInput:
+    """Say what is wrong and where, without echoing the input (it may hold a password)."""
+    errors = []
+    for err in exc.errors():
+        loc = [str(part) for part in err.get("loc", ())]
+        errors.append(
+            {"location": "/".join(loc), "message": err.get("msg", "invalid"), "code": err.get("type")}
+        )
+    if any(e["code"] == "json_invalid" for e in errors):
+        return InvalidInput("The request body is not valid JSON.", errors=errors)
+    return InvalidInput("The request does not match the API's schema; see 'errors'.", errors=errors)
+
+
+def _refuse_body(event: dict[str, Any]) -> VclinksError | None:
+    """Oversized and non-JSON bodies are refused before anything parses them (413, 415)."""
+    body = event.get("body")
+    if not body:
+        return None
+    limit = MAX_BODY_BYTES * (4 / 3 if event.get("isBase64Encoded") else 1)
+    if len(body) > limit:
+        return PayloadTooLarge(f"The request body is larger than {MAX_BODY_BYTES} bytes.")
+    headers = {k.lower(): v for k, v in (event.get("headers") or {}).items()}
+    content_type = (headers.get("content-type") or "").split(";")[0].strip().lower()
+    if content_type not in ("application/json", "application/merge-patch+json", ""):
+        return UnsupportedMediaType("Send the request body as application/json.")
+    return None
+
+
+THROTTLING = frozenset(
+    {
+        "ProvisionedThroughputExceededException",
+        "ThrottlingException",
+        "RequestLimitExceeded",
+        "TransactionConflictException",
+    }
+)
+
+
+def handle(app: APIGatewayHttpResolver, event: dict[str, Any], context: Any) -> dict[str, Any]:
+    """Every function's entry: refuse unreadable bodies, then let the resolver route the event."""
+    refused = _refuse_body(event)
+    if refused is not None:
+        logger.info("request refused", extra={"problem": refused.slug, "status": refused.status})
+        path = (event.get("requestContext") or {}).get("http", {}).get("path")
+        headers = {"Content-Type": PROBLEM_JSON, "Cache-Control": "no-store"}
+        return {"statusCode": refused.status, "headers": headers, "body": json.dumps(refused.problem(path))}
+    return app.resolve(event, context)
+
+
+def make_app() -> APIGatewayHttpResolver:
+    """A resolver with validation, the body checks and the problem answers of this API."""
+    app = APIGatewayHttpResolver(enable_validation=True)
+
+    @app.exception_handler(VclinksError)
+    def handle_domain_error(error: VclinksError) -> Response[str]:
+        log = logger.exception if error.status >= 500 else logger.info
+        log("request refused", extra={"problem": error.slug, "status": error.status})
+        return problem_response(error, app.current_event.path)
+
+    @app.exception_handler(RequestValidationError)
+    def handle_validation_error(error: RequestValidationError) -> Response[str]:
+        problem = _validation_problem(error)
+        logger.info("invalid request", extra={"problem": problem.slug})
+        return problem_response(problem, app.current_event.path)
+
+    @app.not_found
+    def handle_not_found(_: NotFoundError) -> Response[str]:
+        return problem_response(NotFound("No such route."), app.current_event.path)
+
+    @app.exception_handler(ClientError)
+    def handle_aws_error(error: ClientError) -> Response[str]:
+        code = error.response.get("Error", {}).get("Code", "")
+        if code in THROTTLING:
+            logger.warning("AWS throttled the request after retries", extra={"aws_code": code})
+            return problem_response(StorageBusy("The data store is busy; retry in a few seconds."))
+        logger.exception("unexpected AWS error", extra={"aws_code": code})
+        return problem_response(VclinksError("An unexpected error occurred; it has been logged."))
+
+    @app.exception_handler(Exception)
+    def handle_unexpected(error: Exception) -> Response[str]:
+        logger.exception("unexpected error")
+        return problem_response(VclinksError("An unexpected error occurred; it has been logged."))
+
+    return app
+
+
+def caller(
+    app: APIGatewayHttpResolver, site_id: str, site: Site | None, authorization: str | None = None
+) -> Principal:
+    """The checked caller of this request for `site_id` (`site`: its record, loaded by the caller)."""
+    principal = authenticate(site, site_id, authorization or app.current_event.headers.get("authorization"))
+    logger.append_keys(site_id=site_id, role=principal.role.value)
+    return principal
+
+
+def load_site_and_caller(
+    app: APIGatewayHttpResolver, site_id: str, load: Callable[[str], Site | None]
+) -> tuple[Site, Principal]:
+    site = load(site_id)
+    principal = caller(app, site_id, site)
+    assert site is not None  # authenticate() refuses a missing site
+    return site, principal
+
+
+_request_base_url: ContextVar[str] = ContextVar("request_base_url", default="")
+
+
+def base_url(app: APIGatewayHttpResolver) -> str:
+    """The API's public base URL: configured, or the domain this request came to."""
+    configured = get_settings().public_base_url
+    url = configured or f"https://{app.current_event.request_context.domain_name}"
+    _request_base_url.set(url)
+    return url
+
+
+def current_base_url() -> str:
+    """The base URL for links made outside a handler's own answer (follow-up steps, the sweep)."""
+    return _request_base_url.get() or get_settings().public_base_url

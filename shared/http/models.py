@@ -1,0 +1,280 @@
+"""Request and response bodies of the HTTP API (they become openapi.json)."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Annotated, Literal
+
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, field_validator, model_validator
+
+from shared.domain.models import (
+    CustomLink,
+    Description,
+    EmailType,
+    Id,
+    JitsiAccount,
+    Language,
+    Password,
+    ServiceKind,
+    VcAccount,
+    WebUrl,
+    check_web_url,
+)
+
+
+class Body(BaseModel):
+    model_config = ConfigDict(extra="forbid", defer_build=True)
+
+
+# -- accounts -----------------------------------------------------------------------------
+
+
+class CustomLinkInput(Body):
+    """A custom link for any provider: URL required, password and description optional (W01)."""
+
+    provider: Literal["custom"] = "custom"
+    url: WebUrl
+    password: Password | None = None
+    description: Description | None = None
+
+    _check_url = field_validator("url")(check_web_url)
+
+    def to_record(self) -> CustomLink:
+        return CustomLink(url=self.url, password=self.password, description=self.description)
+
+
+class JitsiInput(Body):
+    """Jitsi: a unique room per session, no account needed (X04)."""
+
+    provider: Literal["jitsi"]
+    base_url: WebUrl = "https://meet.jit.si"
+
+    _check_url = field_validator("base_url")(check_web_url)
+
+    def to_record(self) -> JitsiAccount:
+        return JitsiAccount(base_url=self.base_url)
+
+
+class ZoomUserInput(Body):
+    """A Zoom user of a Zoom connection of this site (W07: an admin maps a staff member)."""
+
+    provider: Literal["zoom"]
+    connection_id: Id
+    zoom_user_id: str = Field(min_length=1, max_length=64)
+
+
+AccountInput = Annotated[CustomLinkInput | JitsiInput, Field(discriminator="provider")]
+StaffAccountInput = Annotated[CustomLinkInput | JitsiInput | ZoomUserInput, Field(discriminator="provider")]
+
+
+class AccountView(BaseModel):
+    connected: bool
+    account: VcAccount | None = None
+
+
+class SettingsPatch(Body):
+    """Only the fields sent change; `"join_window_minutes": null` turns the time gate off (X03)."""
+
+    members_area_links: bool | None = None
+    join_window_minutes: int | None = Field(default=None, ge=0, le=1440)
+    language: Language | None = None
+    timezone: str | None = Field(default=None, min_length=1, max_length=64)
+    sender_email: str | None = Field(
+        default=None, min_length=3, max_length=320, pattern=r"^[^@\s<>]+@[^@\s<>]+$"
+    )
+
+
+class SettingsView(BaseModel):
+    members_area_links: bool
+    join_window_minutes: int | None
+    language: Language
+    timezone: str
+    sender_email: str | None
+    hidden_email_sections: list[EmailType]
+
+
+class TokenRequest(Body):
+    """A token for a browser: an admin's (to open the Zoom connect flow), a staff member's, a client's."""
+
+    role: Literal["admin", "staff", "client"]
+    staff_id: Id | None = None
+    session_id: Id | None = None
+    booking_id: Id | None = None
+    ttl_seconds: int = Field(default=900, ge=60, le=86400)
+
+    @model_validator(mode="after")
+    def _scope(self) -> TokenRequest:
+        if self.role == "staff" and not self.staff_id:
+            raise ValueError("a staff token needs staff_id")
+        if self.role == "client" and not (self.session_id and self.booking_id):
+            raise ValueError("a client token needs session_id and booking_id")
+        extra = {
+            "admin": ("staff_id", "session_id", "booking_id"),
+            "staff": ("session_id", "booking_id"),
+            "client": ("staff_id",),
+        }[self.role]
+        given = [name for name in extra if getattr(self, name) is not None]
+        if given:
+            raise ValueError(f"a {self.role} token takes no {', '.join(given)}: its scope would be ignored")
+        return self
+
+
+class TokenView(BaseModel):
+    token: str
+    expires_at: datetime
+    role: str
+
+
+# -- services, sessions, bookings ---------------------------------------------------------
+
+
+class ServiceInput(Body):
+    kind: ServiceKind
+    online: bool = False  # S02: off unless the admin turns it on
+    name: str | None = Field(default=None, min_length=1, max_length=200)
+
+
+class ServiceView(BaseModel):
+    service_id: str
+    kind: ServiceKind
+    online: bool
+    name: str | None
+    course_link: CustomLink | None
+
+
+class SessionInput(Body):
+    """Create or change a session: reschedule, reassign the staff member, turn online or in-person."""
+
+    service_id: Id
+    staff_id: Id | None = None
+    start: AwareDatetime
+    end: AwareDatetime
+    online: bool | None = None
+
+    @field_validator("start", "end")
+    @classmethod
+    def _utc(cls, moment: datetime) -> datetime:
+        return moment.astimezone(UTC)  # stored and answered in UTC, whatever offset was sent
+
+    @model_validator(mode="after")
+    def _times(self) -> SessionInput:
+        if self.end <= self.start:
+            raise ValueError("end must be after start")
+        if (self.end - self.start).total_seconds() > 24 * 3600:
+            raise ValueError("a session lasts at most 24 hours")
+        return self
+
+
+class SessionView(BaseModel):
+    session_id: str
+    service_id: str
+    staff_id: str | None
+    start: datetime
+    end: datetime
+    online: bool
+    status: str
+    has_custom_link: bool
+    meeting_state: str
+    pending_reason: str | None
+    staff_join_url: str
+
+
+class BookingInput(Body):
+    client_name: str | None = Field(default=None, min_length=1, max_length=200)
+    client_email: str | None = Field(
+        default=None, min_length=3, max_length=320, pattern=r"^[^@\s<>]+@[^@\s<>]+$"
+    )
+
+
+class BookingView(BaseModel):
+    booking_id: str
+    session_id: str
+    status: str
+    join_url: str
+
+
+# -- links --------------------------------------------------------------------------------
+
+
+class LinkView(BaseModel):
+    """The link of a session for one audience, or why there is none."""
+
+    decision: Literal["link", "none"]
+    url: str | None = None
+    kind: Literal["join", "host"] | None = None
+    provider: str | None = None
+    source: str | None = None
+    password: str | None = None
+    description: str | None = None
+    opens_at: datetime | None = None
+    reason: str | None = None
+    detail: str | None = None
+    join_url: str | None = Field(
+        default=None, description="The stable /v1/j/{token} link to put in emails and pages"
+    )
+
+
+class ReportRow(BaseModel):
+    session_id: str
+    service_id: str
+    staff_id: str | None
+    start: datetime
+    end: datetime
+    decision: Literal["link", "none"]
+    provider: str | None = None
+    source: str | None = None
+    url: str | None = None
+    open_url: str | None = Field(
+        default=None,
+        description="A stable link that opens the meeting as its host (Zoom's own host link expires)",
+    )
+    reason: str | None = None
+
+
+class Report(BaseModel):
+    items: list[ReportRow]
+
+
+class Health(BaseModel):
+    status: Literal["ok"]
+    version: str
+
+
+class ZoomUserView(BaseModel):
+    id: str
+    email: str | None
+    first_name: str | None
+    last_name: str | None
+
+
+class ZoomUsers(BaseModel):
+    """W07: the users of an admin-connected Zoom account, to map staff members to."""
+
+    connection_id: str
+    users: list[ZoomUserView]
+
+
+class NotificationRequest(Body):
+    """Send one of the five emails for a booking (W13)."""
+
+    type: EmailType
+    session_id: Id
+    booking_id: Id
+    staff_email: str | None = Field(
+        default=None,
+        min_length=3,
+        max_length=320,
+        pattern=r"^[^@\s<>]+@[^@\s<>]+$",
+        description="Also send the staff member's copy, with the host link, to this address (S04)",
+    )
+    idempotency_key: str | None = Field(default=None, min_length=1, max_length=128)
+
+
+class SentView(BaseModel):
+    recipient: str
+    audience: str
+    sent: bool = Field(description="false: the same email was already sent (deduplicated)")
+
+
+class NotificationResult(BaseModel):
+    results: list[SentView]
