@@ -80,8 +80,7 @@ def p95_ms(values: list[float]) -> float:
 def measure(requests: int) -> dict[str, Any]:
     from local.aws import count_aws_calls
     from local.stack import LocalStack
-    from tests.e2e.conftest import Stack
-    from tests.e2e.test_zoom_life import delta, session_body
+    from tests.support.stack import Stack, delta, session_body
 
     results: dict[str, Any] = {}
     with tempfile.TemporaryDirectory() as tmp:

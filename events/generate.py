@@ -1,17 +1,18 @@
 """Sample events for `sam local invoke`: one API Gateway HTTP API (payload 2.0) event per route
-of template.yaml, and the scheduled sweep event.
+of template.yaml, the worker's SQS batch, and the scheduled dispatcher's event.
 
 Regenerate after adding or changing a route (tests/integration/test_events.py fails until you do):
 
     .venv/bin/python -m events.generate
 
 It writes `events/<function-dir>/<method>-<path-slug>.json` (for example
-`events/resolve_link/get-sites-site-sessions-session-link.json`) and
-`events/session_hooks/schedule-sweep.json`, and removes samples of routes that are gone.
-Invoke a function with one of them (`sam local invoke` needs Docker; from the repository root):
+`events/resolve_link/get-sites-site-sessions-session-link.json`),
+`events/worker/sqs-work.json` and `events/worker/schedule-dispatch.json`, and removes samples
+of routes that are gone. Invoke a function with one of them (`sam local invoke` needs Docker;
+from the repository root):
 
     sam local invoke ResolveLinkFunction -e events/resolve_link/get-health.json
-    sam local invoke SessionHooksFunction -e events/session_hooks/schedule-sweep.json
+    sam local invoke WorkerFunction -e events/worker/sqs-work.json
 
 The samples use the site `demo-studio` (API key `vcl_demo-studio.sample-api-key-not-real`),
 staff member `anna`, course `yoga`, session `s-2031-05-05` and booking `b-ada`; against an
@@ -23,6 +24,7 @@ through its real handler. The webhook sample carries a fake signature and a past
 
 from __future__ import annotations
 
+import hashlib
 import json
 import re
 import uuid
@@ -31,7 +33,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
 
-from local.template import Route, Schedule, http_routes, load_template, schedules
+from local.template import QueueSource, Route, Schedule, http_routes, load_template, queue_sources, schedules
 
 EVENTS_DIR = Path(__file__).resolve().parent
 
@@ -107,6 +109,7 @@ SAMPLES: dict[str, dict[str, Any]] = {
     # resolve_link
     "GET /v1/health": {},
     "GET /v1/sites/{site}/sessions/{session}/link": {"query": {"audience": "client", "booking": BOOKING}},
+    "GET /v1/sites/{site}/sessions/{session}/bookings/{booking}": {},
     "GET /v1/j/{token}": {"headers": {"accept": "text/html"}},
     "GET /v1/zoom/host/{token}": {"headers": {"accept": "text/html"}},
     "GET /v1/sites/{site}/reports/online-meetings": {
@@ -299,6 +302,45 @@ def scheduled_event(function: str, event_name: str) -> dict[str, Any]:
     }
 
 
+def queue_path(source: QueueSource) -> Path:
+    return Path(function_dir(source.module)) / f"sqs-{source.queue.lower().removesuffix('queue')}.json"
+
+
+def sqs_event(source: QueueSource) -> dict[str, Any]:
+    """What Lambda's SQS poller sends: a batch of work messages (a session's item, a dispatch round)."""
+    from shared.adapters.queue import DISPATCH
+    from shared.domain.work import WorkRef
+
+    bodies = [
+        WorkRef.session(SITE, SESSION).message(),
+        WorkRef.booking(SITE, SESSION, BOOKING).message(),
+        DISPATCH,
+    ]
+    arn = f"arn:aws:sqs:{REGION}:{ACCOUNT}:vclinks-{source.queue}-EXAMPLE"
+    sent = str(int(REQUEST_TIME.timestamp() * 1000))
+    return {
+        "Records": [
+            {
+                "messageId": str(uuid.uuid5(uuid.NAMESPACE_URL, f"{source.queue}/{n}")),
+                "receiptHandle": f"sample-receipt-handle-{n}",
+                "body": body,
+                "attributes": {
+                    "ApproximateReceiveCount": "1",
+                    "SentTimestamp": sent,
+                    "SenderId": "AIDAEXAMPLE",
+                    "ApproximateFirstReceiveTimestamp": sent,
+                },
+                "messageAttributes": {},
+                "md5OfBody": hashlib.md5(body.encode()).hexdigest(),  # noqa: S324 - SQS's own checksum
+                "eventSource": "aws:sqs",
+                "eventSourceARN": arn,
+                "awsRegion": REGION,
+            }
+            for n, body in enumerate(bodies)
+        ]
+    }
+
+
 def build_events(template: dict[str, Any] | None = None) -> dict[Path, dict[str, Any]]:
     """Every sample, by its path relative to events/."""
     template = template or load_template()
@@ -310,6 +352,8 @@ def build_events(template: dict[str, Any] | None = None) -> dict[Path, dict[str,
         samples[target] = http_event(route)
     for schedule in schedules(template):
         samples[schedule_path(schedule)] = scheduled_event(schedule.function, schedule.event)
+    for source in queue_sources(template):
+        samples[queue_path(source)] = sqs_event(source)
     return samples
 
 

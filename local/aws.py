@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import socket
 from collections import Counter
@@ -135,3 +136,36 @@ def sent_emails(region: str = REGION) -> list[SentEmail]:
         parsed = message_from_bytes(raw.encode() if isinstance(raw, str) else raw, policy=policy.default)
         found.append(SentEmail(message.source, list(message.destinations), parsed))
     return found
+
+
+def create_queues(
+    client: Any, template: dict[str, Any], prefix: str, visibility_seconds: int | None = None
+) -> dict[str, str]:
+    """Create every SQS queue of the template; refs: `Logical` -> URL, `Logical.Arn`, `Logical.QueueName`.
+
+    `visibility_seconds` scales the visibility timeout down for the local stack and the tests
+    (a failed message comes back in seconds, not the template's minutes); the redrive to the
+    dead-letter queue is kept as declared."""
+    from local.template import queue_specs
+
+    refs: dict[str, str] = {}
+    for logical_id, props in queue_specs(template).items():
+        name = f"{prefix}-{logical_id}"
+        attributes: dict[str, str] = {}
+        visibility = visibility_seconds if visibility_seconds is not None else props.get("VisibilityTimeout")
+        if visibility is not None:
+            attributes["VisibilityTimeout"] = str(visibility)
+        redrive = props.get("RedrivePolicy")
+        if redrive:
+            target = redrive["deadLetterTargetArn"]
+            dead_letter = (target.value if isinstance(target.value, str) else target.value[0]).split(".")[0]
+            attributes["RedrivePolicy"] = json.dumps(
+                {
+                    "deadLetterTargetArn": refs[f"{dead_letter}.Arn"],
+                    "maxReceiveCount": str(redrive["maxReceiveCount"]),
+                }
+            )
+        url = client.create_queue(QueueName=name, Attributes=attributes)["QueueUrl"]
+        arn = client.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+        refs.update({logical_id: url, f"{logical_id}.Arn": arn, f"{logical_id}.QueueName": name})
+    return refs

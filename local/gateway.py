@@ -148,9 +148,11 @@ class Gateway:
         routes: Iterable[Route],
         before_invoke: Callable[[Route], None] | None = None,
         openapi_file: Path = ROOT / "openapi.json",
+        after_invoke: Callable[[Route], None] | None = None,
     ) -> None:
         self.routes = list(routes)
         self.before_invoke = before_invoke
+        self.after_invoke = after_invoke  # the tests' worker: done right after each request
         self.openapi_file = openapi_file
         self._handlers: dict[str, Callable[..., Any]] = {}
 
@@ -189,6 +191,8 @@ class Gateway:
             if self.before_invoke:
                 self.before_invoke(route)
             result = self.handler(route)(event, LambdaContext(route.function))
+            if self.after_invoke:
+                self.after_invoke(route)
         except Exception:
             traceback.print_exc(file=sys.stderr)
             return _json(500, "Internal Server Error")

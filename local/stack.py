@@ -1,5 +1,6 @@
-"""The whole service on this machine, in one process: moto's server, the Zoom emulator, and the
-gateway in front of the real handlers. No Docker, no AWS account, no internet."""
+"""The whole service on this machine, in one process: moto's server, the Zoom emulator, the
+gateway in front of the real handlers, the work queue's pollers and the schedules. No Docker,
+no AWS account, no internet."""
 
 from __future__ import annotations
 
@@ -8,20 +9,25 @@ import json
 import os
 import threading
 import traceback
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
+from urllib.parse import parse_qs
 
 import boto3
 from werkzeug.serving import BaseWSGIServer, make_server
 
-from local.aws import MotoServer, SentEmail, create_tables, free_port, sent_emails
+from local.aws import MotoServer, SentEmail, create_queues, create_tables, free_port, sent_emails
+from local.esm import QueuePoller
 from local.gateway import Gateway, LambdaContext
 from local.template import (
     ROOT,
     function_environment,
+    function_timeout,
     functions,
     http_routes,
     load_template,
+    queue_sources,
     schedules,
 )
 
@@ -30,6 +36,10 @@ SENDER = "bookings@vclinks.local"
 ZOOM_CLIENT_ID = "local-client-id"
 ZOOM_CLIENT_SECRET = "local-client-secret"
 ZOOM_WEBHOOK_TOKEN = "local-webhook-token"
+LOCAL_VISIBILITY_SECONDS = 5
+"""template.yaml's 360 s visibility timeout, scaled down: a crashed batch comes back in seconds."""
+POLLERS = 2
+"""Lambda polls a queue with several concurrent invocations; two here, so races show up."""
 
 
 class LocalStack:
@@ -42,9 +52,11 @@ class LocalStack:
         prefix: str = "vclinks-local",
         state_file: Path = STATE_FILE,
         sweep_seconds: float = 60.0,
+        pollers: int = POLLERS,
     ) -> None:
         self.state_file = state_file
         self.sweep_seconds = sweep_seconds
+        self.pollers_per_queue = pollers
         self.template: dict[str, Any] = {}
         self._schedule_lock = threading.Lock()
         self._stopping = threading.Event()
@@ -56,6 +68,8 @@ class LocalStack:
         self.zoom: Any = None
         self.zoom_url = ""
         self.table_names: dict[str, str] = {}
+        self.queue_refs: dict[str, str] = {}
+        self.pollers: list[QueuePoller] = []
         self.environment: dict[str, str] = {}
         self._server: BaseWSGIServer | None = None
         self._thread: threading.Thread | None = None
@@ -68,6 +82,7 @@ class LocalStack:
         self.moto.start()
         template = self.template = load_template()
         self.table_names = create_tables(boto3.client("dynamodb"), template, self.prefix)
+        self.queue_refs = create_queues(boto3.client("sqs"), template, self.prefix, LOCAL_VISIBILITY_SECONDS)
         boto3.client("ses").verify_email_identity(EmailAddress=SENDER)
         self._start_zoom()
         secret_arn = boto3.client("secretsmanager").create_secret(
@@ -82,13 +97,16 @@ class LocalStack:
         )["ARN"]
         self.environment = self._environment(template, secret_arn)
         os.environ.update(self.environment)
-        _reset_caches()
+        from shared import bootstrap
+
+        bootstrap.reset()
         gateway = Gateway(http_routes(template))
         self._server = make_server(self.host, self.port, self._local_app(gateway), threaded=True)
         self._thread = threading.Thread(
             target=self._server.serve_forever, name="vclinks-gateway", daemon=True
         )
         self._thread.start()
+        self._start_pollers(template)
         if self.sweep_seconds > 0:
             threading.Thread(target=self._schedule_loop, name="vclinks-schedule", daemon=True).start()
         self._write_state()
@@ -104,6 +122,22 @@ class LocalStack:
         )
         self.zoom_url = self.zoom.start(self.host, 0)
 
+    def _start_pollers(self, template: dict[str, Any]) -> None:
+        """What Lambda's event source mappings do in AWS: poll each queue, invoke its function."""
+        client = boto3.client("sqs")
+        for source in queue_sources(template):
+            for index in range(self.pollers_per_queue):
+                poller = QueuePoller(
+                    source,
+                    self.queue_refs[source.queue],
+                    self.queue_refs[f"{source.queue}.Arn"],
+                    client,
+                    function_timeout(template, source.function),
+                )
+                self.pollers.append(poller)
+                name = f"vclinks-{source.function}-poller-{index}"
+                threading.Thread(target=poller.run, args=(self._stopping,), name=name, daemon=True).start()
+
     def _environment(self, template: dict[str, Any], secret_arn: str) -> dict[str, str]:
         refs = {
             "AccountsTable": self.table_names["AccountsTable"],
@@ -114,6 +148,7 @@ class LocalStack:
             "SenderEmail": SENDER,
             "PublicBaseUrl": self.base_url,
             "LogLevel": os.environ.get("VCLINKS_LOG_LEVEL", "WARNING"),
+            **self.queue_refs,
         }
         environment: dict[str, str] = {}
         for function in functions(template):  # the functions share their variables (Globals)
@@ -140,22 +175,41 @@ class LocalStack:
             "zoom_url": self.zoom_url,
             "aws_endpoint": self.moto.endpoint,
             "pid": os.getpid(),
-            "environment": {k: v for k, v in self.environment.items() if k != "AWS_SECRET_ACCESS_KEY"}
-            | {"AWS_SECRET_ACCESS_KEY": "testing"},
+            "environment": self.environment,
         }
         self.state_file.write_text(json.dumps(state, indent=2))
 
     def sent_emails(self) -> list[SentEmail]:
         return sent_emails()
 
-    def run_schedules(self) -> dict[str, Any]:
-        """What EventBridge does in AWS: invoke each function's Schedule event (the sweep)."""
+    def settle(self, timeout: float = 120.0) -> None:
+        """Wait until the worker has done everything queued (and what that queued in turn)."""
+        for poller in self.pollers:
+            poller.settle(timeout)
+        for poller in self.pollers:  # a late message from one poller's work to another's queue
+            poller.settle(timeout)
+
+    def run_schedules(self, at: datetime | None = None) -> dict[str, Any]:
+        """What EventBridge does in AWS: invoke each function's Schedule event. `at` stands for the
+        event's time: a later one makes the dispatcher take work whose retry is not due yet."""
         answers = {}
+        moment = at or datetime.now(UTC)
         with self._schedule_lock:
             for schedule in schedules(self.template):
                 handler = getattr(importlib.import_module(schedule.module), schedule.handler)
-                event = {"source": "aws.events", "detail-type": "Scheduled Event", "detail": {}}
+                event = {
+                    "source": "aws.events",
+                    "detail-type": "Scheduled Event",
+                    "time": moment.strftime("%Y-%m-%dT%H:%M:%SZ"),
+                    "detail": {},
+                }
                 answers[schedule.function] = handler(event, LambdaContext(schedule.function))
+        return answers
+
+    def sweep(self, ahead: timedelta = timedelta()) -> dict[str, Any]:
+        """Run the schedules (the dispatcher, `ahead` of now) and wait for the worker to finish."""
+        answers = self.run_schedules(datetime.now(UTC) + ahead)
+        self.settle()
         return answers
 
     def _schedule_loop(self) -> None:
@@ -166,17 +220,19 @@ class LocalStack:
                 traceback.print_exc()
 
     def _local_app(self, gateway: Gateway) -> Any:
-        """The gateway, plus `/_local/outbox` (the emails SES accepted) for `vclinks --local outbox`."""
+        """The gateway, plus local-only routes: the outbox, the schedule, waiting for the worker."""
 
         def app(environ: dict[str, Any], start_response: Any) -> Any:
-            if environ.get("PATH_INFO") == "/_local/sweep" and environ.get("REQUEST_METHOD") == "POST":
-                body = json.dumps(self.run_schedules()).encode()
-                start_response("200 OK", [("Content-Type", "application/json")])
-                return [body]
-            if environ.get("PATH_INFO") == "/_local/outbox":
-                body = json.dumps([email.as_dict() for email in self.sent_emails()]).encode()
-                start_response("200 OK", [("Content-Type", "application/json")])
-                return [body]
+            path, method = environ.get("PATH_INFO"), environ.get("REQUEST_METHOD")
+            if path == "/_local/sweep" and method == "POST":
+                query = parse_qs(environ.get("QUERY_STRING", ""))
+                ahead = timedelta(seconds=float(query.get("ahead_seconds", ["0"])[0]))
+                return _json_answer(start_response, self.sweep(ahead))
+            if path == "/_local/settle" and method == "POST":
+                self.settle()
+                return _json_answer(start_response, {"settled": True})
+            if path == "/_local/outbox":
+                return _json_answer(start_response, [email.as_dict() for email in self.sent_emails()])
             return gateway(environ, start_response)
 
         return app
@@ -199,13 +255,10 @@ class LocalStack:
         self.stop()
 
 
-def _reset_caches() -> None:
-    """Settings and clients are cached per process; the stack's environment must take effect."""
-    from shared.adapters.repository import get_store
-    from shared.config import get_settings
-
-    get_settings.cache_clear()
-    get_store.cache_clear()
+def _json_answer(start_response: Any, value: Any) -> list[bytes]:
+    body = json.dumps(value, default=str).encode()
+    start_response("200 OK", [("Content-Type", "application/json")])
+    return [body]
 
 
 def read_state(path: Path = STATE_FILE) -> dict[str, Any]:

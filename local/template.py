@@ -144,15 +144,41 @@ def ttl_attribute(template: dict[str, Any], table: str) -> str | None:
     return ttl.get("AttributeName") if ttl.get("Enabled") else None
 
 
-def resolve_value(value: Any, refs: dict[str, str]) -> str:
-    """A template value with !Ref and !Sub resolved from `refs` (logical ids, parameters, pseudo-params)."""
+def resolve_value(value: Any, refs: dict[str, str], template: dict[str, Any] | None = None) -> str:
+    """A template value with !Ref, !Sub, !GetAtt and !If resolved from `refs` (logical ids,
+    parameters, pseudo-parameters, `Resource.Attribute`) and the template's Conditions."""
     if isinstance(value, Tag):
         if value.name == "Ref":
             return refs.get(value.value, "")
+        if value.name == "GetAtt":
+            name = value.value if isinstance(value.value, str) else ".".join(value.value)
+            return refs.get(name, "")
         if value.name == "Sub" and isinstance(value.value, str):
             return re.sub(r"\$\{([^}]+)\}", lambda m: refs.get(m.group(1), ""), value.value)
+        if value.name == "If":
+            condition, when_true, when_false = value.value
+            chosen = when_true if _condition(template or {}, condition, refs) else when_false
+            return resolve_value(chosen, refs, template)
         return ""
     return str(value)
+
+
+def _condition(template: dict[str, Any], name: str, refs: dict[str, str]) -> bool:
+    return bool(_evaluate(template.get("Conditions", {})[name], refs, template))
+
+
+def _evaluate(value: Any, refs: dict[str, str], template: dict[str, Any]) -> Any:
+    """The condition functions template.yaml uses: !Not, !Equals, !Ref, !Condition."""
+    if not isinstance(value, Tag):
+        return value
+    if value.name == "Not":
+        return not _evaluate(value.value[0], refs, template)
+    if value.name == "Equals":
+        left, right = (_evaluate(v, refs, template) for v in value.value)
+        return left == right
+    if value.name == "Condition":
+        return _condition(template, value.value, refs)
+    return resolve_value(value, refs, template)
 
 
 def function_environment(template: dict[str, Any], function: str, refs: dict[str, str]) -> dict[str, str]:
@@ -161,4 +187,53 @@ def function_environment(template: dict[str, Any], function: str, refs: dict[str
     merged.update(template.get("Globals", {}).get("Function", {}).get("Environment", {}).get("Variables", {}))
     own = functions(template)[function]["Properties"].get("Environment", {}).get("Variables", {})
     merged.update(own)
-    return {key: resolve_value(value, refs) for key, value in merged.items()}
+    return {key: resolve_value(value, refs, template) for key, value in merged.items()}
+
+
+@dataclass(frozen=True)
+class QueueSource:
+    """A function's `SQS` event: Lambda polls the queue and invokes the handler with batches."""
+
+    function: str
+    queue: str  # the queue's logical id
+    module: str
+    handler: str
+    batch_size: int
+    reports_failures: bool  # FunctionResponseTypes: ReportBatchItemFailures
+
+
+def queue_sources(template: dict[str, Any]) -> list[QueueSource]:
+    found = []
+    for name, resource in functions(template).items():
+        props = resource["Properties"]
+        module, handler = _handler_of(props)
+        for event in props.get("Events", {}).values():
+            if event["Type"] != "SQS":
+                continue
+            queue = event["Properties"]["Queue"]
+            logical = (queue.value if isinstance(queue.value, str) else queue.value[0]).split(".")[0]
+            found.append(
+                QueueSource(
+                    function=name,
+                    queue=logical,
+                    module=module,
+                    handler=handler,
+                    batch_size=int(event["Properties"].get("BatchSize", 10)),
+                    reports_failures="ReportBatchItemFailures"
+                    in event["Properties"].get("FunctionResponseTypes", []),
+                )
+            )
+    return found
+
+
+def queue_specs(template: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    """Each AWS::SQS::Queue's properties, dead-letter queues first (a redrive policy names its target)."""
+    queues = {
+        n: r.get("Properties", {}) for n, r in template["Resources"].items() if r["Type"] == "AWS::SQS::Queue"
+    }
+    return dict(sorted(queues.items(), key=lambda item: "RedrivePolicy" in item[1]))
+
+
+def function_timeout(template: dict[str, Any], function: str) -> int:
+    own = functions(template)[function]["Properties"].get("Timeout")
+    return int(own or template.get("Globals", {}).get("Function", {}).get("Timeout", 3))

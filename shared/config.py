@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-from functools import lru_cache
 
 from pydantic import BaseModel, Field
 
@@ -21,7 +20,10 @@ class Settings(BaseModel):
     allowed_return_urls: tuple[str, ...] = ()
     sender_email: str = ""
     public_base_url: str = ""
-    """The API's own public base URL (join links, OAuth redirect). Empty: taken from the request."""
+    """The API's own public base URL (join links, OAuth redirect). Empty in an HTTP function: the
+    domain the request came to; the worker always has it (template.yaml gives it the API's URL)."""
+    work_queue_url: str = ""
+    """The SQS queue of the pipeline's work (template.yaml: WorkQueue)."""
 
     @classmethod
     def from_environ(cls, env: dict[str, str] | None = None) -> Settings:
@@ -39,10 +41,5 @@ class Settings(BaseModel):
             ),
             sender_email=env.get("SENDER_EMAIL", ""),
             public_base_url=env.get("PUBLIC_BASE_URL", "").rstrip("/"),
+            work_queue_url=env.get("WORK_QUEUE_URL", ""),
         )
-
-
-@lru_cache(maxsize=1)
-def get_settings() -> Settings:
-    """The settings of this process; tests and the local stack call `get_settings.cache_clear()`."""
-    return Settings.from_environ()

@@ -1,51 +1,13 @@
-"""Fixtures shared by the test tiers: AWS on moto, tables from template.yaml, sites in one line."""
+"""Fixtures shared by the test tiers: AWS on moto, tables and queues from template.yaml."""
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterator
-from dataclasses import dataclass
+from typing import Any
 
 import pytest
 
-REGION = "eu-west-1"
-TEST_ENV = {
-    "AWS_DEFAULT_REGION": REGION,
-    "AWS_ACCESS_KEY_ID": "testing",
-    "AWS_SECRET_ACCESS_KEY": "testing",
-    "AWS_SESSION_TOKEN": "testing",
-    "ACCOUNTS_TABLE": "vclinks-test-accounts",
-    "SESSION_LINKS_TABLE": "vclinks-test-session-links",
-    "PUBLIC_BASE_URL": "https://api.vclinks.test",
-    "SENDER_EMAIL": "bookings@studio.test",
-    "ZOOM_TOKEN_SECRET_PREFIX": "vclinks/test/zoom/",
-    "ALLOWED_RETURN_URLS": "https://admin.studio.test/",
-    "POWERTOOLS_TRACE_DISABLED": "true",
-    "POWERTOOLS_SERVICE_NAME": "vclinks",
-    "POWERTOOLS_LOG_LEVEL": "WARNING",
-}
-
-
-def reset_caches() -> None:
-    """Drop every per-process cache (settings, clients) so a test's environment takes effect."""
-    from shared.adapters.repository import get_store
-    from shared.config import get_settings
-
-    get_settings.cache_clear()
-    get_store.cache_clear()
-    try:
-        from shared.adapters.mailer import get_mailer
-        from shared.adapters.zoom import tokens
-        from shared.services.zoom import wiring as service
-
-        get_mailer.cache_clear()
-        tokens.get_token_secrets.cache_clear()
-        tokens._app_credentials.clear()
-        service.get_zoom_client.cache_clear()
-        service.get_token_provider.cache_clear()
-        service.get_reconciler.cache_clear()
-    except ImportError:
-        pass
+from tests.support.aws import TEST_ENV, Tables, create_world, reset_caches
 
 
 @pytest.fixture
@@ -59,25 +21,24 @@ def aws_env(monkeypatch: pytest.MonkeyPatch) -> Iterator[dict[str, str]]:
     reset_caches()
 
 
-@dataclass
-class Tables:
-    accounts: str
-    session_links: str
+@pytest.fixture
+def moto_world(aws_env: dict[str, str], monkeypatch: pytest.MonkeyPatch) -> Iterator[tuple[Tables, Any]]:
+    """DynamoDB, SQS, Secrets Manager and SES on moto: both tables and the work queue of
+    template.yaml, and the queue's poller (the worker, as Lambda would run it)."""
+    from moto import mock_aws
+
+    with mock_aws():
+        for name in ("ACCOUNTS_TABLE", "SESSION_LINKS_TABLE", "WORK_QUEUE_URL"):
+            monkeypatch.setenv(name, "")  # restored by monkeypatch after the test
+        yield create_world()
 
 
 @pytest.fixture
-def moto_aws(aws_env: dict[str, str]) -> Iterator[Tables]:
-    """DynamoDB, Secrets Manager and SES on moto, with both tables created from template.yaml."""
-    import boto3
-    from moto import mock_aws
+def moto_aws(moto_world: tuple[Tables, Any]) -> Tables:
+    return moto_world[0]
 
-    from local.aws import create_tables
-    from local.template import load_template
 
-    with mock_aws():
-        names = create_tables(boto3.client("dynamodb"), load_template(), prefix="vclinks-test")
-        os.environ["ACCOUNTS_TABLE"] = names["AccountsTable"]
-        os.environ["SESSION_LINKS_TABLE"] = names["SessionLinksTable"]
-        boto3.client("ses").verify_email_identity(EmailAddress=TEST_ENV["SENDER_EMAIL"])
-        reset_caches()
-        yield Tables(names["AccountsTable"], names["SessionLinksTable"])
+@pytest.fixture
+def worker(moto_world: tuple[Tables, Any]) -> Any:
+    """The work queue's poller: `worker.drain()` does everything queued, as the worker function would."""
+    return moto_world[1]

@@ -94,11 +94,9 @@ def main(argv: list[str] | None = None) -> int:
             file=sys.stderr,
         )
         return 2
-    from shared.config import get_settings
     from shared.domain.errors import VclinksError
     from vclinks_cli.sites import create_site
 
-    get_settings.cache_clear()
     try:
         site_id, api_key = create_site(args.name)
     except VclinksError as error:

@@ -9,9 +9,10 @@ from aws_lambda_powertools.event_handler.openapi.params import Body, Path
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from shared.adapters.repository import get_store
-from shared.domain.models import ID_PATTERN
-from shared.http.api import handle, load_site_and_caller, logger, make_app
+from shared.domain.auth import Role
+from shared.domain.models import ID_PATTERN, VcAccount
+from shared.http.api import handle, logger, make_app
+from shared.http.dependencies import AdminSite, AnyCaller, Root
 from shared.http.models import (
     AccountInput,
     AccountView,
@@ -20,8 +21,10 @@ from shared.http.models import (
     StaffAccountInput,
     TokenRequest,
     TokenView,
+    ZoomUserInput,
 )
-from shared.services import accounts, sites
+from shared.http.views import account_view, settings_view
+from shared.services import sites
 
 app = make_app()
 SiteId = Annotated[str, Path(pattern=ID_PATTERN)]
@@ -29,77 +32,77 @@ StaffId = Annotated[str, Path(pattern=ID_PATTERN)]
 
 
 @app.put("/v1/sites/<site>/vc-account")
-def put_site_account(site: SiteId, body: Annotated[AccountInput, Body()]) -> AccountView:
-    store = get_store()
-    record, caller = load_site_and_caller(app, site, store.get_site)
-    caller.require_admin()
-    return accounts.set_default_account(store, record, body)
+def put_site_account(
+    site: SiteId, body: Annotated[AccountInput, Body()], record: AdminSite, root: Root
+) -> AccountView:
+    return account_view(root.accounts.set_default_account(record, body.to_record()))
 
 
 @app.get("/v1/sites/<site>/vc-account")
-def get_site_account(site: SiteId) -> AccountView:
-    record, caller = load_site_and_caller(app, site, get_store().get_site)
-    caller.require_admin()
-    return accounts.account_view(record.default_account)
+def get_site_account(site: SiteId, record: AdminSite) -> AccountView:
+    return account_view(record.default_account)
 
 
 @app.delete("/v1/sites/<site>/vc-account")
-def delete_site_account(site: SiteId) -> AccountView:
-    store = get_store()
-    record, caller = load_site_and_caller(app, site, store.get_site)
-    caller.require_admin()
-    return accounts.disconnect_default_account(store, record)
+def delete_site_account(site: SiteId, record: AdminSite, root: Root) -> AccountView:
+    root.accounts.disconnect_default_account(record)
+    return account_view(None)
 
 
 @app.put("/v1/sites/<site>/staff/<staff>/vc-account")
 def put_staff_account(
-    site: SiteId, staff: StaffId, body: Annotated[StaffAccountInput, Body()]
+    site: SiteId, staff: StaffId, body: Annotated[StaffAccountInput, Body()], who: AnyCaller, root: Root
 ) -> AccountView:
-    store = get_store()
-    record, caller = load_site_and_caller(app, site, store.get_site)
-    caller.require_admin_or_staff(staff)
-    return accounts.set_staff_account(store, record, staff, body, caller)
+    who.principal.require_admin_or_staff(staff)
+    account: VcAccount = (
+        root.accounts.zoom_user_account(who.site, body.connection_id, body.zoom_user_id)
+        if isinstance(body, ZoomUserInput)
+        else body.to_record()
+    )
+    return account_view(root.accounts.set_staff_account(who.site, staff, account, who.principal))
 
 
 @app.get("/v1/sites/<site>/staff/<staff>/vc-account")
-def get_staff_account(site: SiteId, staff: StaffId) -> AccountView:
-    store = get_store()
-    record, caller = load_site_and_caller(app, site, store.get_site)
-    caller.require_admin_or_staff(staff)
-    return accounts.get_staff_account(store, record, staff)
+def get_staff_account(site: SiteId, staff: StaffId, who: AnyCaller, root: Root) -> AccountView:
+    who.principal.require_admin_or_staff(staff)
+    return account_view(root.accounts.get_staff_account(who.site, staff))
 
 
 @app.delete("/v1/sites/<site>/staff/<staff>/vc-account")
-def delete_staff_account(site: SiteId, staff: StaffId) -> AccountView:
-    store = get_store()
-    record, caller = load_site_and_caller(app, site, store.get_site)
-    caller.require_admin_or_staff(staff)
-    return accounts.delete_staff_account(store, record, staff)
+def delete_staff_account(site: SiteId, staff: StaffId, who: AnyCaller, root: Root) -> AccountView:
+    who.principal.require_admin_or_staff(staff)
+    root.accounts.delete_staff_account(who.site, staff)
+    return account_view(None)
 
 
 @app.get("/v1/sites/<site>/settings")
-def get_settings(site: SiteId) -> SettingsView:
-    record, caller = load_site_and_caller(app, site, get_store().get_site)
-    caller.require_admin()
-    return sites.settings_view(record)
+def get_settings(site: SiteId, record: AdminSite) -> SettingsView:
+    return settings_view(record.settings)
 
 
 @app.patch("/v1/sites/<site>/settings")
-def patch_settings(site: SiteId, body: Annotated[SettingsPatch, Body()]) -> SettingsView:
-    store = get_store()
-    record, caller = load_site_and_caller(app, site, store.get_site)
-    caller.require_admin()
-    return sites.update_settings(store, record, body)
+def patch_settings(
+    site: SiteId, body: Annotated[SettingsPatch, Body()], record: AdminSite, root: Root
+) -> SettingsView:
+    changes = {name: getattr(body, name) for name in body.model_fields_set}
+    return settings_view(sites.update_settings(root.repo, record, changes))
 
 
 @app.post("/v1/sites/<site>/tokens", responses={201: {"description": "The token (shown once)"}})
-def create_token(site: SiteId, body: Annotated[TokenRequest, Body()]) -> Response[TokenView]:
-    store = get_store()
-    record, caller = load_site_and_caller(app, site, store.get_site)
-    caller.require_admin()
-    return Response(
-        201, "application/json", sites.issue_token(store, record, body), {"Cache-Control": "no-store"}
+def create_token(
+    site: SiteId, body: Annotated[TokenRequest, Body()], record: AdminSite, root: Root
+) -> Response[TokenView]:
+    token, expires = sites.issue_token(
+        root.repo,
+        record,
+        Role(body.role),
+        body.ttl_seconds,
+        staff_id=body.staff_id,
+        session_id=body.session_id,
+        booking_id=body.booking_id,
     )
+    view = TokenView(token=token, expires_at=expires, role=body.role)
+    return Response(201, "application/json", view, {"Cache-Control": "no-store"})
 
 
 @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_HTTP, log_event=False)

@@ -10,17 +10,20 @@ from aws_lambda_powertools.event_handler.openapi.params import Path, Query
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from shared.adapters.repository import get_store
+from shared.domain import join_tokens
 from shared.domain.models import ID_PATTERN, Audience
 from shared.domain.resolver import Link, Surface
-from shared.http import pages as join_page
-from shared.http.api import API_VERSION, base_url, handle, load_site_and_caller, logger, make_app
+from shared.http import pages
+from shared.http.api import API_VERSION, handle, logger, make_app
+from shared.http.dependencies import AdminSite, BaseUrl, Root
 from shared.http.models import Health, LinkView, Report
+from shared.http.views import link_view, report_view
 from shared.services import links
 
 app = make_app()
 SiteId = Annotated[str, Path(pattern=ID_PATTERN)]
 NO_STORE = {"Cache-Control": "no-store", "Referrer-Policy": "no-referrer"}
+HTML = "text/html; charset=utf-8"
 
 
 @app.get("/v1/health")
@@ -32,28 +35,28 @@ def health() -> Health:
 def session_link(
     site: SiteId,
     session: Annotated[str, Path(pattern=ID_PATTERN)],
+    root: Root,
+    base: BaseUrl,
     audience: Annotated[Audience, Query()] = Audience.CLIENT,
     booking: Annotated[str | None, Query(pattern=ID_PATTERN)] = None,
     surface: Annotated[Surface, Query()] = Surface.API,
 ) -> LinkView:
     authorization = app.current_event.headers.get("authorization")
-    return links.session_link(
-        get_store(), site, session, authorization, audience, booking, surface, base_url(app)
-    )
+    found = links.session_link(root.repo, site, session, authorization, audience, booking, surface)
+    return link_view(found.decision, join_tokens.join_url(base, found.token))
 
 
 @app.get("/v1/j/<token>")
-def join(token: Annotated[str, Path(max_length=512)]) -> Response[str]:
-    outcome = links.join(get_store(), token)
+def join(token: Annotated[str, Path(max_length=512)], root: Root, base: BaseUrl) -> Response[str]:
+    outcome = links.join(root.repo, token)
     if outcome.decision is None or outcome.site is None:
-        return Response(404, "text/html; charset=utf-8", join_page.unknown_link_page(), NO_STORE)
+        return Response(404, HTML, pages.unknown_link_page(), NO_STORE)
     if links.host_link_is_stale(outcome):  # Zoom's host link expired: read it again first
-        location = f"{base_url(app)}/v1/zoom/host/{token}"
-        return Response(302, "text/plain", "", {**NO_STORE, "Location": location})
+        return Response(302, "text/plain", "", {**NO_STORE, "Location": f"{base}/v1/zoom/host/{token}"})
     if isinstance(outcome.decision, Link):
         return Response(302, "text/plain", "", {**NO_STORE, "Location": outcome.decision.url})
-    page = join_page.no_link_page(outcome.decision, outcome.site.settings.timezone, datetime.now(UTC))
-    return Response(200, "text/html; charset=utf-8", page, NO_STORE)
+    page = pages.no_link_page(outcome.decision, outcome.site.settings.timezone, datetime.now(UTC))
+    return Response(200, HTML, page, NO_STORE)
 
 
 @app.get("/v1/sites/<site>/reports/online-meetings")
@@ -61,12 +64,16 @@ def online_meetings(
     site: SiteId,
     from_: Annotated[datetime, Query(alias="from")],
     to: Annotated[datetime, Query()],
+    record: AdminSite,
+    root: Root,
+    base: BaseUrl,
     staff: Annotated[str | None, Query(pattern=ID_PATTERN)] = None,
+    limit: Annotated[int, Query(ge=1, le=500)] = 100,
+    cursor: Annotated[str | None, Query(max_length=2048)] = None,
 ) -> Report:
-    store = get_store()
-    record, caller = load_site_and_caller(app, site, store.get_site)
-    caller.require_admin()
-    return links.online_meetings_report(store, record, _aware(from_), _aware(to), staff, base_url(app))
+    """S06: one page of the online sessions of a period; `next_cursor` reads the next page."""
+    page = links.online_meetings_report(root.repo, record, _aware(from_), _aware(to), staff, limit, cursor)
+    return report_view(page, base)
 
 
 def _aware(moment: datetime) -> datetime:

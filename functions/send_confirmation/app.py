@@ -8,26 +8,22 @@ from aws_lambda_powertools.event_handler.openapi.params import Body, Path, Query
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from shared.adapters.mailer import get_mailer
-from shared.adapters.repository import get_store
-from shared.config import get_settings
 from shared.domain.models import ID_PATTERN, EmailType, Language
-from shared.http.api import base_url, handle, load_site_and_caller, logger, make_app
-from shared.http.models import NotificationRequest, NotificationResult, SentView
-from shared.services import templates as templates_store
-from shared.services.notifications import Notifier
-from shared.services.templates import TemplateInput, TemplateView
+from shared.http.api import handle, logger, make_app
+from shared.http.dependencies import AdminSite, BaseUrl, Root
+from shared.http.models import NotificationRequest, NotificationResult, SentView, TemplateInput, TemplateView
+from shared.http.views import template_view
+from shared.services import templates
 
 app = make_app()
 SiteId = Annotated[str, Path(pattern=ID_PATTERN)]
 
 
 @app.post("/v1/sites/<site>/notifications")
-def send_notification(site: SiteId, body: Annotated[NotificationRequest, Body()]) -> NotificationResult:
-    store = get_store()
-    record, caller = load_site_and_caller(app, site, store.get_site)
-    caller.require_admin()
-    notifier = Notifier(store, get_mailer(), get_settings().sender_email, base_url(app))
+def send_notification(
+    site: SiteId, body: Annotated[NotificationRequest, Body()], record: AdminSite, root: Root, base: BaseUrl
+) -> NotificationResult:
+    notifier = root.notifier(base)
     job = notifier.load(record, body.session_id, body.booking_id, body.type)
     sent = notifier.send(job, body.staff_email, body.idempotency_key)
     return NotificationResult(
@@ -37,30 +33,40 @@ def send_notification(site: SiteId, body: Annotated[NotificationRequest, Body()]
 
 @app.get("/v1/sites/<site>/email-templates/<type>")
 def get_template(
-    site: SiteId, type: Annotated[EmailType, Path()], language: Annotated[Language | None, Query()] = None
+    site: SiteId,
+    type: Annotated[EmailType, Path()],
+    record: AdminSite,
+    root: Root,
+    language: Annotated[Language | None, Query()] = None,
 ) -> TemplateView:
-    store = get_store()
-    record, caller = load_site_and_caller(app, site, store.get_site)
-    caller.require_admin()
-    return templates_store.view(store, record, type, language)
+    return template_view(templates.state(root.repo, record, type, language))
 
 
 @app.put("/v1/sites/<site>/email-templates/<type>")
 def put_template(
-    site: SiteId, type: Annotated[EmailType, Path()], body: Annotated[TemplateInput, Body()]
+    site: SiteId,
+    type: Annotated[EmailType, Path()],
+    body: Annotated[TemplateInput, Body()],
+    record: AdminSite,
+    root: Root,
 ) -> TemplateView:
-    store = get_store()
-    record, caller = load_site_and_caller(app, site, store.get_site)
-    caller.require_admin()
-    return templates_store.save(store, record, type, body)
+    saved = templates.save(
+        root.repo,
+        record,
+        type,
+        show_online_section=body.show_online_section,
+        language=body.language,
+        subject=body.subject,
+        body=body.body,
+    )
+    return template_view(saved)
 
 
 @app.delete("/v1/sites/<site>/email-templates/<type>")
-def reset_template(site: SiteId, type: Annotated[EmailType, Path()]) -> TemplateView:
-    store = get_store()
-    record, caller = load_site_and_caller(app, site, store.get_site)
-    caller.require_admin()
-    return templates_store.reset(store, record, type)
+def reset_template(
+    site: SiteId, type: Annotated[EmailType, Path()], record: AdminSite, root: Root
+) -> TemplateView:
+    return template_view(templates.reset(root.repo, record, type))
 
 
 @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_HTTP, log_event=False)

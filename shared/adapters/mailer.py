@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-from functools import lru_cache
 from typing import TYPE_CHECKING
 
-import boto3
 from botocore.exceptions import BotoCoreError, ClientError
 
 from shared.domain.errors import VclinksError
@@ -15,9 +13,19 @@ if TYPE_CHECKING:
 
 
 class EmailNotSent(VclinksError):
+    """SES did not send. `permanent`: it refused this recipient for good (retrying cannot help)."""
+
     status = 502
     slug = "email-not-sent"
     title = "The email service refused or failed"
+
+    @property
+    def permanent(self) -> bool:
+        return bool(self.extra.get("permanent"))
+
+
+PERMANENT_CODES = frozenset({"InvalidParameterValue"})
+"""SES refuses a malformed or unusable recipient address with this; nothing a retry mends."""
 
 
 class Mailer:
@@ -38,12 +46,10 @@ class Mailer:
                 if code == "MessageRejected"
                 else ""
             )
-            raise EmailNotSent(f"SES did not send the email ({code}: {reason}).{hint}") from error
+            permanent = code in PERMANENT_CODES or "suppression list" in reason.lower()
+            raise EmailNotSent(
+                f"SES did not send the email ({code}: {reason}).{hint}", permanent=permanent
+            ) from error
         except BotoCoreError as error:
             raise EmailNotSent("SES could not be reached.") from error
         return answer["MessageId"]
-
-
-@lru_cache(maxsize=1)
-def get_mailer() -> Mailer:
-    return Mailer(boto3.client("ses"))

@@ -1,19 +1,35 @@
-"""The DynamoDB store: the only module that speaks to the tables.
+"""The DynamoDB repository: the only module that knows the tables, their keys and indexes.
 
-Records are stored as their JSON form plus the table's keys. Sessions carry a `version`
-and are written with a condition on it, so two writers never lose each other's change
-(the loser gets `Conflict` and the caller reads again). Reads that resolve a link are
-batched: one BatchGetItem for the site, the session and the booking, one for the staff
-member and the service (DESIGN.md: at most two round trips).
+Records are stored as their JSON form plus the table's key and index attributes; every
+key string is built here and nowhere else. Methods are named for what they do in the
+domain (`update_site`, `claim_work`, `sessions_of`...).
+
+Concurrency: a read-modify-write of a site, staff member, service, session, booking or
+connection is conditional on the record's `version` and retried on fresh data, so two
+writers never lose each other's change. Work the change implies is written in the same
+transaction (`work=`), so a change is never stored without its work (DESIGN.md: one
+pipeline). Provider-owned fields (a session's meeting, a booking's registrant) are written
+by the worker that holds the work item, with a condition on what it read.
+
+Indexes of SessionLinks (template.yaml): `by_start` (a site's sessions by start: the
+report), `by_service`, `by_staff`, `by_connection` (upcoming sessions by end time, for
+fan-outs: past sessions are never read), `due_work` (work items by shard, site and due
+time: the dispatcher's fair scan). Accounts: `by_provider_user` (the connections of one
+Zoom user, for deauthorization).
 """
 
 from __future__ import annotations
 
+import base64
+import binascii
+import json
+import random
 import time
-from collections.abc import Iterator, Mapping, Sequence
+import zlib
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import datetime
-from functools import lru_cache
+from datetime import UTC, datetime, timedelta
+from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 import boto3
@@ -22,83 +38,148 @@ from botocore.config import Config
 from botocore.exceptions import ClientError
 from pydantic import BaseModel
 
-from shared.config import get_settings
-from shared.domain.errors import Conflict
-from shared.domain.models import Booking, MeetingState, Service, Session, Site, Staff
+from shared.domain.errors import Conflict, InvalidInput, NotFound
+from shared.domain.models import (
+    Booking,
+    MeetingRef,
+    MeetingState,
+    Registrant,
+    Service,
+    Session,
+    Site,
+    Staff,
+    ZoomConnection,
+)
+from shared.domain.work import Scope, Work, WorkKind, WorkRef
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb import DynamoDBClient
 
 Key = dict[str, str]
+Item = dict[str, Any]
 
 _serializer = TypeSerializer()
 _deserializer = TypeDeserializer()
-_KEY_ATTRS = ("pk", "sk", "gsi1pk", "gsi1sk", "gsi2pk", "gsi2sk", "expires_at")
+INDEX_ATTRS = (
+    "pk",
+    "sk",
+    "expires_at",
+    "start_pk",
+    "start_sk",
+    "svc_pk",
+    "svc_sk",
+    "staff_pk",
+    "staff_sk",
+    "conn_pk",
+    "conn_sk",
+    "due_pk",
+    "due_sk",
+    "user_pk",
+    "user_sk",
+)
 BATCH_RETRIES = 5
+WRITE_ATTEMPTS = 8
+DUE_SHARDS = 8
+MEETING_INDEX_DAYS = 30
+SESSION_MAX_HOURS = 24
+TRANSACT_LIMIT = 100
 
 
-def site_pk(site_id: str) -> str:
+# -- keys ------------------------------------------------------------------------------------
+
+
+def _site_pk(site_id: str) -> str:
     return f"SITE#{site_id}"
 
 
-def session_pk(site_id: str, session_id: str) -> str:
+def _session_pk(site_id: str, session_id: str) -> str:
     return f"SITE#{site_id}#SESSION#{session_id}"
 
 
 def site_key(site_id: str) -> Key:
-    return {"pk": site_pk(site_id), "sk": "SITE"}
+    return {"pk": _site_pk(site_id), "sk": "SITE"}
 
 
 def staff_key(site_id: str, staff_id: str) -> Key:
-    return {"pk": site_pk(site_id), "sk": f"STAFF#{staff_id}"}
+    return {"pk": _site_pk(site_id), "sk": f"STAFF#{staff_id}"}
 
 
 def service_key(site_id: str, service_id: str) -> Key:
-    return {"pk": site_pk(site_id), "sk": f"SERVICE#{service_id}"}
+    return {"pk": _site_pk(site_id), "sk": f"SERVICE#{service_id}"}
+
+
+def connection_key(site_id: str, connection_id: str) -> Key:
+    return {"pk": _site_pk(site_id), "sk": f"ZOOM#{connection_id}"}
+
+
+def template_key(site_id: str, email_type: str, language: str) -> Key:
+    return {"pk": _site_pk(site_id), "sk": f"TEMPLATE#{email_type}#{language}"}
 
 
 def session_key(site_id: str, session_id: str) -> Key:
-    return {"pk": session_pk(site_id, session_id), "sk": "SESSION"}
+    return {"pk": _session_pk(site_id, session_id), "sk": "SESSION"}
 
 
 def booking_key(site_id: str, session_id: str, booking_id: str) -> Key:
-    return {"pk": session_pk(site_id, session_id), "sk": f"BOOKING#{booking_id}"}
+    return {"pk": _session_pk(site_id, session_id), "sk": f"BOOKING#{booking_id}"}
 
 
-def to_item(record: BaseModel, key: Mapping[str, str], **extra: Any) -> dict[str, Any]:
-    """A record's DynamoDB item: its JSON form, the keys, and any index or TTL attributes."""
-    body = record.model_dump(mode="json", exclude_none=True)
-    return {k: _serializer.serialize(v) for k, v in {**body, **key, **extra}.items()}
+def work_key(ref: WorkRef) -> Key:
+    return {"pk": f"WORK#{ref.site_id}#{ref.kind.value}#{ref.target}", "sk": "WORK"}
 
 
-def from_item[M: BaseModel](model: type[M], item: Mapping[str, Any]) -> M:
-    plain = {k: _deserializer.deserialize(v) for k, v in item.items() if k not in _KEY_ATTRS}
-    return model.model_validate(_plain_numbers(plain))
+def meeting_index_key(meeting_id: str) -> Key:
+    return {"pk": f"MEETING#{meeting_id}", "sk": "MEETING"}
 
 
-def _plain_numbers(value: Any) -> Any:
-    """DynamoDB numbers come back as Decimal; our records only hold integers."""
-    from decimal import Decimal
+def lease_key(name: str) -> Key:
+    return {"pk": f"LEASE#{name}", "sk": "LEASE"}
 
+
+def _sortable(moment: datetime) -> str:
+    """An ISO-8601 UTC string that sorts as time does."""
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def due_shard(site_id: str) -> str:
+    """A site's work lives in one of DUE_SHARDS index partitions (spreads write heat across sites)."""
+    return f"DUE#{zlib.crc32(site_id.encode()) % DUE_SHARDS}"
+
+
+# -- (de)serialisation -----------------------------------------------------------------------
+
+
+def _plain(value: Any) -> Any:
+    """DynamoDB numbers come back as Decimal; our records hold integers (and epoch seconds)."""
     if isinstance(value, Decimal):
-        return int(value)
+        return int(value) if value == value.to_integral_value() else float(value)
     if isinstance(value, dict):
-        return {k: _plain_numbers(v) for k, v in value.items()}
+        return {k: _plain(v) for k, v in value.items()}
     if isinstance(value, list | set | frozenset | tuple):
-        return [_plain_numbers(v) for v in value]
+        return [_plain(v) for v in value]
     return value
 
 
-def _condition(condition: str | None, values: Mapping[str, Any] | None) -> dict[str, Any]:
-    kwargs: dict[str, Any] = {}
-    if condition:
-        kwargs["ConditionExpression"] = condition
-    if values:
-        kwargs["ExpressionAttributeValues"] = {k: _serializer.serialize(v) for k, v in values.items()}
-    return kwargs
+def _serialize(values: Mapping[str, Any]) -> Item:
+    return {k: _serializer.serialize(v) for k, v in values.items()}
 
 
-def _key(key: Key) -> dict[str, Any]:
+def _deserialize(item: Mapping[str, Any]) -> dict[str, Any]:
+    return {k: _plain(_deserializer.deserialize(v)) for k, v in item.items()}
+
+
+def to_item(record: BaseModel, key: Mapping[str, str], **extra: Any) -> Item:
+    """A record's DynamoDB item: its JSON form, the keys, and any index or TTL attributes."""
+    body = record.model_dump(mode="json", exclude_none=True)
+    return _serialize({**body, **key, **{k: v for k, v in extra.items() if v is not None}})
+
+
+def from_item[M: BaseModel](model: type[M], item: Mapping[str, Any]) -> M:
+    plain = {k: v for k, v in _deserialize(item).items() if k not in INDEX_ATTRS and k not in _WORK_ATTRS}
+    return model.model_validate(plain)
+
+
+def _key(key: Key) -> Item:
     return {k: {"S": v} for k, v in key.items()}
 
 
@@ -107,61 +188,108 @@ def is_conditional_failure(error: ClientError) -> bool:
     return code in ("ConditionalCheckFailedException", "TransactionCanceledException")
 
 
+_WORK_ATTRS = ("gen", "attempts", "page_cursor", "last_reason", "lease_owner", "lease_until", "site_id_w")
+
+
+# -- index attributes of a session -------------------------------------------------------------
+
+
+def _session_indexes(session: Session) -> dict[str, str | None]:
+    """The index attributes of a session item (None: the session is not in that index)."""
+    site, sid, end = session.site_id, session.session_id, _sortable(session.end)
+    meeting = session.meeting
+    return {
+        "start_pk": _site_pk(site),
+        "start_sk": f"{_sortable(session.start)}#{sid}",
+        "svc_pk": f"{_site_pk(site)}#SERVICE#{session.service_id}",
+        "svc_sk": f"{end}#{sid}",
+        "staff_pk": f"{_site_pk(site)}#STAFF#{session.staff_id}" if session.staff_id else None,
+        "staff_sk": f"{end}#{sid}" if session.staff_id else None,
+        "conn_pk": f"{_site_pk(site)}#CONN#{meeting.connection_id}" if meeting else None,
+        "conn_sk": f"{end}#{sid}" if meeting else None,
+    }
+
+
+def _session_item(session: Session) -> Item:
+    return to_item(session, session_key(session.site_id, session.session_id), **_session_indexes(session))
+
+
+# -- pages -------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Page[T]:
+    items: list[T]
+    cursor: str | None  # opaque: give it back to read the next page; None: this was the last
+
+
+def encode_cursor(last_key: Mapping[str, Any] | None) -> str | None:
+    if not last_key:
+        return None
+    plain = {k: v["S"] for k, v in last_key.items()}
+    return base64.urlsafe_b64encode(json.dumps(plain, separators=(",", ":")).encode()).decode().rstrip("=")
+
+
+def decode_cursor(cursor: str | None, expected: Mapping[str, str]) -> Item | None:
+    """The start key a cursor stands for; refused unless it belongs where `expected` says."""
+    if not cursor:
+        return None
+    try:
+        plain = json.loads(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))
+    except (ValueError, binascii.Error, UnicodeDecodeError) as error:
+        raise InvalidInput("The cursor is not valid; start again without it.") from error
+    if (
+        not isinstance(plain, dict)
+        or not all(isinstance(v, str) for v in plain.values())
+        or any(plain.get(k) != v for k, v in expected.items())
+    ):
+        raise InvalidInput("The cursor is not valid for this request; start again without it.")
+    return {k: {"S": v} for k, v in plain.items()}
+
+
 @dataclass(frozen=True)
 class LinkContext:
-    """Everything one link resolution reads (besides staff and service)."""
+    """Everything one link resolution reads first (the staff member and service come next)."""
 
     site: Site | None
     session: Session | None
     booking: Booking | None
 
 
-class Store:
-    """Reads and writes the records of both tables. Create one per warm Lambda (`get_store()`)."""
+class Repository:
+    """Reads and writes the records of both tables. One per warm Lambda (the composition root)."""
 
-    def __init__(self, client: DynamoDBClient, accounts_table: str, session_links_table: str) -> None:
+    def __init__(
+        self,
+        client: DynamoDBClient,
+        accounts_table: str,
+        session_links_table: str,
+        clock: Callable[[], float] = time.time,
+    ) -> None:
         self.client = client
         self.accounts = accounts_table
         self.links = session_links_table
+        self.clock = clock
 
-    # -- generic ---------------------------------------------------------------------------
+    def now(self) -> datetime:
+        return datetime.fromtimestamp(self.clock(), UTC)
 
-    def get[M: BaseModel](self, table: str, key: Key, model: type[M]) -> M | None:
-        item = self.client.get_item(TableName=table, Key=_key(key), ConsistentRead=True).get("Item")
+    # -- primitives ------------------------------------------------------------------------
+
+    def _get_item(self, table: str, key: Key, consistent: bool = True) -> Item | None:
+        return self.client.get_item(TableName=table, Key=_key(key), ConsistentRead=consistent).get("Item")
+
+    def _get[M: BaseModel](self, table: str, key: Key, model: type[M]) -> M | None:
+        item = self._get_item(table, key)
         return from_item(model, item) if item else None
 
-    def get_raw(self, table: str, key: Key) -> dict[str, Any] | None:
-        item = self.client.get_item(TableName=table, Key=_key(key), ConsistentRead=True).get("Item")
-        return {k: _plain_numbers(_deserializer.deserialize(v)) for k, v in item.items()} if item else None
-
-    def put(
-        self,
-        table: str,
-        record: BaseModel,
-        key: Key,
-        *,
-        condition: str | None = None,
-        values: dict[str, Any] | None = None,
-        **extra: Any,
-    ) -> None:
-        kwargs: dict[str, Any] = {"TableName": table, "Item": to_item(record, key, **extra)}
-        kwargs.update(_condition(condition, values))
-        self.client.put_item(**kwargs)
-
-    def put_raw(
-        self,
-        table: str,
-        item: Mapping[str, Any],
-        *,
-        condition: str | None = None,
-        values: Mapping[str, Any] | None = None,
-    ) -> bool:
-        """Write a plain item; False when `condition` does not hold (leases, markers, nonces)."""
-        kwargs: dict[str, Any] = {
-            "TableName": table,
-            "Item": {k: _serializer.serialize(v) for k, v in item.items()},
-        }
-        kwargs.update(_condition(condition, values))
+    def _put(self, table: str, item: Item, condition: str | None = None, values: Item | None = None) -> bool:
+        """Write an item; False when `condition` does not hold."""
+        kwargs: dict[str, Any] = {"TableName": table, "Item": item}
+        if condition:
+            kwargs["ConditionExpression"] = condition
+        if values:
+            kwargs["ExpressionAttributeValues"] = values
         try:
             self.client.put_item(**kwargs)
         except ClientError as error:
@@ -170,12 +298,12 @@ class Store:
             raise
         return True
 
-    def delete(
-        self, table: str, key: Key, *, condition: str | None = None, values: Mapping[str, Any] | None = None
-    ) -> bool:
-        """Delete an item; False when `condition` does not hold (for example: not the lease's owner)."""
+    def _delete(self, table: str, key: Key, condition: str | None = None, values: Item | None = None) -> bool:
         kwargs: dict[str, Any] = {"TableName": table, "Key": _key(key)}
-        kwargs.update(_condition(condition, values))
+        if condition:
+            kwargs["ConditionExpression"] = condition
+        if values:
+            kwargs["ExpressionAttributeValues"] = values
         try:
             self.client.delete_item(**kwargs)
         except ClientError as error:
@@ -184,46 +312,42 @@ class Store:
             raise
         return True
 
-    def take(self, table: str, key: Key) -> dict[str, Any] | None:
-        """Delete an item and return it, atomically: a single-use read (OAuth state nonces)."""
+    def _transact(self, actions: Sequence[Item]) -> bool:
+        """One atomic write of several items; False when a condition does not hold."""
         try:
-            answer = self.client.delete_item(
-                TableName=table,
-                Key=_key(key),
-                ConditionExpression="attribute_exists(pk)",
-                ReturnValues="ALL_OLD",
-            )
+            if len(actions) == 1:
+                self._single(actions[0])
+            else:
+                self.client.transact_write_items(TransactItems=list(actions))  # type: ignore[arg-type]
         except ClientError as error:
             if is_conditional_failure(error):
-                return None
+                return False
             raise
-        item = answer.get("Attributes") or {}
-        return {k: _plain_numbers(_deserializer.deserialize(v)) for k, v in item.items()}
+        return True
 
-    def take_lease(self, name: str, owner: str, seconds: int, now: float) -> bool:
-        """A short exclusive lease (one refresher, one reconciler); an expired one can be taken over."""
-        item = {"pk": name, "sk": "LEASE", "lease_owner": owner, "expires_at": int(now) + seconds}
-        return self.put_raw(
-            self.accounts,
-            item,
-            condition="attribute_not_exists(pk) OR expires_at < :now",
-            values={":now": int(now)},
-        )
+    def _single(self, action: Item) -> None:
+        """A one-item 'transaction' as the plain write it is (half the cost of a transaction)."""
+        ((kind, params),) = action.items()
+        call: dict[str, Callable[..., Any]] = {
+            "Put": self.client.put_item,
+            "Update": self.client.update_item,
+            "Delete": self.client.delete_item,
+        }
+        call[kind](**params)
 
-    def release_lease(self, name: str, owner: str) -> bool:
-        """Give a lease back, unless it expired and another holder took it over meanwhile."""
-        return self.delete(
-            self.accounts, {"pk": name, "sk": "LEASE"}, condition="lease_owner = :o", values={":o": owner}
-        )
-
-    def batch_get(self, requests: Mapping[str, Sequence[Key]]) -> dict[str, list[dict[str, Any]]]:
-        """One BatchGetItem across tables (retrying unprocessed keys); items by table name."""
+    def batch_get(
+        self, requests: Mapping[str, Sequence[Key]], consistent: bool = True
+    ) -> dict[str, list[Item]]:
+        """One BatchGetItem across tables (retrying unprocessed keys); raw items by table name."""
         pending: dict[str, Any] = {
-            table: {"Keys": [_key(k) for k in keys], "ConsistentRead": True}
+            table: {
+                "Keys": [_key(dict(k)) for k in _unique(tuple(sorted(k.items())) for k in keys)],
+                "ConsistentRead": consistent,
+            }
             for table, keys in requests.items()
             if keys
         }
-        found: dict[str, list[dict[str, Any]]] = {table: [] for table in requests}
+        found: dict[str, list[Item]] = {table: [] for table in requests}
         for attempt in range(BATCH_RETRIES):
             if not pending:
                 break
@@ -237,126 +361,422 @@ class Store:
             raise Conflict("The database is busy; try again.", retryable=True)
         return found
 
-    def query(
-        self, table: str, pk: str, *, sk_prefix: str | None = None, index: str | None = None
-    ) -> Iterator[dict[str, Any]]:
-        key_name, sort_name = (f"{index}pk", f"{index}sk") if index else ("pk", "sk")
-        expression = f"{key_name} = :pk"
-        values: dict[str, Any] = {":pk": {"S": pk}}
-        if sk_prefix is not None:
-            expression += f" AND begins_with({sort_name}, :sk)"
-            values[":sk"] = {"S": sk_prefix}
-        yield from self._query(table, expression, values, index)
-
-    def query_between(self, table: str, index: str, pk: str, low: str, high: str) -> Iterator[dict[str, Any]]:
-        expression = f"{index}pk = :pk AND {index}sk BETWEEN :lo AND :hi"
-        values = {":pk": {"S": pk}, ":lo": {"S": low}, ":hi": {"S": high}}
-        yield from self._query(table, expression, values, index)
-
     def _query(
-        self, table: str, expression: str, values: dict[str, Any], index: str | None
-    ) -> Iterator[dict[str, Any]]:
+        self,
+        table: str,
+        condition: str,
+        values: Item,
+        *,
+        index: str | None = None,
+        limit: int | None = None,
+        start: Item | None = None,
+        forward: bool = True,
+    ) -> tuple[list[Item], Item | None]:
+        """One page of a query (DynamoDB's own page when `limit` is None)."""
         kwargs: dict[str, Any] = {
             "TableName": table,
-            "KeyConditionExpression": expression,
+            "KeyConditionExpression": condition,
             "ExpressionAttributeValues": values,
+            "ScanIndexForward": forward,
         }
         if index:
             kwargs["IndexName"] = index
-        while True:
-            page = self.client.query(**kwargs)
-            yield from page.get("Items", [])
-            if "LastEvaluatedKey" not in page:
-                return
-            kwargs["ExclusiveStartKey"] = page["LastEvaluatedKey"]
+        if limit:
+            kwargs["Limit"] = limit
+        if start:
+            kwargs["ExclusiveStartKey"] = start
+        page = self.client.query(**kwargs)
+        return page.get("Items", []), page.get("LastEvaluatedKey")
 
-    # -- sites, staff, services ------------------------------------------------------------
+    def _query_all(
+        self, table: str, condition: str, values: Item, index: str | None = None
+    ) -> Iterator[Item]:
+        start: Item | None = None
+        while True:
+            items, start = self._query(table, condition, values, index=index, start=start)
+            yield from items
+            if not start:
+                return
+
+    def _update_versioned[R: BaseModel](
+        self,
+        table: str,
+        key: Key,
+        model: type[R],
+        change: Callable[[R | None], R | None],
+        work: Work_,
+        extra: Callable[[R], Mapping[str, Any]] | None = None,
+    ) -> tuple[R | None, R | None]:
+        """Read, apply `change`, write if the version is still the one read; retry on conflict.
+
+        `change` gets the current record (None: none yet) and returns the new one (None:
+        delete it). Nothing is written when it returns the record unchanged. The work items
+        (a list, or a function of the record before and after) are flagged in the same
+        transaction.
+        """
+        for attempt in range(WRITE_ATTEMPTS):
+            if attempt:
+                time.sleep(random.uniform(0.005, 0.02 * 2**attempt))  # noqa: S311 - spreading retries
+            current = self._get(table, key, model)
+            updated = change(current)
+            if updated == current:
+                return current, current
+            version = getattr(current, "version", 0) if current is not None else None
+            if current is None:
+                condition, values = "attribute_not_exists(pk)", None
+            else:
+                condition, values = "version = :v", _serialize({":v": version})
+            if updated is None:
+                action: Item = {
+                    "Delete": {"TableName": table, "Key": _key(key), "ConditionExpression": condition}
+                }
+                if values:
+                    action["Delete"]["ExpressionAttributeValues"] = values
+                saved = None
+            else:
+                saved = updated.model_copy(update={"version": (version or 0) + 1})
+                item = to_item(saved, key, **(extra(saved) if extra else {}))
+                action = {"Put": {"TableName": table, "Item": item, "ConditionExpression": condition}}
+                if values:
+                    action["Put"]["ExpressionAttributeValues"] = values
+            refs = work(current, updated) if callable(work) else work
+            if self._transact([action, *self._flag_actions(refs)]):
+                return current, saved
+        raise Conflict("The record keeps changing under concurrent requests; try again.", retryable=True)
+
+    # -- sites -----------------------------------------------------------------------------
 
     def create_site(self, site: Site) -> None:
-        self.put(self.accounts, site, site_key(site.site_id), condition="attribute_not_exists(pk)")
+        if not self._put(self.accounts, to_item(site, site_key(site.site_id)), "attribute_not_exists(pk)"):
+            raise Conflict(f"Site '{site.site_id}' exists already.")
 
     def get_site(self, site_id: str) -> Site | None:
-        return self.get(self.accounts, site_key(site_id), Site)
+        return self._get(self.accounts, site_key(site_id), Site)
 
-    def save_site(self, site: Site) -> None:
-        self.put(self.accounts, site, site_key(site.site_id), condition="attribute_exists(pk)")
+    def update_site(
+        self, site_id: str, change: Callable[[Site], Site], work: Work_ = ()
+    ) -> tuple[Site, Site]:
+        """A conditional read-modify-write of an existing site (settings, default account...)."""
+
+        def apply(current: Site | None) -> Site | None:
+            if current is None:
+                raise _Missing
+            return change(current)
+
+        try:
+            before, after = self._update_versioned(self.accounts, site_key(site_id), Site, apply, work)
+        except _Missing:
+            raise NotFound(f"No site '{site_id}'.") from None
+        assert before is not None
+        assert after is not None
+        return before, after
+
+    # -- staff -----------------------------------------------------------------------------
 
     def get_staff(self, site_id: str, staff_id: str) -> Staff | None:
-        return self.get(self.accounts, staff_key(site_id, staff_id), Staff)
+        return self._get(self.accounts, staff_key(site_id, staff_id), Staff)
 
-    def save_staff(self, staff: Staff) -> None:
-        self.put(self.accounts, staff, staff_key(staff.site_id, staff.staff_id))
+    def update_staff(
+        self,
+        site_id: str,
+        staff_id: str,
+        change: Callable[[Staff], Staff],
+        work: Work_ = (),
+    ) -> tuple[Staff | None, Staff]:
+        """Create or change a staff member (an absent one starts empty)."""
+
+        def apply(current: Staff | None) -> Staff:
+            return change(current or Staff(site_id=site_id, staff_id=staff_id))
+
+        before, after = self._update_versioned(
+            self.accounts, staff_key(site_id, staff_id), Staff, apply, work
+        )
+        assert after is not None
+        return before, after
 
     def list_staff(self, site_id: str) -> list[Staff]:
-        items = self.query(self.accounts, site_pk(site_id), sk_prefix="STAFF#")
-        return [from_item(Staff, item) for item in items]
+        condition = "pk = :pk AND begins_with(sk, :sk)"
+        values = _serialize({":pk": _site_pk(site_id), ":sk": "STAFF#"})
+        return [from_item(Staff, i) for i in self._query_all(self.accounts, condition, values)]
+
+    # -- services --------------------------------------------------------------------------
 
     def get_service(self, site_id: str, service_id: str) -> Service | None:
-        return self.get(self.accounts, service_key(site_id, service_id), Service)
+        return self._get(self.accounts, service_key(site_id, service_id), Service)
 
-    def save_service(self, service: Service) -> None:
-        self.put(self.accounts, service, service_key(service.site_id, service.service_id))
+    def update_service(
+        self,
+        site_id: str,
+        service_id: str,
+        change: Callable[[Service | None], Service | None],
+        work: Work_ = (),
+    ) -> tuple[Service | None, Service | None]:
+        """Create, change or (returning None) delete a service, with the work it implies."""
+        return self._update_versioned(self.accounts, service_key(site_id, service_id), Service, change, work)
 
-    def delete_service(self, site_id: str, service_id: str) -> bool:
-        return self.delete(self.accounts, service_key(site_id, service_id), condition="attribute_exists(pk)")
-
-    # -- sessions and bookings -------------------------------------------------------------
+    # -- sessions --------------------------------------------------------------------------
 
     def get_session(self, site_id: str, session_id: str) -> Session | None:
-        return self.get(self.links, session_key(site_id, session_id), Session)
+        return self._get(self.links, session_key(site_id, session_id), Session)
 
-    def save_session(self, session: Session) -> Session:
-        """Write `session` as version+1 if the stored version is still `session.version`."""
-        saved = session.model_copy(update={"version": session.version + 1})
+    def update_session(
+        self,
+        site_id: str,
+        session_id: str,
+        change: Callable[[Session | None], Session | None],
+        work: Work_ = (),
+    ) -> tuple[Session | None, Session | None]:
+        """Create or change a session (conditional on its version), with the work it implies."""
+        return self._update_versioned(
+            self.links, session_key(site_id, session_id), Session, change, work, _session_indexes
+        )
+
+    def record_meeting(
+        self,
+        session: Session,
+        meeting: MeetingRef | None,
+        state: MeetingState,
+        reason: str | None,
+        *,
+        clients_fingerprint: str | None = None,
+    ) -> Session | None:
+        """Store a reconcile's outcome, if the session still holds the meeting `session` holds.
+
+        Only the meeting fields change (the platform's fields may have moved meanwhile: that
+        change flagged the work again). None: the meeting was changed by someone else (a
+        webhook): the caller reads the session again.
+        """
+        sets = ["meeting_state = :state", "version = version + :one"]
+        removes = []
+        values: dict[str, Any] = {":state": state.value, ":one": 1}
+        if meeting is not None:
+            sets.append("meeting = :meeting")
+            values[":meeting"] = meeting.model_dump(mode="json", exclude_none=True)
+            end = _sortable(session.end)
+            sets += ["conn_pk = :conn_pk", "conn_sk = :conn_sk"]
+            values[":conn_pk"] = f"{_site_pk(session.site_id)}#CONN#{meeting.connection_id}"
+            values[":conn_sk"] = f"{end}#{session.session_id}"
+        else:
+            removes += ["meeting", "conn_pk", "conn_sk"]
+        if reason is not None:
+            sets.append("pending_reason = :reason")
+            values[":reason"] = reason
+        else:
+            removes.append("pending_reason")
+        if clients_fingerprint is not None:
+            sets.append("clients_fingerprint = :told")
+            values[":told"] = clients_fingerprint
+        held = session.meeting.meeting_id if session.meeting else None
+        condition = "attribute_exists(pk) AND " + (
+            "meeting.meeting_id = :held" if held else "attribute_not_exists(meeting)"
+        )
+        if held:
+            values[":held"] = held
+        expression = "SET " + ", ".join(sets) + (" REMOVE " + ", ".join(removes) if removes else "")
         try:
-            self.put(
-                self.links,
-                saved,
-                session_key(session.site_id, session.session_id),
-                condition="attribute_not_exists(pk) OR version = :v",
-                values={":v": session.version},
-                gsi1pk=site_pk(session.site_id),
-                gsi1sk=f"{_sortable(session.start)}#{session.session_id}",
-                **_pending_index(saved),
+            answer = self.client.update_item(
+                TableName=self.links,
+                Key=_key(session_key(session.site_id, session.session_id)),
+                UpdateExpression=expression,
+                ConditionExpression=condition,
+                ExpressionAttributeValues=_serialize(values),
+                ReturnValues="ALL_NEW",
             )
         except ClientError as error:
             if is_conditional_failure(error):
-                raise Conflict(
-                    "The session was changed by another request; try again.", retryable=True
-                ) from error
+                return None
             raise
-        return saved
+        if meeting is not None and (not session.meeting or session.meeting.meeting_id != meeting.meeting_id):
+            self._index_meeting(session, meeting)
+        return from_item(Session, answer["Attributes"])
 
-    def list_pending_sessions(self) -> list[tuple[str, str]]:
-        """(site, session) of every session whose meeting work is unfinished (sparse index)."""
-        found = []
-        for item in self.query(self.links, "PENDING", index="gsi2"):
-            pk = item["pk"]["S"]  # SITE#{site}#SESSION#{session}
-            site_part, _, session_part = pk.partition("#SESSION#")
-            found.append((site_part.removeprefix("SITE#"), session_part))
-        return found
+    def mark_pending(self, site_id: str, session_id: str, reason: str) -> Session | None:
+        """The meeting work did not finish: say why (the meeting reference, if any, is kept)."""
+        try:
+            answer = self.client.update_item(
+                TableName=self.links,
+                Key=_key(session_key(site_id, session_id)),
+                UpdateExpression="SET meeting_state = :p, pending_reason = :r",
+                ConditionExpression="attribute_exists(pk)",
+                ExpressionAttributeValues=_serialize({":p": MeetingState.PENDING.value, ":r": reason}),
+                ReturnValues="ALL_NEW",
+            )
+        except ClientError as error:
+            if is_conditional_failure(error):
+                return None
+            raise
+        return from_item(Session, answer["Attributes"])
 
-    def list_sessions_between(self, site_id: str, start: datetime, end: datetime) -> list[Session]:
-        items = self.query_between(
-            self.links, "gsi1", site_pk(site_id), _sortable(start), _sortable(end) + "#\uffff"
+    def set_clients_fingerprint(self, session: Session, fingerprint: str) -> None:
+        self.client.update_item(
+            TableName=self.links,
+            Key=_key(session_key(session.site_id, session.session_id)),
+            UpdateExpression="SET clients_fingerprint = :f",
+            ConditionExpression="attribute_exists(pk)",
+            ExpressionAttributeValues=_serialize({":f": fingerprint}),
         )
-        return [from_item(Session, item) for item in items]
 
-    def list_sessions_of_site(self, site_id: str) -> list[Session]:
-        return [from_item(Session, item) for item in self.query(self.links, site_pk(site_id), index="gsi1")]
+    def forget_meeting(self, site_id: str, session_id: str, meeting_id: str, reason: str) -> bool:
+        """The provider lost the meeting (deleted there): drop the reference if it is still that one,
+        and flag the session so the reconciler makes a new one. False: nothing to forget."""
+        update = {
+            "Update": {
+                "TableName": self.links,
+                "Key": _key(session_key(site_id, session_id)),
+                "UpdateExpression": "SET meeting_state = :p, pending_reason = :r, version = version + :one "
+                "REMOVE meeting, conn_pk, conn_sk",
+                "ConditionExpression": "meeting.meeting_id = :m",
+                "ExpressionAttributeValues": _serialize(
+                    {":p": MeetingState.PENDING.value, ":r": reason, ":one": 1, ":m": meeting_id}
+                ),
+            }
+        }
+        return self._transact([update, *self._flag_actions([WorkRef.session(site_id, session_id)])])
 
-    def list_sessions_of_service(self, site_id: str, service_id: str) -> list[Session]:
-        return [s for s in self.list_sessions_of_site(site_id) if s.service_id == service_id]
+    def store_start_url(self, session: Session, start_url: str, read_at: datetime) -> None:
+        """A fresh host link read from the provider (only if the meeting is still the same one)."""
+        if session.meeting is None:
+            return
+        try:
+            self.client.update_item(
+                TableName=self.links,
+                Key=_key(session_key(session.site_id, session.session_id)),
+                UpdateExpression="SET meeting.start_url = :u, meeting.start_url_at = :t",
+                ConditionExpression="meeting.meeting_id = :m",
+                ExpressionAttributeValues=_serialize(
+                    {":u": start_url, ":t": read_at.isoformat(), ":m": session.meeting.meeting_id}
+                ),
+            )
+        except ClientError as error:
+            if not is_conditional_failure(error):
+                raise
+
+    def _index_meeting(self, session: Session, meeting: MeetingRef) -> None:
+        """MEETING#{id} -> the session: the provider's meeting.deleted webhook names only the meeting."""
+        expires = session.end + timedelta(days=MEETING_INDEX_DAYS)
+        item = {
+            **meeting_index_key(meeting.meeting_id),
+            "site_id": session.site_id,
+            "session_id": session.session_id,
+            "expires_at": int(expires.timestamp()),
+        }
+        self._put(self.links, _serialize(item))
+
+    def session_of_meeting(self, meeting_id: str) -> tuple[str, str] | None:
+        item = self._get_item(self.links, meeting_index_key(meeting_id))
+        if item is None:
+            return None
+        plain = _deserialize(item)
+        return str(plain["site_id"]), str(plain["session_id"])
+
+    def sessions_of(
+        self, site_id: str, scope: str, now: datetime, cursor: str | None, limit: int
+    ) -> Page[str]:
+        """Ids of the sessions of a scope that have not ended (a narrow index each; never the past)."""
+        kind, value = Scope.parse(scope)
+        site = _site_pk(site_id)
+        if kind == "site":  # by start: a session lasts at most 24 h, so one starting earlier has ended
+            index, pk_name, sk_name, pk = "by_start", "start_pk", "start_sk", site
+            low = _sortable(now - timedelta(hours=SESSION_MAX_HOURS))
+        else:
+            index, pk_name, sk_name, label = _NARROW_INDEXES[kind]
+            pk, low = f"{site}#{label}#{value}", _sortable(now)
+        condition = f"{pk_name} = :pk AND {sk_name} >= :low"
+        start = decode_cursor(cursor, {pk_name: pk})
+        items, last = self._query(
+            self.links, condition, _serialize({":pk": pk, ":low": low}), index=index, limit=limit, start=start
+        )
+        ids = [i["pk"]["S"].partition("#SESSION#")[2] for i in items]
+        return Page(ids, encode_cursor(last))
+
+    def sessions_between(
+        self, site_id: str, start: datetime, end: datetime, cursor: str | None, limit: int
+    ) -> Page[Session]:
+        """A page of a site's sessions that start within [start, end] (the report), by start."""
+        pk = _site_pk(site_id)
+        condition = "start_pk = :pk AND start_sk BETWEEN :lo AND :hi"
+        values = _serialize({":pk": pk, ":lo": _sortable(start), ":hi": _sortable(end) + "#\uffff"})
+        begin = decode_cursor(cursor, {"start_pk": pk})
+        items, last = self._query(self.links, condition, values, index="by_start", limit=limit, start=begin)
+        return Page([from_item(Session, i) for i in items], encode_cursor(last))
+
+    # -- bookings --------------------------------------------------------------------------
 
     def get_booking(self, site_id: str, session_id: str, booking_id: str) -> Booking | None:
-        return self.get(self.links, booking_key(site_id, session_id, booking_id), Booking)
+        return self._get(self.links, booking_key(site_id, session_id, booking_id), Booking)
 
-    def save_booking(self, booking: Booking) -> None:
-        self.put(self.links, booking, booking_key(booking.site_id, booking.session_id, booking.booking_id))
+    def update_booking(
+        self,
+        site_id: str,
+        session_id: str,
+        booking_id: str,
+        change: Callable[[Booking | None], Booking | None],
+        work: Work_ = (),
+    ) -> tuple[Booking | None, Booking | None]:
+        return self._update_versioned(
+            self.links, booking_key(site_id, session_id, booking_id), Booking, change, work
+        )
+
+    def set_registrant(self, booking: Booking, registrant: Registrant | None) -> None:
+        """The worker's registrant of a booking (a field the platform's writes never touch)."""
+        key = _key(booking_key(booking.site_id, booking.session_id, booking.booking_id))
+        if registrant is None:
+            expression, values = "REMOVE registrant", None
+        else:
+            expression = "SET registrant = :r"
+            values = _serialize({":r": registrant.model_dump(mode="json")})
+        kwargs: dict[str, Any] = {
+            "TableName": self.links,
+            "Key": key,
+            "UpdateExpression": expression,
+            "ConditionExpression": "attribute_exists(pk)",
+        }
+        if values:
+            kwargs["ExpressionAttributeValues"] = values
+        try:
+            self.client.update_item(**kwargs)
+        except ClientError as error:
+            if not is_conditional_failure(error):
+                raise
+
+    def set_told(self, booking: Booking, fingerprint: str | None, problem: str | None = None) -> None:
+        """What a client was last told of their link (X02), and the last email refused for good."""
+        sets, removes, values = [], [], {}
+        for name, value in (("notified_fingerprint", fingerprint), ("email_problem", problem)):
+            if value is None:
+                removes.append(name)
+            else:
+                sets.append(f"{name} = :{name}")
+                values[f":{name}"] = value
+        expression = (("SET " + ", ".join(sets)) if sets else "") + (
+            (" REMOVE " + ", ".join(removes)) if removes else ""
+        )
+        kwargs: dict[str, Any] = {
+            "TableName": self.links,
+            "Key": _key(booking_key(booking.site_id, booking.session_id, booking.booking_id)),
+            "UpdateExpression": expression.strip(),
+            "ConditionExpression": "attribute_exists(pk)",
+        }
+        if values:
+            kwargs["ExpressionAttributeValues"] = _serialize(values)
+        try:
+            self.client.update_item(**kwargs)
+        except ClientError as error:
+            if not is_conditional_failure(error):
+                raise
+
+    def bookings_page(self, site_id: str, session_id: str, cursor: str | None, limit: int) -> Page[Booking]:
+        pk = _session_pk(site_id, session_id)
+        condition = "pk = :pk AND begins_with(sk, :sk)"
+        values = _serialize({":pk": pk, ":sk": "BOOKING#"})
+        start = decode_cursor(cursor, {"pk": pk})
+        items, last = self._query(self.links, condition, values, limit=limit, start=start)
+        return Page([from_item(Booking, i) for i in items], encode_cursor(last))
 
     def list_bookings(self, site_id: str, session_id: str) -> list[Booking]:
-        items = self.query(self.links, session_pk(site_id, session_id), sk_prefix="BOOKING#")
-        return [from_item(Booking, item) for item in items]
+        condition = "pk = :pk AND begins_with(sk, :sk)"
+        values = _serialize({":pk": _session_pk(site_id, session_id), ":sk": "BOOKING#"})
+        return [from_item(Booking, i) for i in self._query_all(self.links, condition, values)]
 
     # -- link resolution reads -------------------------------------------------------------
 
@@ -391,28 +811,348 @@ class Store:
                 service = from_item(Service, item)
         return staff, service
 
+    def load_accounts(
+        self, site_id: str, staff_ids: Iterable[str], service_ids: Iterable[str]
+    ) -> tuple[dict[str, Staff], dict[str, Service]]:
+        """Staff members and services by id, in one BatchGetItem (a report page's)."""
+        keys = [staff_key(site_id, s) for s in staff_ids] + [service_key(site_id, s) for s in service_ids]
+        staff: dict[str, Staff] = {}
+        services: dict[str, Service] = {}
+        for start in range(0, len(keys), 100):
+            for item in self.batch_get({self.accounts: keys[start : start + 100]})[self.accounts]:
+                if item["sk"]["S"].startswith("STAFF#"):
+                    member = from_item(Staff, item)
+                    staff[member.staff_id] = member
+                else:
+                    service = from_item(Service, item)
+                    services[service.service_id] = service
+        return staff, services
 
-def _pending_index(session: Session) -> dict[str, str]:
-    """Sessions whose meeting work is unfinished are listed in the sparse index gsi2 (the sweep)."""
-    if session.meeting_state is MeetingState.PENDING:
-        return {"gsi2pk": "PENDING", "gsi2sk": f"{session.site_id}#{session.session_id}"}
-    return {}
+    def load_change_context(
+        self, site_id: str, session_id: str, service_id: str, staff_id: str | None
+    ) -> tuple[Site | None, Session | None, Service | None, Staff | None]:
+        """What a session write needs to check before writing, in one BatchGetItem."""
+        accounts = [site_key(site_id), service_key(site_id, service_id)]
+        if staff_id:
+            accounts.append(staff_key(site_id, staff_id))
+        found = self.batch_get({self.accounts: accounts, self.links: [session_key(site_id, session_id)]})
+        site = service = staff = None
+        for item in found[self.accounts]:
+            sk = item["sk"]["S"]
+            if sk == "SITE":
+                site = from_item(Site, item)
+            elif sk.startswith("STAFF#"):
+                staff = from_item(Staff, item)
+            else:
+                service = from_item(Service, item)
+        session = next((from_item(Session, i) for i in found[self.links]), None)
+        return site, session, service, staff
+
+    # -- work items (DESIGN.md: one pipeline) ----------------------------------------------
+
+    def _flag_actions(self, refs: Sequence[WorkRef], delay: timedelta = timedelta(seconds=60)) -> list[Item]:
+        """Flag work items (create, or mark again): a new `gen`, due after `delay`, attempts reset.
+
+        A lease a worker holds is kept: its finish will see the new gen and go round again.
+        The delay leaves the caller time to do the item inline or to queue it; if it dies
+        first, the dispatcher finds the item when it falls due.
+        """
+        due = self.now() + delay
+        return [{"Update": self._flag_update(ref, due)} for ref in _unique(refs)]
+
+    def _flag_update(self, ref: WorkRef, due: datetime) -> Item:
+        return {
+            "TableName": self.links,
+            "Key": _key(work_key(ref)),
+            "UpdateExpression": "SET gen = :gen, attempts = :zero, due_pk = :due_pk, due_sk = :due_sk, "
+            "site_id_w = :site REMOVE page_cursor, last_reason",
+            "ExpressionAttributeValues": _serialize(
+                {
+                    ":gen": _new_gen(),
+                    ":zero": 0,
+                    ":due_pk": due_shard(ref.site_id),
+                    ":due_sk": _due_sk(ref, due),
+                    ":site": ref.site_id,
+                }
+            ),
+        }
+
+    def flag_work(self, refs: Sequence[WorkRef], delay: timedelta = timedelta(seconds=60)) -> None:
+        """Flag items outside a record's transaction (fan-outs: each item is its own write)."""
+        for start in range(0, len(refs), TRANSACT_LIMIT):
+            for action in self._flag_actions(refs[start : start + TRANSACT_LIMIT], delay):
+                self.client.update_item(**action["Update"])
+
+    def claim_work(self, ref: WorkRef, owner: str, lease: timedelta) -> Work | None:
+        """Take an item for `lease` (no other worker acts on it meanwhile). None: gone or held.
+
+        A message is a request to do the item now, whatever its due time says: the due time is
+        when the dispatcher queues it unasked (a retry, or a request that died before queueing)."""
+        now = self.now()
+        condition = "attribute_exists(pk) AND (attribute_not_exists(lease_until) OR lease_until < :now)"
+        values: dict[str, Any] = {
+            ":o": owner,
+            ":until": int((now + lease).timestamp()),
+            ":one": 1,
+            ":now": int(now.timestamp()),
+            ":due_sk": _due_sk(ref, now + lease),
+        }
+        try:
+            answer = self.client.update_item(
+                TableName=self.links,
+                Key=_key(work_key(ref)),
+                UpdateExpression="SET lease_owner = :o, lease_until = :until, attempts = attempts + :one, "
+                "due_sk = :due_sk",
+                ConditionExpression=condition,
+                ExpressionAttributeValues=_serialize(values),
+                ReturnValues="ALL_NEW",
+            )
+        except ClientError as error:
+            if is_conditional_failure(error):
+                return None
+            raise
+        plain = _deserialize(answer["Attributes"])
+        return Work(
+            ref=ref,
+            gen=str(plain["gen"]),
+            attempts=int(plain.get("attempts", 1)),
+            cursor=plain.get("page_cursor"),
+            reason=plain.get("last_reason"),
+        )
+
+    def finish_work(self, work: Work, owner: str) -> bool:
+        """Done: remove the item, unless it was flagged again meanwhile (then False: go round again)."""
+        return self._delete(
+            self.links,
+            work_key(work.ref),
+            "gen = :gen AND lease_owner = :o",
+            _serialize({":gen": work.gen, ":o": owner}),
+        )
+
+    def release_work(
+        self, work: Work, owner: str, due: datetime, reason: str | None, cursor: str | None = None
+    ) -> None:
+        """Give the item back, due at `due` (a retry, a continuation, or a flag that came meanwhile).
+
+        A fan-out's cursor is kept only if the item was not flagged again meanwhile: a new
+        change to the scope starts the fan-out from its first page."""
+        if cursor is not None and self._release(work, owner, due, reason, cursor, same_gen=True):
+            return
+        self._release(work, owner, due, reason, None, same_gen=False)
+
+    def _release(
+        self, work: Work, owner: str, due: datetime, reason: str | None, cursor: str | None, *, same_gen: bool
+    ) -> bool:
+        sets = ["due_sk = :due_sk"]
+        values: dict[str, Any] = {":due_sk": _due_sk(work.ref, due), ":o": owner}
+        removes = ["lease_owner", "lease_until"]
+        for name, value in (("last_reason", reason), ("page_cursor", cursor)):
+            if value is None:
+                removes.append(name)
+            else:
+                sets.append(f"{name} = :{name}")
+                values[f":{name}"] = value
+        condition = "lease_owner = :o"
+        if same_gen:
+            condition += " AND gen = :gen"
+            values[":gen"] = work.gen
+        try:
+            self.client.update_item(
+                TableName=self.links,
+                Key=_key(work_key(work.ref)),
+                UpdateExpression="SET " + ", ".join(sets) + " REMOVE " + ", ".join(removes),
+                ConditionExpression=condition,
+                ExpressionAttributeValues=_serialize(values),
+            )
+        except ClientError as error:
+            if is_conditional_failure(error):
+                return False
+            raise
+        return True
+
+    def get_work(self, ref: WorkRef) -> dict[str, Any] | None:
+        """A work item as stored (for the API's views of pending work, and the tests)."""
+        item = self._get_item(self.links, work_key(ref))
+        return _deserialize(item) if item else None
+
+    def next_site_with_work(self, shard: str, after_site: str | None) -> str | None:
+        """The first site after `after_site` with work in a shard (a skip-scan: one read per site)."""
+        low = f"{after_site}#\uffff" if after_site else "#"  # "#" sorts before every id
+        items, _ = self._query(
+            self.links,
+            "due_pk = :pk AND due_sk > :low",
+            _serialize({":pk": shard, ":low": low}),
+            index="due_work",
+            limit=1,
+        )
+        return items[0]["due_sk"]["S"].partition("#")[0] if items else None
+
+    def due_work(self, shard: str, site_id: str, now: datetime, limit: int) -> list[tuple[WorkRef, str]]:
+        """Up to `limit` of a site's items that are due, oldest first: (ref, its due_sk)."""
+        items, _ = self._query(
+            self.links,
+            "due_pk = :pk AND due_sk BETWEEN :lo AND :hi",
+            _serialize({":pk": shard, ":lo": f"{site_id}#", ":hi": f"{site_id}#{_sortable(now)}#\uffff"}),
+            index="due_work",
+            limit=limit,
+        )
+        found = []
+        for item in items:
+            due_sk = item["due_sk"]["S"]
+            _, kind, target = item["pk"]["S"].split("#", 3)[1:]
+            found.append((WorkRef(site_id, WorkKind(kind), target), due_sk))
+        return found
+
+    def postpone_work(self, ref: WorkRef, seen_due_sk: str, due: datetime) -> bool:
+        """The dispatcher's hold on an item it queued: due again later unless a worker finishes it.
+        False: the item changed since it was read (another dispatcher took it, or it is gone)."""
+        try:
+            self.client.update_item(
+                TableName=self.links,
+                Key=_key(work_key(ref)),
+                UpdateExpression="SET due_sk = :new",
+                ConditionExpression="due_sk = :seen",
+                ExpressionAttributeValues=_serialize({":new": _due_sk(ref, due), ":seen": seen_due_sk}),
+            )
+        except ClientError as error:
+            if is_conditional_failure(error):
+                return False
+            raise
+        return True
+
+    # -- leases ----------------------------------------------------------------------------
+
+    def take_lease(self, name: str, owner: str, seconds: int) -> bool:
+        """A short exclusive lease (one token refresher, one dispatcher); an expired one is taken over."""
+        now = int(self.clock())
+        item = _serialize({**lease_key(name), "lease_owner": owner, "expires_at": now + seconds})
+        return self._put(
+            self.accounts,
+            item,
+            "attribute_not_exists(pk) OR expires_at < :now",
+            _serialize({":now": now}),
+        )
+
+    def release_lease(self, name: str, owner: str) -> bool:
+        """Give a lease back, unless it expired and another holder took it over meanwhile."""
+        return self._delete(self.accounts, lease_key(name), "lease_owner = :o", _serialize({":o": owner}))
+
+    # -- sent-email markers ----------------------------------------------------------------
+
+    def mark_sent(self, site_id: str, session_id: str, digest: str, days: int) -> bool:
+        """Record an email about to be sent; False when the same email was recorded before."""
+        item = {
+            "pk": f"SENT#{site_id}#{session_id}#{digest}",
+            "sk": "SENT",
+            "expires_at": int(self.clock()) + days * 86400,
+        }
+        return self._put(self.links, _serialize(item), "attribute_not_exists(pk)")
+
+    def unmark_sent(self, site_id: str, session_id: str, digest: str) -> None:
+        """The send failed: the same email may be tried again."""
+        self._delete(self.links, {"pk": f"SENT#{site_id}#{session_id}#{digest}", "sk": "SENT"})
+
+    # -- OAuth states ----------------------------------------------------------------------
+
+    def save_oauth_state(self, nonce: str, record: Mapping[str, Any], expires_at: int) -> None:
+        item = {"pk": f"OAUTH#{nonce}", "sk": "STATE", **record, "expires_at": expires_at}
+        self._put(self.accounts, _serialize(item))
+
+    def take_oauth_state(self, nonce: str) -> dict[str, Any] | None:
+        """Delete a state and return it, atomically: a state works once."""
+        try:
+            answer = self.client.delete_item(
+                TableName=self.accounts,
+                Key=_key({"pk": f"OAUTH#{nonce}", "sk": "STATE"}),
+                ConditionExpression="attribute_exists(pk)",
+                ReturnValues="ALL_OLD",
+            )
+        except ClientError as error:
+            if is_conditional_failure(error):
+                return None
+            raise
+        return _deserialize(answer.get("Attributes") or {})
+
+    # -- Zoom connections ------------------------------------------------------------------
+
+    def get_connection(self, site_id: str, connection_id: str) -> ZoomConnection | None:
+        return self._get(self.accounts, connection_key(site_id, connection_id), ZoomConnection)
+
+    def update_connection(
+        self,
+        site_id: str,
+        connection_id: str,
+        change: Callable[[ZoomConnection | None], ZoomConnection | None],
+        work: Work_ = (),
+    ) -> tuple[ZoomConnection | None, ZoomConnection | None]:
+        def indexes(connection: ZoomConnection) -> dict[str, str]:
+            return {
+                "user_pk": f"ZOOMUSER#{connection.zoom_account_id}#{connection.zoom_user_id}",
+                "user_sk": f"SITE#{connection.site_id}#{connection.connection_id}",
+            }
+
+        return self._update_versioned(
+            self.accounts, connection_key(site_id, connection_id), ZoomConnection, change, work, indexes
+        )
+
+    def list_connections(self, site_id: str) -> list[ZoomConnection]:
+        condition = "pk = :pk AND begins_with(sk, :sk)"
+        values = _serialize({":pk": _site_pk(site_id), ":sk": "ZOOM#"})
+        return [from_item(ZoomConnection, i) for i in self._query_all(self.accounts, condition, values)]
+
+    def connections_of_zoom_user(self, zoom_account_id: str, zoom_user_id: str) -> list[ZoomConnection]:
+        """S08: every site's connection of one Zoom user (a deauthorization names the user)."""
+        values = _serialize({":pk": f"ZOOMUSER#{zoom_account_id}#{zoom_user_id}"})
+        items = self._query_all(self.accounts, "user_pk = :pk", values, index="by_provider_user")
+        return [from_item(ZoomConnection, i) for i in items]
+
+    # -- email templates -------------------------------------------------------------------
+
+    def get_template[M: BaseModel](
+        self, site_id: str, email_type: str, language: str, model: type[M]
+    ) -> M | None:
+        return self._get(self.accounts, template_key(site_id, email_type, language), model)
+
+    def put_template(self, site_id: str, email_type: str, language: str, record: BaseModel) -> None:
+        self._put(self.accounts, to_item(record, template_key(site_id, email_type, language)))
+
+    def delete_templates(self, site_id: str, email_type: str) -> None:
+        """Every language's custom template of one email type (W14: reset to the default)."""
+        condition = "pk = :pk AND begins_with(sk, :sk)"
+        values = _serialize({":pk": _site_pk(site_id), ":sk": f"TEMPLATE#{email_type}#"})
+        for item in list(self._query_all(self.accounts, condition, values)):
+            self._delete(self.accounts, {"pk": item["pk"]["S"], "sk": item["sk"]["S"]})
 
 
-def _sortable(moment: datetime) -> str:
-    """An ISO-8601 UTC string that sorts as time does."""
-    from datetime import UTC
+_NARROW_INDEXES = {
+    "service": ("by_service", "svc_pk", "svc_sk", "SERVICE"),
+    "staff": ("by_staff", "staff_pk", "staff_sk", "STAFF"),
+    "connection": ("by_connection", "conn_pk", "conn_sk", "CONN"),
+}
+"""Fan-out scope -> (index, its key attributes, the label in its partition key)."""
 
-    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+Work_ = Sequence[WorkRef] | Callable[[Any, Any], Sequence[WorkRef]]
+"""The work a write implies: fixed, or decided from the record before and after the change."""
+
+
+class _Missing(Exception):
+    pass
+
+
+def _new_gen() -> str:
+    return f"{random.getrandbits(64):016x}"
+
+
+def _due_sk(ref: WorkRef, due: datetime) -> str:
+    return f"{ref.site_id}#{_sortable(due)}#{ref.kind.value}#{ref.target}"
+
+
+def _unique[T](values: Iterable[T]) -> list[T]:
+    return list(dict.fromkeys(values))
 
 
 def dynamodb_client() -> DynamoDBClient:
     """A client with adaptive retries (throttling) and short timeouts; honours AWS_ENDPOINT_URL."""
     config = Config(retries={"max_attempts": 5, "mode": "adaptive"}, connect_timeout=3, read_timeout=5)
     return boto3.client("dynamodb", config=config)
-
-
-@lru_cache(maxsize=1)
-def get_store() -> Store:
-    settings = get_settings()
-    return Store(dynamodb_client(), settings.accounts_table, settings.session_links_table)

@@ -122,6 +122,7 @@ class Site(Record):
     default_account: VcAccount | None = None
     settings: SiteSettings = SiteSettings()
     created_at: datetime
+    version: int = 0
 
 
 class Staff(Record):
@@ -130,6 +131,7 @@ class Staff(Record):
     account: VcAccount | None = None
     name: str | None = Field(default=None, max_length=200)
     email: str | None = Field(default=None, max_length=320)
+    version: int = 0
 
 
 class ServiceKind(StrEnum):
@@ -145,6 +147,7 @@ class Service(Record):
     online: bool = False  # S02: off until an admin turns it on
     name: str | None = Field(default=None, max_length=200)
     course_link: CustomLink | None = None  # W09, W10
+    version: int = 0
 
 
 class MeetingRef(Record):
@@ -169,12 +172,29 @@ class MeetingState(StrEnum):
     READY = "ready"
 
 
+HISTORY_BYTES = 16 * 1024
+"""A session's link history keeps its newest entries within this many bytes of JSON (the
+item limit is 400 KB, and a link can be 2,000 characters of 4-byte UTF-8)."""
+
+
 class LinkChange(Record):
     """One entry of a session's link history (W11)."""
 
     at: datetime
     action: Literal["set", "restore", "remove", "online"]
     link: CustomLink | None = None
+
+
+def with_history(history: tuple[LinkChange, ...], entry: LinkChange) -> tuple[LinkChange, ...]:
+    """`history` with `entry` added, dropping the oldest entries beyond HISTORY_BYTES."""
+    kept: list[LinkChange] = []
+    size = 0
+    for change in (entry, *reversed(history)):
+        size += len(change.model_dump_json().encode())
+        if size > HISTORY_BYTES and kept:
+            break
+        kept.append(change)
+    return tuple(reversed(kept))
 
 
 class SessionStatus(StrEnum):
@@ -198,6 +218,7 @@ class Session(Record):
     meeting: MeetingRef | None = None
     meeting_state: MeetingState = MeetingState.NONE
     pending_reason: str | None = None
+    clients_fingerprint: str | None = None  # what the bookings were last brought in step with (X02)
     version: int = 0
 
 
@@ -224,6 +245,37 @@ class Booking(Record):
     join_secret: str
     registrant: Registrant | None = None
     notified_fingerprint: str | None = None  # X02: the link the client was last told of
+    email_problem: str | None = None  # the last email refused for good (shown to the admin)
+    version: int = 0
+
+
+class Removal(StrEnum):
+    """Why a connection goes away; it is removed through the pipeline once its sessions moved on."""
+
+    DISCONNECTED = "disconnected"  # the admin disconnected it: its meetings are deleted at Zoom first
+    DEAUTHORIZED = "deauthorized"  # the user removed the app in Zoom: the grant is already dead
+    REPLACED = "replaced"  # its owner connected another (or the same) Zoom user
+
+
+class ZoomConnection(Record):
+    """One Zoom OAuth grant, owned by a site (its default) or one staff member (S01, W04, W07).
+
+    The accounts that use it embed a copy of its status, so that resolving a link needs no
+    extra read (X07); the connection service keeps them in step.
+    """
+
+    site_id: Id
+    connection_id: Id
+    staff_id: Id | None = None  # None: the site's default connection
+    zoom_account_id: str = Field(max_length=64)
+    zoom_user_id: str = Field(max_length=64)
+    email: str | None = Field(default=None, max_length=320)
+    can_list_users: bool = False
+    status: ConnectionStatus = ConnectionStatus.CONNECTED
+    secret_name: str
+    created_at: datetime
+    removal: Removal | None = None  # set when the connection is going away (S08)
+    version: int = 0
 
 
 class Audience(StrEnum):

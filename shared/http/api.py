@@ -7,8 +7,6 @@ stable `type`. The mapping from error to answer lives here and only here.
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
-from contextvars import ContextVar
 from typing import Any
 
 from aws_lambda_powertools import Logger
@@ -17,8 +15,6 @@ from aws_lambda_powertools.event_handler.exceptions import NotFoundError
 from aws_lambda_powertools.event_handler.openapi.exceptions import RequestValidationError
 from botocore.exceptions import ClientError
 
-from shared.config import get_settings
-from shared.domain.auth import Principal, authenticate
 from shared.domain.errors import (
     InvalidInput,
     NotFound,
@@ -27,7 +23,6 @@ from shared.domain.errors import (
     UnsupportedMediaType,
     VclinksError,
 )
-from shared.domain.models import Site
 
 logger = Logger(service="vclinks")
 
@@ -133,37 +128,3 @@ def make_app() -> APIGatewayHttpResolver:
         return problem_response(VclinksError("An unexpected error occurred; it has been logged."))
 
     return app
-
-
-def caller(
-    app: APIGatewayHttpResolver, site_id: str, site: Site | None, authorization: str | None = None
-) -> Principal:
-    """The checked caller of this request for `site_id` (`site`: its record, loaded by the caller)."""
-    principal = authenticate(site, site_id, authorization or app.current_event.headers.get("authorization"))
-    logger.append_keys(site_id=site_id, role=principal.role.value)
-    return principal
-
-
-def load_site_and_caller(
-    app: APIGatewayHttpResolver, site_id: str, load: Callable[[str], Site | None]
-) -> tuple[Site, Principal]:
-    site = load(site_id)
-    principal = caller(app, site_id, site)
-    assert site is not None  # authenticate() refuses a missing site
-    return site, principal
-
-
-_request_base_url: ContextVar[str] = ContextVar("request_base_url", default="")
-
-
-def base_url(app: APIGatewayHttpResolver) -> str:
-    """The API's public base URL: configured, or the domain this request came to."""
-    configured = get_settings().public_base_url
-    url = configured or f"https://{app.current_event.request_context.domain_name}"
-    _request_base_url.set(url)
-    return url
-
-
-def current_base_url() -> str:
-    """The base URL for links made outside a handler's own answer (follow-up steps, the sweep)."""
-    return _request_base_url.get() or get_settings().public_base_url

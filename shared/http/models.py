@@ -191,6 +191,11 @@ class BookingView(BaseModel):
     session_id: str
     status: str
     join_url: str
+    client_name: str | None = None
+    client_email: str | None = None
+    email_problem: str | None = Field(
+        default=None, description="The last email SES refused for good for this client, and why"
+    )
 
 
 # -- links --------------------------------------------------------------------------------
@@ -233,6 +238,9 @@ class ReportRow(BaseModel):
 
 class Report(BaseModel):
     items: list[ReportRow]
+    next_cursor: str | None = Field(
+        default=None, description="Give it as `cursor` to read the next page; null on the last page"
+    )
 
 
 class Health(BaseModel):
@@ -252,6 +260,9 @@ class ZoomUsers(BaseModel):
 
     connection_id: str
     users: list[ZoomUserView]
+    next_cursor: str | None = Field(
+        default=None, description="Give it as `cursor` to read the next page; null on the last page"
+    )
 
 
 class NotificationRequest(Body):
@@ -278,3 +289,23 @@ class SentView(BaseModel):
 
 class NotificationResult(BaseModel):
     results: list[SentView]
+
+
+class TemplateInput(Body):
+    """Show or hide the online-join section; optionally a custom subject and body for one language."""
+
+    show_online_section: bool | None = None
+    language: Language | None = None
+    subject: str | None = Field(default=None, min_length=1, max_length=200)
+    body: str | None = Field(default=None, min_length=1, max_length=20000)
+
+
+class TemplateView(BaseModel):
+    email_type: EmailType
+    language: Language
+    show_online_section: bool
+    custom: bool
+    subject: str
+    body: str | None = Field(
+        default=None, description="The custom body; null while the default template is used"
+    )

@@ -1,100 +1,97 @@
-"""The site's default VC account and the staff members' individual accounts (W01, W04-W07)."""
+"""The site's default VC account and the staff members' individual accounts (W01, W04-W07).
+
+An account change is stored with a fan-out to the sessions it serves (the site's, or the
+staff member's), done by the worker: the request stays O(1) whatever the site's size.
+A Zoom connection that stops being used is removed through the pipeline (S08), after its
+upcoming meetings are deleted at Zoom.
+"""
 
 from __future__ import annotations
 
-from shared.adapters.repository import Store
+from dataclasses import dataclass
+
+from shared.adapters.repository import Repository
 from shared.domain.auth import Principal, Role
 from shared.domain.errors import NotFound, PreconditionRequired
-from shared.domain.models import Site, Staff, VcAccount, ZoomAccount
-from shared.http.models import AccountView, CustomLinkInput, JitsiInput, ZoomUserInput
+from shared.domain.models import Removal, Site, Staff, VcAccount, ZoomAccount
+from shared.domain.work import Scope, WorkRef
+from shared.services import connections
+from shared.services.worker import Followup
 
 
-def account_view(account: VcAccount | None) -> AccountView:
-    return AccountView(connected=account is not None, account=account)
+@dataclass(frozen=True)
+class Accounts:
+    repo: Repository
+    followup: Followup
 
-
-def set_default_account(store: Store, site: Site, body: CustomLinkInput | JitsiInput) -> AccountView:
-    """W01: a custom link or Jitsi serves every online service (Zoom connects through OAuth)."""
-    account = body.to_record()
-    store.save_site(site.model_copy(update={"default_account": account}))
-    return account_view(account)
-
-
-def disconnect_default_account(store: Store, site: Site) -> AccountView:
-    """W06: with no default account, no session of the site shows a link; reconnecting restores them.
-
-    S08: a Zoom default is disconnected for good: its tokens are revoked and deleted.
-    """
-    if isinstance(site.default_account, ZoomAccount):
-        _remove_zoom_connection(store, site.site_id, site.default_account.connection_id)
-        site = store.get_site(site.site_id) or site
-    store.save_site(site.model_copy(update={"default_account": None}))
-    return account_view(None)
-
-
-def _remove_zoom_connection(store: Store, site_id: str, connection_id: str) -> None:
-    from shared.adapters.zoom.tokens import get_token_secrets
-    from shared.services.zoom.connect import remove_connection
-    from shared.services.zoom.connections import get_connection  # Zoom code only where used
-    from shared.services.zoom.wiring import get_zoom_client
-
-    connection = get_connection(store, site_id, connection_id)
-    if connection is not None:
-        remove_connection(store, get_zoom_client(), get_token_secrets(), connection, revoke=True)
-
-
-def get_staff_account(store: Store, site: Site, staff_id: str) -> AccountView:
-    staff = store.get_staff(site.site_id, staff_id)
-    return account_view(staff.account if staff else None)
-
-
-def set_staff_account(
-    store: Store,
-    site: Site,
-    staff_id: str,
-    body: CustomLinkInput | JitsiInput | ZoomUserInput,
-    caller: Principal,
-) -> AccountView:
-    """W04, W05, W07: an individual account, used for the staff member's sessions."""
-    if caller.role is Role.STAFF and site.default_account is None:
-        raise PreconditionRequired(
-            "A staff member can add their own account only once the site's default account is connected."
+    def set_default_account(self, site: Site, account: VcAccount) -> VcAccount:
+        """W01: a custom link or Jitsi serves every online service (Zoom connects through OAuth)."""
+        fan_out = [WorkRef.sessions(site.site_id, Scope.SITE)]
+        self.repo.update_site(
+            site.site_id, lambda s: s.model_copy(update={"default_account": account}), fan_out
         )
-    account: VcAccount = (
-        zoom_user_account(store, site, body) if isinstance(body, ZoomUserInput) else body.to_record()
-    )
-    staff = store.get_staff(site.site_id, staff_id) or Staff(site_id=site.site_id, staff_id=staff_id)
-    store.save_staff(staff.model_copy(update={"account": account}))
-    return account_view(account)
+        self.followup.after_write(fan_out)
+        return account
 
+    def disconnect_default_account(self, site: Site) -> None:
+        """W06: with no default account, no session of the site shows a link; reconnecting restores them.
 
-def zoom_user_account(store: Store, site: Site, body: ZoomUserInput) -> ZoomAccount:
-    """W07: a user of one of this site's Zoom connections (checked against the connection)."""
-    from shared.services.zoom.connections import find_connection_user  # Zoom code only where used
+        S08: a Zoom default is disconnected for good: its meetings are deleted, its tokens revoked."""
+        fan_out = [WorkRef.sessions(site.site_id, Scope.SITE)]
+        before, _ = self.repo.update_site(
+            site.site_id, lambda s: s.model_copy(update={"default_account": None}), fan_out
+        )
+        self._release_connection(site.site_id, before.default_account, staff_id=None)
+        self.followup.after_write(fan_out)
 
-    user = find_connection_user(store, site.site_id, body.connection_id, body.zoom_user_id)
-    if user is None:
-        raise NotFound(f"No Zoom user '{body.zoom_user_id}' under connection '{body.connection_id}'.")
-    return user
+    def get_staff_account(self, site: Site, staff_id: str) -> VcAccount | None:
+        staff = self.repo.get_staff(site.site_id, staff_id)
+        return staff.account if staff else None
 
+    def set_staff_account(
+        self, site: Site, staff_id: str, account: VcAccount, caller: Principal
+    ) -> VcAccount:
+        """W04, W05: an individual account, used for the staff member's sessions."""
+        if caller.role is Role.STAFF and site.default_account is None:
+            raise PreconditionRequired(
+                "A staff member can add their own account only once the site's default account is connected."
+            )
+        fan_out = [WorkRef.sessions(site.site_id, Scope.staff(staff_id))]
+        before, _ = self.repo.update_staff(
+            site.site_id, staff_id, lambda s: s.model_copy(update={"account": account}), fan_out
+        )
+        if before is not None and before.account != account:
+            self._release_connection(site.site_id, before.account, staff_id=staff_id)
+        self.followup.after_write(fan_out)
+        return account
 
-def delete_staff_account(store: Store, site: Site, staff_id: str) -> AccountView:
-    """The staff member's sessions use the site default again; their own Zoom connection is removed."""
-    staff = store.get_staff(site.site_id, staff_id)
-    if staff is None or staff.account is None:
-        raise NotFound(f"Staff member '{staff_id}' has no individual account.")
-    account = staff.account
-    if isinstance(account, ZoomAccount) and _owned_by_staff(
-        store, site.site_id, account.connection_id, staff_id
-    ):
-        _remove_zoom_connection(store, site.site_id, account.connection_id)
-        staff = store.get_staff(site.site_id, staff_id) or staff
-    store.save_staff(staff.model_copy(update={"account": None}))
-    return account_view(None)
+    def zoom_user_account(self, site: Site, connection_id: str, zoom_user_id: str) -> ZoomAccount:
+        """W07: a user of one of this site's Zoom connections (checked against the connection)."""
+        user = connections.find_connection_user(self.repo, site.site_id, connection_id, zoom_user_id)
+        if user is None:
+            raise NotFound(f"No Zoom user '{zoom_user_id}' under connection '{connection_id}'.")
+        return user
 
+    def delete_staff_account(self, site: Site, staff_id: str) -> None:
+        """The staff member's sessions use the site default again; their own Zoom connection is removed."""
+        fan_out = [WorkRef.sessions(site.site_id, Scope.staff(staff_id))]
 
-def _owned_by_staff(store: Store, site_id: str, connection_id: str, staff_id: str) -> bool:
-    from shared.services.zoom.connections import get_connection
+        def clear(staff: Staff) -> Staff:
+            if staff.account is None:
+                raise NotFound(f"Staff member '{staff_id}' has no individual account.")
+            return staff.model_copy(update={"account": None})
 
-    connection = get_connection(store, site_id, connection_id)
-    return connection is not None and connection.staff_id == staff_id
+        before, _ = self.repo.update_staff(site.site_id, staff_id, clear, fan_out)
+        if before is None:
+            raise NotFound(f"Staff member '{staff_id}' has no individual account.")
+        self._release_connection(site.site_id, before.account, staff_id=staff_id)
+        self.followup.after_write(fan_out)
+
+    def _release_connection(self, site_id: str, account: VcAccount | None, staff_id: str | None) -> None:
+        """A Zoom connection owned by this account's holder goes when the account does."""
+        if not isinstance(account, ZoomAccount):
+            return
+        connection = self.repo.get_connection(site_id, account.connection_id)
+        if connection is not None and connection.staff_id == staff_id and connection.removal is None:
+            connections.start_removal(self.repo, connection, Removal.DISCONNECTED)
+            self.followup.after_write([WorkRef.connection(site_id, connection.connection_id)])

@@ -1,31 +1,65 @@
-"""X02: after a session change, clients whose link changed are emailed once (registers a follow-up step).
+"""X02: clients who were told of a link hear of its change, once (the pipeline's "tell" steps).
 
-Imported by the session_hooks function after the Zoom steps, so that a new meeting is in
-place before the link is compared with what each client was last told.
+SESSION, step 2 (`tell_clients`), after the meeting is in step: if what the session's
+clients see changed since its bookings were last brought in step (the link, its meeting,
+the times), every booking gets a BOOKING item, through a paged fan-out. BOOKING, step 2
+(`tell_client`): the client's email, if the link they were told of changed; one refused
+address never holds up another client's, and a refusal for good is recorded on the booking.
 """
 
 from __future__ import annotations
 
-from shared.adapters.repository import Store
-from shared.config import get_settings
-from shared.domain.models import Service, Session, Site
-from shared.http.api import current_base_url
-from shared.services import follow_up
-from shared.services.follow_up import logger
+import hashlib
+import json
+from datetime import timedelta
+
+from shared.domain.models import Audience
+from shared.domain.resolver import resolve
+from shared.domain.work import Work, WorkRef
+from shared.services.notifications import EmailJob, change_email_type
+from shared.services.pipeline import StepContext
 
 
-@follow_up.on_session_change
-def email_changed_links(
-    store: Store, site: Site, before: Session | None, after: Session, *, service_before: Service | None
-) -> None:
-    if before is None:
-        return  # a new session: its bookings get their confirmation
-    base_url = current_base_url()
-    if not base_url:
-        logger.warning("no public base URL for join links: change emails wait for the next request")
+def tell_clients(ctx: StepContext, work: Work) -> None:
+    site_id, session_id = work.ref.site_id, work.ref.session_id
+    context = ctx.repo.load_link_context(site_id, session_id, None)
+    site, session = context.site, context.session
+    if site is None or session is None:
         return
-    from shared.adapters.mailer import get_mailer  # email code only when a change may need it
-    from shared.services.notifications import Notifier
+    staff, service = ctx.repo.load_staff_and_service(site_id, session.staff_id, session.service_id)
+    if service is None:
+        return
+    decision = resolve(site, service, session, staff, Audience.CLIENT, None, ctx.clock())
+    meeting = session.meeting
+    seen = json.dumps(
+        [
+            decision.model_dump(mode="json", exclude={"opens_at"}),
+            meeting.meeting_id if meeting and meeting.registration else None,
+            session.start.isoformat(),
+            session.end.isoformat(),
+            session.status.value,
+        ],
+        sort_keys=True,
+    )
+    fingerprint = hashlib.sha256(seen.encode()).hexdigest()[:32]
+    if fingerprint == session.clients_fingerprint:
+        return
+    if ctx.repo.bookings_page(site_id, session_id, None, 1).items:  # no bookings yet: nobody to tell
+        ctx.repo.flag_work([WorkRef.bookings(site_id, session_id)], timedelta())
+        ctx.queue.send_dispatch()
+    ctx.repo.set_clients_fingerprint(session, fingerprint)
+    return
 
-    notifier = Notifier(store, get_mailer(), get_settings().sender_email, base_url)
-    notifier.notify_changes(site, store.get_session(site.site_id, after.session_id) or after)
+
+def tell_client(ctx: StepContext, work: Work) -> None:
+    site_id, session_id, booking_id = work.ref.site_id, work.ref.session_id, work.ref.booking_id
+    context = ctx.repo.load_link_context(site_id, session_id, booking_id)
+    site, session, booking = context.site, context.session, context.booking
+    if site is None or session is None or booking is None:
+        return
+    staff, service = ctx.repo.load_staff_and_service(site_id, session.staff_id, session.service_id)
+    if service is None:
+        return
+    job = EmailJob(site, service, session, staff, booking, change_email_type(service))
+    ctx.notifier.tell_of_change(job)
+    return

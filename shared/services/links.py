@@ -1,7 +1,8 @@
 """Reading links: the link of a session for a caller, the /v1/j/{token} join, the report (S06).
 
-Each read costs two DynamoDB round trips and no Zoom or Secrets Manager call: the site,
-session and booking in one batch, then the staff member and the service.
+A read costs two DynamoDB round trips and no provider or Secrets Manager call: the site,
+session and booking in one batch, then the staff member and the service. The report reads
+one page of the site's sessions by start time, and their staff and services in one batch.
 """
 
 from __future__ import annotations
@@ -9,74 +10,49 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
-from shared.adapters.repository import LinkContext, Store
+from shared.adapters.repository import LinkContext, Repository
 from shared.domain import join_tokens
 from shared.domain.auth import Principal, Role, authenticate
 from shared.domain.errors import Forbidden, InvalidInput, NotFound
 from shared.domain.models import Audience, Session, Site
-from shared.domain.resolver import Decision, Link, NoLink, Surface, resolve
-from shared.http.models import LinkView, Report, ReportRow
+from shared.domain.resolver import Decision, Link, NoLink, Reason, Surface, no_link, resolve
 
 MAX_REPORT_DAYS = 366
 # Zoom's start_url (the host link) expires 2 hours after it was read; read it again before.
 START_URL_FRESH = timedelta(minutes=100)
+HIDDEN_FROM_REPORT = (Reason.SERVICE_NOT_ONLINE, Reason.OFFLINE, Reason.SESSION_CANCELLED)
 
 
 def _now() -> datetime:
     return datetime.now(UTC)
 
 
-def link_view(decision: Decision, join_url: str | None) -> LinkView:
-    if isinstance(decision, Link):
-        return LinkView(
-            decision="link",
-            url=decision.url,
-            kind=decision.kind,
-            provider=decision.provider,
-            source=decision.source.value,
-            password=decision.password,
-            description=decision.description,
-            opens_at=decision.opens_at,
-            join_url=join_url,
-        )
-    return LinkView(
-        decision="none",
-        reason=decision.reason.value,
-        detail=decision.detail,
-        opens_at=decision.opens_at,
-        join_url=join_url,
-    )
+@dataclass(frozen=True)
+class SessionLink:
+    decision: Decision
+    token: str  # the stable /v1/j/{token} of this audience
 
 
 def _decide(
-    store: Store,
-    context: LinkContext,
-    session: Session,
-    site: Site,
-    audience: Audience,
-    surface: Surface,
-    now: datetime,
+    repo: Repository, context: LinkContext, session: Session, site: Site, audience: Audience, surface: Surface
 ) -> Decision:
-    staff, service = store.load_staff_and_service(site.site_id, session.staff_id, session.service_id)
+    staff, service = repo.load_staff_and_service(site.site_id, session.staff_id, session.service_id)
     if service is None:
-        from shared.domain.resolver import Reason, no_link
-
         return no_link(Reason.SERVICE_NOT_ONLINE)
-    return resolve(site, service, session, staff, audience, context.booking, now, surface)
+    return resolve(site, service, session, staff, audience, context.booking, _now(), surface)
 
 
 def session_link(
-    store: Store,
+    repo: Repository,
     site_id: str,
     session_id: str,
     authorization: str | None,
     audience: Audience,
     booking_id: str | None,
     surface: Surface,
-    base_url: str,
-) -> LinkView:
+) -> SessionLink:
     """The link of a session for the caller. Clients read only their own booking (scoped token)."""
-    context = store.load_link_context(site_id, session_id, booking_id)
+    context = repo.load_link_context(site_id, session_id, booking_id)
     caller = authenticate(context.site, site_id, authorization)
     audience, surface = _check_scope(caller, audience, booking_id, session_id, surface)
     assert context.site is not None
@@ -91,8 +67,7 @@ def session_link(
         token = join_tokens.client_token(context.booking)
     else:
         token = join_tokens.staff_token(session)
-    decision = _decide(store, context, session, context.site, audience, surface, _now())
-    return link_view(decision, join_tokens.join_url(base_url, token))
+    return SessionLink(_decide(repo, context, session, context.site, audience, surface), token)
 
 
 def _check_scope(
@@ -120,18 +95,17 @@ class JoinOutcome:
     session: Session | None
 
 
-def join(store: Store, token: str, now: datetime | None = None) -> JoinOutcome:
+def join(repo: Repository, token: str) -> JoinOutcome:
     """X01, X03, S07: follow a stable join link at click time. None: unknown or revoked link."""
     target = join_tokens.parse(token)
     if target is None:
         return JoinOutcome(None, None, None)
-    context = store.load_link_context(target.site_id, target.session_id, target.booking_id)
+    context = repo.load_link_context(target.site_id, target.session_id, target.booking_id)
     site, session = context.site, context.session
     if site is None or session is None or not join_tokens.matches(target, session, context.booking):
         return JoinOutcome(None, None, None)
     audience = Audience.CLIENT if target.booking_id else Audience.STAFF
-    decision = _decide(store, context, session, site, audience, Surface.JOIN, now or _now())
-    return JoinOutcome(decision, site, session)
+    return JoinOutcome(_decide(repo, context, session, site, audience, Surface.JOIN), site, session)
 
 
 def host_link_is_stale(outcome: JoinOutcome, now: datetime | None = None) -> bool:
@@ -147,54 +121,47 @@ def host_link_is_stale(outcome: JoinOutcome, now: datetime | None = None) -> boo
     return (now or _now()) - meeting.start_url_at > START_URL_FRESH
 
 
+@dataclass(frozen=True)
+class ReportEntry:
+    session: Session
+    decision: Decision
+
+
+@dataclass(frozen=True)
+class ReportPage:
+    entries: list[ReportEntry]
+    cursor: str | None
+
+
 def online_meetings_report(
-    store: Store, site: Site, start: datetime, end: datetime, staff_id: str | None, base_url: str
-) -> Report:
-    """S06: the online sessions of a period, with the host link an admin opens the meeting with."""
+    repo: Repository,
+    site: Site,
+    start: datetime,
+    end: datetime,
+    staff_id: str | None,
+    limit: int,
+    cursor: str | None,
+) -> ReportPage:
+    """S06: one page of the online sessions of a period (a page may hold fewer than `limit`:
+    sessions that are not online are left out after reading); `cursor` gives the next one."""
     if end <= start:
         raise InvalidInput("'to' must be after 'from'.")
     if end - start > timedelta(days=MAX_REPORT_DAYS):
         raise InvalidInput(f"A report covers at most {MAX_REPORT_DAYS} days.")
-    sessions = [
-        s for s in store.list_sessions_between(site.site_id, start, end) if staff_id in (None, s.staff_id)
-    ]
-    services = {}
-    staff_members = {s.staff_id: s for s in store.list_staff(site.site_id)}
-    rows = []
+    page = repo.sessions_between(site.site_id, start, end, cursor, limit)
+    sessions = [s for s in page.items if staff_id in (None, s.staff_id)]
+    staff_members, services = repo.load_accounts(
+        site.site_id, {s.staff_id for s in sessions if s.staff_id}, {s.service_id for s in sessions}
+    )
+    entries = []
     now = _now()
     for session in sessions:
-        if session.service_id not in services:
-            services[session.service_id] = store.get_service(site.site_id, session.service_id)
-        service = services[session.service_id]
+        service = services.get(session.service_id)
         if service is None:
             continue
         staff = staff_members.get(session.staff_id) if session.staff_id else None
         decision = resolve(site, service, session, staff, Audience.ADMIN, None, now)
-        if isinstance(decision, NoLink) and decision.reason.value in (
-            "service_not_online",
-            "offline",
-            "session_cancelled",
-        ):
+        if isinstance(decision, NoLink) and decision.reason in HIDDEN_FROM_REPORT:
             continue
-        rows.append(_report_row(session, decision, base_url))
-    return Report(items=rows)
-
-
-def _report_row(session: Session, decision: Decision, base_url: str) -> ReportRow:
-    base = {
-        "session_id": session.session_id,
-        "service_id": session.service_id,
-        "staff_id": session.staff_id,
-        "start": session.start,
-        "end": session.end,
-    }
-    if isinstance(decision, Link):
-        return ReportRow(
-            **base,
-            decision="link",
-            provider=decision.provider,
-            source=decision.source.value,
-            url=decision.url,
-            open_url=join_tokens.join_url(base_url, join_tokens.staff_token(session)),
-        )
-    return ReportRow(**base, decision="none", reason=decision.reason.value)
+        entries.append(ReportEntry(session, decision))
+    return ReportPage(entries, page.cursor)

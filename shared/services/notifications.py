@@ -12,14 +12,13 @@ from __future__ import annotations
 
 import hashlib
 import json
-import time
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from aws_lambda_powertools import Logger
 
-from shared.adapters.mailer import Mailer
-from shared.adapters.repository import Store
+from shared.adapters.mailer import EmailNotSent, Mailer
+from shared.adapters.repository import Repository
 from shared.domain import join_tokens
 from shared.domain.emails.context import EmailContext, JoinDetails
 from shared.domain.emails.ics import build_ics
@@ -85,15 +84,15 @@ class EmailJob:
 
 
 class Notifier:
-    def __init__(self, store: Store, mailer: Mailer, default_sender: str, base_url: str) -> None:
+    def __init__(self, store: Repository, mailer: Mailer, default_sender: str, base_url: str) -> None:
         self.store = store
         self.mailer = mailer
         self.default_sender = default_sender
         self.base_url = base_url
 
     def load(self, site: Site, session_id: str, booking_id: str, email_type: EmailType) -> EmailJob:
-        session = self.store.get_session(site.site_id, session_id)
-        booking = self.store.get_booking(site.site_id, session_id, booking_id)
+        context = self.store.load_link_context(site.site_id, session_id, booking_id)
+        session, booking = context.session, context.booking
         if session is None or booking is None:
             raise NotFound(f"No booking '{booking_id}' in session '{session_id}'.")
         staff, service = self.store.load_staff_and_service(site.site_id, session.staff_id, session.service_id)
@@ -148,8 +147,9 @@ class Notifier:
             session_id=session.session_id,
             cancelled=job.booking.status is BookingStatus.CANCELLED,
         )
-        marker = self._marker(job, audience, recipient, details, key)
-        if not self.store.put_raw(self.store.links, marker, condition="attribute_not_exists(pk)"):
+        digest = self._digest(job, audience, recipient, details, key)
+        site_id, session_id = site.site_id, session.session_id
+        if not self.store.mark_sent(site_id, session_id, digest, SENT_MARKER_DAYS):
             return Sent(recipient, audience, sent=False)
         try:
             custom = custom_template(self.store, site.site_id, job.email_type, site.settings.language)
@@ -163,14 +163,15 @@ class Notifier:
             )
             self.mailer.send(sender, [recipient], raw)
         except Exception:
-            self.store.delete(self.store.links, {"pk": str(marker["pk"]), "sk": "SENT"})
+            self.store.unmark_sent(site_id, session_id, digest)
             raise
         logger.info("email sent", extra={"email_type": job.email_type.value, "audience": audience})
         return Sent(recipient, audience, sent=True)
 
-    def _marker(
+    def _digest(
         self, job: EmailJob, audience: str, recipient: str, details: JoinDetails | None, key: str | None
-    ) -> dict[str, object]:
+    ) -> str:
+        """What identifies this email: the same type, booking, recipient and content is sent once."""
         what = key or json.dumps(
             [
                 job.session.start.isoformat(),
@@ -179,41 +180,39 @@ class Notifier:
                 job.booking.status.value,
             ]
         )
-        digest = hashlib.sha256(
+        return hashlib.sha256(
             "|".join(
                 (job.email_type.value, job.booking.booking_id, audience, recipient.lower(), what)
             ).encode()
         ).hexdigest()
-        return {
-            "pk": f"SENT#{job.site.site_id}#{job.session.session_id}#{digest}",
-            "sk": "SENT",
-            "expires_at": int(time.time()) + SENT_MARKER_DAYS * 86400,
-        }
 
     def _remember_told(self, booking: Booking, fingerprint: str) -> None:
-        latest = self.store.get_booking(booking.site_id, booking.session_id, booking.booking_id) or booking
-        if latest.notified_fingerprint != fingerprint:
-            self.store.save_booking(latest.model_copy(update={"notified_fingerprint": fingerprint}))
+        if booking.notified_fingerprint != fingerprint or booking.email_problem:
+            self.store.set_told(booking, fingerprint)
 
-    def notify_changes(self, site: Site, session: Session) -> int:
-        """X02: tell each client whose link changed since they were last told, once."""
-        staff, service = self.store.load_staff_and_service(site.site_id, session.staff_id, session.service_id)
-        if service is None:
-            return 0
-        email_type = (
-            EmailType.COURSE_CHANGED if service.kind is ServiceKind.COURSE else EmailType.BOOKING_CHANGED
+    def tell_of_change(self, job: EmailJob) -> bool:
+        """X02: email the client whose link changed since they were last told, once. False when
+        there was nothing to tell, or the address was refused for good (recorded on the booking)."""
+        booking = job.booking
+        if booking.status is not BookingStatus.ACTIVE or booking.notified_fingerprint is None:
+            return False  # never told of a link: the confirmation will carry the current one
+        if not booking.client_email:
+            return False
+        decision = resolve(
+            job.site, job.service, job.session, job.staff, Audience.CLIENT, booking, datetime.now(UTC)
         )
-        sent = 0
-        now = datetime.now(UTC)
-        for booking in self.store.list_bookings(site.site_id, session.session_id):
-            if booking.status is not BookingStatus.ACTIVE or booking.notified_fingerprint is None:
-                continue  # never told of a link: the confirmation will carry the current one
-            if not booking.client_email:
-                continue
-            decision = resolve(site, service, session, staff, Audience.CLIENT, booking, now)
-            if link_fingerprint(decision) == booking.notified_fingerprint:
-                continue
-            job = EmailJob(site, service, session, staff, booking, email_type)
+        if link_fingerprint(decision) == booking.notified_fingerprint:
+            return False
+        try:
             results = self.send(job)
-            sent += sum(1 for r in results if r.sent)
-        return sent
+        except EmailNotSent as refused:
+            if not refused.permanent:
+                raise
+            logger.info("a client's address was refused for good", extra={"problem": refused.slug})
+            self.store.set_told(booking, booking.notified_fingerprint, problem=refused.detail)
+            return False
+        return any(r.sent for r in results)
+
+
+def change_email_type(service: Service) -> EmailType:
+    return EmailType.COURSE_CHANGED if service.kind is ServiceKind.COURSE else EmailType.BOOKING_CHANGED

@@ -4,14 +4,17 @@ from __future__ import annotations
 
 import re
 import secrets
+from collections.abc import Mapping
 from datetime import UTC, datetime
+from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from shared.adapters.repository import Store
+from shared.adapters.repository import Repository
 from shared.domain.auth import Role, hash_api_key, mint_token, new_api_key, new_token_secret
 from shared.domain.errors import InvalidInput, NotFound
-from shared.domain.models import Site
-from shared.http.models import SettingsPatch, SettingsView, TokenRequest, TokenView
+from shared.domain.models import Site, SiteSettings
+
+NOT_NULL = ("members_area_links", "language", "timezone")
 
 
 def new_site_id(name: str) -> str:
@@ -19,7 +22,7 @@ def new_site_id(name: str) -> str:
     return f"{slug}-{secrets.token_hex(4)}"
 
 
-def create_site(store: Store, name: str) -> tuple[Site, str]:
+def create_site(repo: Repository, name: str) -> tuple[Site, str]:
     """A new site and its API key. The key is shown once: only its hash is kept."""
     name = name.strip()
     if not name or len(name) > 200:
@@ -33,25 +36,13 @@ def create_site(store: Store, name: str) -> tuple[Site, str]:
         token_secret=new_token_secret(),
         created_at=datetime.now(UTC),
     )
-    store.create_site(site)
+    repo.create_site(site)
     return site, api_key
 
 
-def settings_view(site: Site) -> SettingsView:
-    s = site.settings
-    return SettingsView(
-        members_area_links=s.members_area_links,
-        join_window_minutes=s.join_window_minutes,
-        language=s.language,
-        timezone=s.timezone,
-        sender_email=s.sender_email,
-        hidden_email_sections=sorted(s.hidden_email_sections),
-    )
-
-
-def update_settings(store: Store, site: Site, patch: SettingsPatch) -> SettingsView:
-    changes = {name: getattr(patch, name) for name in patch.model_fields_set}
-    for name in ("members_area_links", "language", "timezone"):
+def update_settings(repo: Repository, site: Site, changes: Mapping[str, Any]) -> SiteSettings:
+    """Only the fields given change; two PATCHes of different fields at once both land."""
+    for name in NOT_NULL:
         if name in changes and changes[name] is None:
             raise InvalidInput(f"'{name}' cannot be null.")
     if changes.get("timezone"):
@@ -61,22 +52,31 @@ def update_settings(store: Store, site: Site, patch: SettingsPatch) -> SettingsV
             raise InvalidInput(
                 f"Unknown time zone '{changes['timezone']}'; use an IANA name like Europe/Paris."
             ) from error
-    updated = site.model_copy(update={"settings": site.settings.model_copy(update=changes)})
-    store.save_site(updated)
-    return settings_view(updated)
+    _, after = repo.update_site(
+        site.site_id, lambda s: s.model_copy(update={"settings": s.settings.model_copy(update=dict(changes))})
+    )
+    return after.settings
 
 
-def issue_token(store: Store, site: Site, request: TokenRequest) -> TokenView:
+def issue_token(
+    repo: Repository,
+    site: Site,
+    role: Role,
+    ttl_seconds: int,
+    *,
+    staff_id: str | None = None,
+    session_id: str | None = None,
+    booking_id: str | None = None,
+) -> tuple[str, datetime]:
     """A short-lived token for a browser: an admin's, a staff member's, or one booking's client's."""
-    scope = (request.session_id, request.booking_id)
-    if request.role == "client" and store.get_booking(site.site_id, scope[0] or "", scope[1] or "") is None:
-        raise NotFound(f"No booking '{request.booking_id}' in session '{request.session_id}'.")
+    if role is Role.CLIENT and repo.get_booking(site.site_id, session_id or "", booking_id or "") is None:
+        raise NotFound(f"No booking '{booking_id}' in session '{session_id}'.")
     token, expires = mint_token(
         site,
-        Role(request.role),
-        request.ttl_seconds,
-        staff_id=request.staff_id if request.role == "staff" else None,
-        session_id=request.session_id if request.role == "client" else None,
-        booking_id=request.booking_id if request.role == "client" else None,
+        role,
+        ttl_seconds,
+        staff_id=staff_id if role is Role.STAFF else None,
+        session_id=session_id if role is Role.CLIENT else None,
+        booking_id=booking_id if role is Role.CLIENT else None,
     )
-    return TokenView(token=token, expires_at=datetime.fromtimestamp(expires, UTC), role=request.role)
+    return token, datetime.fromtimestamp(expires, UTC)

@@ -1,129 +1,19 @@
 """The whole local stack (`python -m local.dev`, as `make dev` starts it) in a child process,
-driven over HTTP only: the API, the Zoom emulator's control API, and the outbox."""
+driven over HTTP only (tests/support/stack.py)."""
 
 from __future__ import annotations
 
 import json
 import os
-import secrets
 import subprocess
 import sys
 import time
 from collections.abc import Iterator
-from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
-from pathlib import Path
-from typing import Any
-from urllib.parse import parse_qs, urlsplit
 
 import httpx
 import pytest
 
-ROOT = Path(__file__).resolve().parents[2]
-RETURN_TO = "http://127.0.0.1/admin"
-ZOOM_TIMEOUT = 2.0
-CLI = (sys.executable, "-m", "vclinks_cli.main", "--local")
-
-
-@dataclass
-class Stack:
-    base_url: str
-    zoom_url: str
-    state_file: Path
-
-    def zoom(self, method: str, path: str, **kw: Any) -> Any:
-        answer = httpx.request(method, f"{self.zoom_url}/_emulator/{path}", timeout=30, **kw)
-        answer.raise_for_status()
-        return answer.json()
-
-    def get(self, path: str, credential: str | None = None, **params: str) -> httpx.Response:
-        """GET an API path as a browser or server holding `credential` (an API key or a scoped token)."""
-        headers = {"Authorization": f"Bearer {credential}"} if credential else {}
-        return httpx.get(f"{self.base_url}{path}", params=params, headers=headers, timeout=30)
-
-    def zoom_calls(self) -> dict[str, int]:
-        return dict(self.zoom("GET", "calls"))
-
-    def meetings(self) -> list[dict[str, Any]]:
-        return list(self.zoom("GET", "meetings")["meetings"])
-
-    def new_zoom_user(self, role: str = "Owner", account: str | None = None) -> str:
-        """A Zoom user of its own (in a Zoom account of its own), so tests never share one."""
-        tag = secrets.token_hex(4)
-        body = {"account_id": account or f"acct-{tag}", "email": f"u-{tag}@zoom.test", "role": role}
-        return str(self.zoom("POST", "users", json=body)["id"])
-
-    def sweep(self) -> Any:
-        """What the 5-minute schedule does in AWS."""
-        return httpx.post(f"{self.base_url}/_local/sweep", timeout=120).json()
-
-    def outbox(self) -> list[dict[str, Any]]:
-        return list(httpx.get(f"{self.base_url}/_local/outbox", timeout=30).json())
-
-    def create_site(self, name: str) -> SiteClient:
-        out = subprocess.run(  # the console command, against the running stack
-            [*CLI, "--state-file", str(self.state_file), "site", "create", name, "--json"],
-            cwd=ROOT,
-            capture_output=True,
-            text=True,
-            timeout=60,
-            check=True,
-        )
-        created = json.loads(out.stdout)
-        return SiteClient(self, created["site_id"], created["api_key"])
-
-
-class SiteClient:
-    """One site's admin, calling the API over HTTP with its API key."""
-
-    def __init__(self, stack: Stack, site_id: str, api_key: str) -> None:
-        self.stack = stack
-        self.site_id = site_id
-        self.api_key = api_key
-        self.http = httpx.Client(
-            base_url=stack.base_url, headers={"Authorization": f"Bearer {api_key}"}, timeout=60
-        )
-
-    @property
-    def base(self) -> str:
-        return f"/v1/sites/{self.site_id}"
-
-    def call(self, method: str, path: str, body: Any = None, **kw: Any) -> httpx.Response:
-        return self.http.request(method, path, json=body, **kw)
-
-    def ok(self, method: str, path: str, body: Any = None, **kw: Any) -> Any:
-        answer = self.call(method, path, body, **kw)
-        assert answer.status_code < 300, (answer.status_code, answer.text)
-        return answer.json() if answer.content else None
-
-    def concurrently(self, method: str, path: str, times: int) -> list[httpx.Response]:
-        """The same call from `times` threads at once (one connection each)."""
-        with ThreadPoolExecutor(max_workers=times) as pool:
-            return list(pool.map(lambda _: self.call(method, path), range(times)))
-
-    def connect_zoom(self, zoom_user: str, staff: str | None = None) -> str:
-        """The admin's browser: start -> Zoom's consent page -> allow as `zoom_user` -> callback."""
-        params = {"site": self.site_id, "return_to": RETURN_TO} | ({"staff": staff} if staff else {})
-        start = self.http.get("/v1/oauth/zoom/start", params=params)
-        assert start.status_code == 302, start.text
-        authorize = start.headers["location"]
-        assert authorize.startswith(self.stack.zoom_url)
-        page = httpx.get(authorize, timeout=30)
-        assert page.status_code == 200
-        assert "Allow" in page.text
-        form = {k: v[0] for k, v in parse_qs(urlsplit(authorize).query).items()} | {
-            "user": zoom_user,
-            "allow": "1",
-        }
-        consent = httpx.post(f"{self.stack.zoom_url}/oauth/authorize", data=form, timeout=30)
-        assert consent.status_code == 302, consent.text
-        callback = httpx.get(consent.headers["location"], timeout=60)  # Zoom sends the browser back
-        assert callback.status_code == 302, callback.text
-        back = urlsplit(callback.headers["location"])
-        query = parse_qs(back.query)
-        assert back.path == "/admin"
-        assert query["zoom"] == ["connected"], callback.headers["location"]
-        return query["connection_id"][0]
+from tests.support.stack import ROOT, ZOOM_TIMEOUT, SiteClient, Stack
 
 
 @pytest.fixture(scope="session")

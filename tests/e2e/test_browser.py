@@ -12,8 +12,7 @@ from urllib.parse import urlencode
 
 import pytest
 
-from tests.e2e.conftest import SiteClient, Stack
-from tests.e2e.test_zoom_life import iso
+from tests.support.stack import SiteClient, Stack, iso
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 FLAGS = [

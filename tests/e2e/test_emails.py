@@ -7,8 +7,7 @@ from typing import Any
 
 import pytest
 
-from tests.e2e.conftest import SiteClient, Stack
-from tests.e2e.test_zoom_life import session_body
+from tests.support.stack import SiteClient, Stack, session_body
 
 TYPES = ["booking_confirmation", "reminder", "booking_changed", "course_changed", "request_approved"]
 LINK = "https://meet.example.com/room-42"
@@ -106,6 +105,7 @@ def test_x02_a_changed_course_link_is_emailed_once(stack: Stack, studio: SiteCli
     new_link = {"provider": "custom", "url": "https://meet.example.com/new-course-room"}
     studio.ok("PUT", f"{studio.base}/services/course/link", new_link)
     studio.ok("PUT", f"{studio.base}/services/course/link", new_link)  # the same edit again
+    stack.settle()  # the worker tells the clients
     for address in addresses[:2]:
         subjects = [e["subject"] for e in sent_to(stack, address)]
         assert subjects == [

@@ -1,4 +1,4 @@
-"""The link rules (tests/integration/test_links_api.py: W01-W15, S02-S07, X01, X03, X04,
+"""The link rules (tests/support/link_rules.py: W01-W15, S02-S07, X01, X03, X04,
 bad input, credentials) run again, unchanged, over real HTTP against the running local
 stack: sites made by the console command, every request through the HTTP server."""
 
@@ -9,9 +9,9 @@ from typing import Any
 import httpx
 import pytest
 
-from tests.e2e.conftest import Stack
-from tests.integration.conftest import Api, SiteHandle
-from tests.integration.test_links_api import *  # noqa: F403 - the same scenarios, another transport
+from tests.support.api import Api, SiteHandle
+from tests.support.link_rules import *  # noqa: F403 - the same scenarios, another transport
+from tests.support.stack import Stack
 
 
 class HttpResponse:
@@ -25,7 +25,7 @@ class HttpResponse:
 
 
 class HttpTransport:
-    """What tests.integration.conftest.Api needs of a client, over a real socket."""
+    """What tests.support.api.Api needs of a client, over a real socket."""
 
     def __init__(self, base_url: str) -> None:
         self.http = httpx.Client(base_url=base_url, timeout=60, follow_redirects=False)

@@ -12,8 +12,7 @@ from urllib.parse import parse_qs, urlencode, urlsplit, urlunsplit
 import httpx
 
 from local.stack import ZOOM_WEBHOOK_TOKEN
-from tests.e2e.conftest import RETURN_TO, SiteClient, Stack
-from tests.e2e.test_zoom_life import session_body
+from tests.support.stack import RETURN_TO, SiteClient, Stack, session_body
 
 
 def consent(stack: Stack, site: SiteClient, user: str) -> str:

@@ -6,8 +6,7 @@ from __future__ import annotations
 import json
 import subprocess
 
-from tests.e2e.conftest import CLI, ROOT, Stack
-from tests.e2e.test_zoom_life import session_body
+from tests.support.stack import CLI, ROOT, Stack, session_body
 
 
 def test_w02_two_sites_never_reach_each_other(stack: Stack) -> None:

@@ -1,5 +1,5 @@
 """Zoom's webhooks over HTTP on the local stack: the endpoint validation handshake, and
-events delivered twice (Zoom retries) acting once."""
+events delivered twice (Zoom retries) acting once: the second answer says it did nothing."""
 
 from __future__ import annotations
 
@@ -12,8 +12,7 @@ from typing import Any
 import httpx
 
 from local.stack import ZOOM_WEBHOOK_TOKEN
-from tests.e2e.conftest import SiteClient, Stack
-from tests.e2e.test_zoom_life import session_body
+from tests.support.stack import SiteClient, Stack, delta, session_body
 
 
 def deliver(stack: Stack, event: str, payload: dict[str, Any]) -> httpx.Response:
@@ -38,26 +37,38 @@ def test_endpoint_url_validation_answers_zooms_challenge(stack: Stack) -> None:
     assert answer.json() == {"plainToken": "qgg8vlvZRS6UYooatFL8Aw", "encryptedToken": expected}
 
 
-def test_events_delivered_twice_act_once(stack: Stack, studio: SiteClient) -> None:
-    account = f"acct-{studio.site_id}"
-    user = stack.new_zoom_user(account=account)
+def test_a_meeting_deleted_in_zoom_delivered_twice_is_recreated_once(
+    stack: Stack, studio: SiteClient
+) -> None:
+    user = stack.new_zoom_user()
     studio.connect_zoom(user)
     studio.ok("PUT", f"{studio.base}/services/consult", {"kind": "appointment", "online": True})
     studio.ok("PUT", f"{studio.base}/sessions/s1", session_body())
     [meeting] = [m for m in stack.meetings() if m["host_id"] == user]
     webhook = f"{stack.base_url}/v1/zoom/webhook"
-    assert (
-        stack.zoom("POST", "delete-meeting", json={"meeting_id": meeting["id"], "url": webhook})["status"]
-        == 200
-    )
-    deleted = {"account_id": "", "object": {"id": meeting["id"], "uuid": meeting["uuid"], "host_id": user}}
-    assert deliver(stack, "meeting.deleted", deleted).status_code == 200  # Zoom delivers it again
+    before = stack.zoom_calls()
+    deleted = stack.zoom("POST", "delete-meeting", json={"meeting_id": meeting["id"], "url": webhook})
+    assert deleted["status"] == 200
+    payload = {"account_id": "", "object": {"id": meeting["id"], "uuid": meeting["uuid"], "host_id": user}}
+    again = deliver(stack, "meeting.deleted", payload)  # Zoom delivers it again
+    assert (again.status_code, again.json()) == (200, {"status": "ok", "forgotten": False})
+    stack.settle()
+    assert delta(before, stack.zoom_calls()) == {"create_meeting": 1}  # once, not twice
+    [remade] = [m for m in stack.meetings() if m["host_id"] == user]
     link = studio.ok("GET", f"{studio.base}/sessions/s1/link", params={"audience": "staff"})
-    assert link["decision"] == "none"  # told, once; the sweep makes a new one
+    assert (link["decision"], link["url"]) == ("link", remade["start_url"])
 
+
+def test_a_deauthorization_delivered_twice_removes_the_connection_once(
+    stack: Stack, studio: SiteClient
+) -> None:
+    account = f"acct-{studio.site_id}"
+    user = stack.new_zoom_user(account=account)
+    studio.connect_zoom(user)
     payload = {"account_id": account, "user_id": user, "client_id": "local-client-id", "signature": "x"}
-    for _ in range(2):
-        assert deliver(stack, "app_deauthorized", payload).status_code == 200
+    first = deliver(stack, "app_deauthorized", payload)
+    second = deliver(stack, "app_deauthorized", payload)
+    assert (first.status_code, first.json()) == (200, {"status": "ok", "removed_connections": 1})
+    assert (second.status_code, second.json()) == (200, {"status": "ok", "removed_connections": 0})
+    stack.settle()
     assert studio.ok("GET", f"{studio.base}/vc-account")["connected"] is False
-    stack.sweep()
-    assert [m for m in stack.meetings() if m["host_id"] == user] == []  # no Zoom left to recreate with

@@ -4,26 +4,11 @@ bookings: 1 meeting and N registrants). Rules: S01, S03, S07, X01, X07, S08."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
-from typing import Any
+from datetime import timedelta
 
 import httpx
 
-from tests.e2e.conftest import SiteClient, Stack
-
-START = datetime(2031, 5, 5, 9, 0, tzinfo=UTC)
-
-
-def iso(moment: datetime) -> str:
-    return moment.isoformat().replace("+00:00", "Z")
-
-
-def session_body(start: datetime = START, **kw: Any) -> dict[str, Any]:
-    return {"service_id": "consult", "start": iso(start), "end": iso(start + timedelta(hours=1))} | kw
-
-
-def delta(before: dict[str, int], after: dict[str, int]) -> dict[str, int]:
-    return {k: after.get(k, 0) - before.get(k, 0) for k in after if after.get(k, 0) != before.get(k, 0)}
+from tests.support.stack import START, SiteClient, Stack, delta, session_body
 
 
 def test_s01_s07_an_appointment_gets_one_meeting_kept_in_step_with_the_calendar(

@@ -9,8 +9,7 @@ from urllib.parse import parse_qs, urlsplit
 
 import httpx
 
-from tests.e2e.conftest import RETURN_TO, SiteClient, Stack
-from tests.e2e.test_zoom_life import delta, session_body
+from tests.support.stack import RETURN_TO, SiteClient, Stack, delta, session_body
 
 
 def hosts(stack: Stack, *users: str) -> dict[str, int]:

@@ -1,91 +1,55 @@
 """Handlers through API Gateway events on moto: HTTP requests become payload 2.0 events (the
-local gateway, routes read from template.yaml) and go to the real `lambda_handler`s."""
+local gateway, routes read from template.yaml) and go to the real `lambda_handler`s. The work
+each request queues is done right after it (the worker, draining the queue), unless a test
+stops the worker to look at what is left."""
 
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
+import boto3
 import pytest
 from werkzeug.test import Client
 
-from tests.conftest import Tables
+from tests.support.api import Api, SiteHandle
+from tests.support.aws import Tables, reset_caches
 
 
-@dataclass
-class Answer:
-    status: int
-    headers: dict[str, str]
-    text: str
+class WorkerSwitch:
+    """Whether the worker runs after each request (on by default, as in AWS, where it is prompt)."""
 
-    @property
-    def json(self) -> Any:
-        return json.loads(self.text)
+    def __init__(self, poller: Any) -> None:
+        self.poller = poller
+        self.running = True
 
+    def after_request(self, _: object) -> None:
+        if self.running:
+            self.poller.drain()
 
-class Api:
-    """A caller of the API with one site's credential (or none)."""
-
-    def __init__(self, client: Client, token: str | None = None) -> None:
-        self.client = client
-        self.token = token
-
-    def as_(self, token: str | None) -> Api:
-        return Api(self.client, token)
-
-    def call(
-        self,
-        method: str,
-        path: str,
-        body: Any = None,
-        *,
-        query: dict[str, str] | None = None,
-        headers: dict[str, str] | None = None,
-        raw: str | bytes | None = None,
-    ) -> Answer:
-        sent = dict(headers or {})
-        if self.token:
-            sent.setdefault("Authorization", f"Bearer {self.token}")
-        data = raw if raw is not None else (json.dumps(body) if body is not None else None)
-        if data is not None:
-            sent.setdefault("Content-Type", "application/json")
-        response = self.client.open(path, method=method, data=data, headers=sent, query_string=query)
-        return Answer(response.status_code, dict(response.headers), response.get_data(as_text=True))
-
-    def get(self, path: str, **kw: Any) -> Answer:
-        return self.call("GET", path, **kw)
-
-    def put(self, path: str, body: Any = None, **kw: Any) -> Answer:
-        return self.call("PUT", path, body, **kw)
-
-    def post(self, path: str, body: Any = None, **kw: Any) -> Answer:
-        return self.call("POST", path, body, **kw)
-
-    def patch(self, path: str, body: Any = None, **kw: Any) -> Answer:
-        return self.call("PATCH", path, body, **kw)
-
-    def delete(self, path: str, **kw: Any) -> Answer:
-        return self.call("DELETE", path, **kw)
-
-
-@dataclass
-class SiteHandle:
-    site_id: str
-    api_key: str
-    api: Api
-
-    @property
-    def base(self) -> str:
-        return f"/v1/sites/{self.site_id}"
+    @contextmanager
+    def paused(self) -> Iterator[None]:
+        """Requests leave their work queued (to count a request's own calls, or see what it left)."""
+        self.running = False
+        try:
+            yield
+        finally:
+            self.running = True
 
 
 @pytest.fixture
-def gateway_client(moto_aws: Tables) -> Client:
+def worker_switch(worker: Any) -> WorkerSwitch:
+    return WorkerSwitch(worker)
+
+
+@pytest.fixture
+def gateway_client(moto_aws: Tables, worker_switch: WorkerSwitch) -> Client:
     from local.gateway import Gateway
     from local.template import http_routes, load_template
 
-    return Client(Gateway(http_routes(load_template())))
+    return Client(Gateway(http_routes(load_template()), after_invoke=worker_switch.after_request))
 
 
 @pytest.fixture
@@ -95,11 +59,11 @@ def anonymous(gateway_client: Client) -> Api:
 
 @pytest.fixture
 def make_site(gateway_client: Client) -> Any:
-    from shared.adapters.repository import get_store
+    from shared.bootstrap import container
     from shared.services.sites import create_site
 
     def make(name: str = "Studio") -> SiteHandle:
-        site, key = create_site(get_store(), name)
+        site, key = create_site(container().repo, name)
         return SiteHandle(site.site_id, key, Api(gateway_client, key))
 
     return make
@@ -108,3 +72,34 @@ def make_site(gateway_client: Client) -> Any:
 @pytest.fixture
 def site(make_site: Any) -> SiteHandle:
     return make_site("Yoga Studio")
+
+
+@pytest.fixture
+def zoom(moto_aws: Any, monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]:
+    """The Zoom emulator in this process, and the deployment's Zoom app pointing at it."""
+    from local.zoom_emulator import ZoomEmulator
+
+    emulator = ZoomEmulator()
+    url = emulator.start()
+    secret = {
+        "client_id": emulator.client_id,
+        "client_secret": emulator.client_secret,
+        "webhook_secret_token": "t",
+    }
+    arn = boto3.client("secretsmanager").create_secret(
+        Name="vclinks-test/app", SecretString=json.dumps(secret)
+    )
+    monkeypatch.setenv("ZOOM_APP_SECRET_ARN", arn["ARN"])
+    monkeypatch.setenv("ZOOM_API_BASE_URL", f"{url}/v2")
+    monkeypatch.setenv("ZOOM_OAUTH_BASE_URL", url)
+    reset_caches()
+    yield emulator
+    emulator.stop()
+
+
+@pytest.fixture
+def demo_world(moto_aws: Tables, monkeypatch: pytest.MonkeyPatch) -> None:
+    """What the sample events name (tests/support/events.py), stored on moto."""
+    from tests.support.events import seed_demo_world
+
+    seed_demo_world(monkeypatch)

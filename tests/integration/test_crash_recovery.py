@@ -1,76 +1,32 @@
 """A Lambda killed between Zoom's answer and our store write (DESIGN.md: nothing lost, no
-duplicate). The session was already stored and marked pending before Zoom was called, so
-the scheduled sweep finds it and finishes the work. Zoom is the emulator, in process."""
+duplicate). The change and its work item were stored together before Zoom was called, so
+the dispatcher finds the item once its lease runs out, and the worker finishes it (a create
+whose answer was lost is adopted, never made twice). Zoom is the emulator, in process."""
 
 from __future__ import annotations
 
-import json
-from collections.abc import Iterator
-from datetime import timedelta
+import time
 from typing import Any
-from urllib.parse import parse_qs, urlsplit
 
-import boto3
-import httpx
 import pytest
 
 from local.zoom_emulator import ZoomEmulator
-from tests.conftest import reset_caches
-from tests.integration.conftest import SiteHandle
-from tests.integration.test_links_api import START, iso
-
-RETURN_TO = "https://admin.studio.test/zoom"
+from tests.support.api import SiteHandle
+from tests.support.links import iso
+from tests.support.zoom import connect, session
 
 
 class LambdaKilled(BaseException):
     """The runtime stops the process: no except clause of ours runs."""
 
 
-@pytest.fixture
-def zoom(moto_aws: Any, monkeypatch: pytest.MonkeyPatch) -> Iterator[ZoomEmulator]:
-    emulator = ZoomEmulator()
-    url = emulator.start()
-    secret = {
-        "client_id": emulator.client_id,
-        "client_secret": emulator.client_secret,
-        "webhook_secret_token": "t",
-    }
-    arn = boto3.client("secretsmanager").create_secret(
-        Name="vclinks-test/app", SecretString=json.dumps(secret)
-    )
-    monkeypatch.setenv("ZOOM_APP_SECRET_ARN", arn["ARN"])
-    monkeypatch.setenv("ZOOM_API_BASE_URL", f"{url}/v2")
-    monkeypatch.setenv("ZOOM_OAUTH_BASE_URL", url)
-    reset_caches()
-    yield emulator
-    emulator.stop()
-
-
-def connect(site: SiteHandle, zoom: ZoomEmulator) -> None:
-    start = site.api.get("/v1/oauth/zoom/start", query={"site": site.site_id, "return_to": RETURN_TO})
-    assert start.status == 302, start.text
-    authorize = start.headers["Location"]
-    form = {k: v[0] for k, v in parse_qs(urlsplit(authorize).query).items()} | {
-        "user": "zu-host",
-        "allow": "1",
-    }
-    callback = urlsplit(httpx.post(f"{zoom.base_url}/oauth/authorize", data=form).headers["location"])
-    back = site.api.get(callback.path, query={k: v[0] for k, v in parse_qs(callback.query).items()})
-    assert back.status == 302, back.text
-
-
-def session(days: int = 0) -> dict[str, str]:
-    start = START + timedelta(days=days)
-    return {"service_id": "svc", "start": iso(start), "end": iso(start + timedelta(hours=1))}
-
-
 @pytest.mark.parametrize("killed_at", ["update_meeting", "create_meeting", "delete_meeting"])
-def test_a_lambda_killed_after_zoom_acted_leaves_work_the_sweep_finishes(
-    site: SiteHandle, zoom: ZoomEmulator, monkeypatch: pytest.MonkeyPatch, killed_at: str
+def test_a_lambda_killed_after_zoom_acted_leaves_work_the_worker_finishes(
+    site: SiteHandle, zoom: ZoomEmulator, monkeypatch: pytest.MonkeyPatch, worker: Any, killed_at: str
 ) -> None:
-    from shared.adapters.repository import get_store
     from shared.adapters.zoom.client import ZoomClient
-    from shared.services.zoom.wiring import sweep
+    from shared.bootstrap import container
+    from shared.domain.work import WorkRef
 
     connect(site, zoom)
     assert site.api.put(f"{site.base}/services/svc", {"kind": "appointment", "online": True}).status == 200
@@ -93,12 +49,17 @@ def test_a_lambda_killed_after_zoom_acted_leaves_work_the_sweep_finishes(
         change()
     monkeypatch.setattr(ZoomClient, killed_at, real)
 
-    store = get_store()
-    assert (site.site_id, "s1") in store.list_pending_sessions()  # the sweep will see it
-    assert sweep() >= 1
-    after = store.get_session(site.site_id, "s1")
+    root = container()
+    ref = WorkRef.session(site.site_id, "s1")
+    assert root.repo.get_work(ref) is not None  # the work outlived the process
+    assert root.worker.dispatch() == 0  # not yet: the dead attempt's lease and grace still hold it
+    root.repo.clock = lambda: time.time() + 120  # two minutes later
+    assert root.worker.dispatch() == 1
+    worker.drain()
+
+    assert root.repo.get_work(ref) is None
+    after = root.repo.get_session(site.site_id, "s1")
     assert after is not None
-    assert (site.site_id, "s1") not in store.list_pending_sessions()
     meetings = list(zoom.meetings.values())
     if killed_at == "delete_meeting":
         assert meetings == []
@@ -108,3 +69,4 @@ def test_a_lambda_killed_after_zoom_acted_leaves_work_the_sweep_finishes(
         assert after.meeting is not None
         assert after.meeting.meeting_id == str(meetings[0]["id"])
         assert meetings[0]["start_time"].startswith(iso(after.start)[:16])
+        assert after.meeting_state.value == "ready"

@@ -7,8 +7,8 @@ from typing import Any
 import pytest
 
 from local.aws import SentEmail, sent_emails
-from tests.integration.conftest import SiteHandle
-from tests.integration.test_links_api import COURSE, MEET, book, set_default, setup_session
+from tests.support.api import SiteHandle
+from tests.support.links import COURSE, MEET, book, set_default, setup_session
 
 CLIENT = "bob@client.test"
 STAFF = "anna@studio.test"

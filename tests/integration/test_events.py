@@ -3,20 +3,15 @@ date with events/generate.py, and each answered by its real handler on moto with
 
 from __future__ import annotations
 
-import importlib
 import json
-from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
 
 import pytest
 
 from events import generate
-from local.template import Route, http_routes, load_template, schedules
-from tests.conftest import Tables, reset_caches
+from local.template import queue_sources, schedules
+from tests.support.events import ROUTES, TEMPLATE, invoke, route_of
 
-TEMPLATE = load_template()
-ROUTES = http_routes(TEMPLATE)
 SAMPLE_FILES = sorted(generate.existing_samples())
 
 EXPECTED_STATUS = {
@@ -37,13 +32,6 @@ PROBLEM_HTML = {"oauth_callback/get-oauth-zoom-callback.json"}
 """4xx answers made for a browser (an HTML page), not a problem document."""
 
 
-def _route_of(event: dict[str, Any], function_dir: str) -> Route | None:
-    for route in ROUTES:
-        if route.route_key == event.get("routeKey") and generate.function_dir(route.module) == function_dir:
-            return route
-    return None
-
-
 # -- coverage -----------------------------------------------------------------------------
 
 
@@ -60,6 +48,7 @@ def test_every_route_has_a_sample_event() -> None:
 
 def test_every_sample_event_names_a_route_of_the_template() -> None:
     scheduled = {generate.schedule_path(schedule).parent for schedule in schedules(TEMPLATE)}
+    polled = {generate.queue_path(source) for source in queue_sources(TEMPLATE)}
     orphans = []
     for relative in SAMPLE_FILES:
         event = json.loads((generate.EVENTS_DIR / relative).read_text())
@@ -67,7 +56,11 @@ def test_every_sample_event_names_a_route_of_the_template() -> None:
             if relative.parent not in scheduled:
                 orphans.append(f"{relative}: no function of that folder has a Schedule event")
             continue
-        route = _route_of(event, relative.parent.name)
+        if "Records" in event:
+            if relative not in polled:
+                orphans.append(f"{relative}: no function has that SQS event")
+            continue
+        route = route_of(event, relative.parent.name)
         if route is None:
             orphans.append(f"{relative}: no route '{event.get('routeKey')}' in {relative.parent.name}")
         elif generate.relative_path(route) != relative:
@@ -93,6 +86,9 @@ def test_http_samples_have_the_shape_of_the_local_gateway_events() -> None:
         if event.get("source") == "aws.events":
             assert event["detail-type"] == "Scheduled Event"
             continue
+        if "Records" in event:
+            assert all(record["eventSource"] == "aws:sqs" for record in event["Records"])
+            continue
         context = event["requestContext"]
         assert event["version"] == "2.0"
         assert event["routeKey"] == context["routeKey"]
@@ -106,113 +102,29 @@ def test_http_samples_have_the_shape_of_the_local_gateway_events() -> None:
 # -- every sample through its handler ------------------------------------------------------
 
 
-@pytest.fixture
-def demo_world(moto_aws: Tables, monkeypatch: pytest.MonkeyPatch) -> None:
-    """What the samples name: site demo-studio (with the sample API key), staff anna, course yoga
-    with a course link, session s-2031-05-05 with its own link, booking b-ada; a Zoom app secret."""
-    import boto3
-
-    from shared.adapters.repository import get_store
-    from shared.domain.auth import hash_api_key
-    from shared.domain.models import (
-        Booking,
-        CustomLink,
-        JitsiAccount,
-        Service,
-        ServiceKind,
-        Session,
-        Site,
-        Staff,
-    )
-
-    arn = boto3.client("secretsmanager").create_secret(
-        Name="vclinks-test/zoom-app",
-        SecretString=json.dumps(
-            {
-                "client_id": "sample-client-id",
-                "client_secret": "sample-client-secret",
-                "webhook_secret_token": "sample-webhook-secret-token",
-            }
-        ),
-    )["ARN"]
-    monkeypatch.setenv("ZOOM_APP_SECRET_ARN", arn)
-    monkeypatch.setenv("ALLOWED_RETURN_URLS", "https://admin.demo-studio.example/")
-    reset_caches()
-
-    store = get_store()
-    store.create_site(
-        Site(
-            site_id=generate.SITE,
-            name="Demo Studio",
-            api_key_hash=hash_api_key(generate.API_KEY),
-            token_secret="sample-token-secret",
-            default_account=CustomLink(url="https://meet.google.com/abc-defg-hij"),
-            created_at=datetime(2031, 1, 1, tzinfo=UTC),
-        )
-    )
-    store.save_staff(
-        Staff(
-            site_id=generate.SITE,
-            staff_id=generate.STAFF,
-            account=JitsiAccount(),
-            name="Anna",
-            email="anna@demo-studio.example",
-        )
-    )
-    store.save_service(
-        Service(
-            site_id=generate.SITE,
-            service_id=generate.SERVICE,
-            kind=ServiceKind.COURSE,
-            online=True,
-            name="Yoga for beginners",
-            course_link=CustomLink(url="https://meet.jit.si/demo-studio-yoga-course"),
-        )
-    )
-    store.save_session(
-        Session(
-            site_id=generate.SITE,
-            session_id=generate.SESSION,
-            service_id=generate.SERVICE,
-            staff_id=generate.STAFF,
-            start=datetime(2031, 5, 5, 16, 0, tzinfo=UTC),
-            end=datetime(2031, 5, 5, 17, 15, tzinfo=UTC),
-            override=CustomLink(url="https://teams.microsoft.com/l/meetup-join/demo-studio-anna"),
-            jitsi_room="vclinks-sample-room",
-            staff_join_secret="sample-staff-join-secret",
-        )
-    )
-    store.save_booking(
-        Booking(
-            site_id=generate.SITE,
-            session_id=generate.SESSION,
-            booking_id=generate.BOOKING,
-            client_name="Ada Lovelace",
-            client_email="ada@example.com",
-            join_secret=generate.JOIN_SECRET,
-        )
-    )
-
-
-def _invoke(function: str, module: str, handler: str, event: dict[str, Any]) -> Any:
-    from local.gateway import LambdaContext
-
-    return getattr(importlib.import_module(module), handler)(event, LambdaContext(function))
-
-
 @pytest.mark.parametrize("relative", SAMPLE_FILES, ids=str)
 def test_sample_event_is_answered_by_its_handler(relative: Path, demo_world: None) -> None:
+    from shared.bootstrap import container
+    from shared.domain.work import WorkRef
+
     event = json.loads((generate.EVENTS_DIR / relative).read_text())
-    if event.get("source") == "aws.events":
+    repo = container().repo
+    if event.get("source") == "aws.events":  # the dispatcher, at the event's time: the one due item
+        repo.flag_work([WorkRef.session(generate.SITE, generate.SESSION)])
         schedule = next(s for s in schedules(TEMPLATE) if generate.schedule_path(s) == relative)
-        result = _invoke(schedule.function, schedule.module, schedule.handler, event)
-        assert isinstance(result, dict)
-        assert isinstance(result["swept"], int)
+        assert invoke(schedule.function, schedule.module, schedule.handler, event) == {"queued": 1}
+        return
+    if "Records" in event:  # the worker does the session's and the booking's items, and a round
+        refs = [WorkRef.from_message(r["body"]) for r in event["Records"] if "dispatch" not in r["body"]]
+        repo.flag_work(refs)
+        (source,) = queue_sources(TEMPLATE)
+        assert invoke(source.function, source.module, source.handler, event) == {"batchItemFailures": []}
+        assert [repo.get_work(ref) for ref in refs] == [None, None]
         return
 
-    route = _route_of(event, relative.parent.name)
+    route = route_of(event, relative.parent.name)
     assert route is not None, f"{relative} names no route of template.yaml"
-    result = _invoke(route.function, route.module, route.handler, event)
+    result = invoke(route.function, route.module, route.handler, event)
     assert isinstance(result, dict), result
     assert "statusCode" in result, result
     status = int(result["statusCode"])

@@ -17,7 +17,7 @@ from schemathesis.specs.openapi.checks import status_code_conformance
 from local.aws import create_tables
 from local.gateway import Gateway
 from local.template import http_routes, load_template
-from tests.conftest import TEST_ENV, reset_caches
+from tests.support.aws import TEST_ENV, reset_caches
 
 CREDENTIAL: dict[str, str] = {}
 
@@ -31,7 +31,7 @@ def fuzz_aws() -> Iterator[None]:
     import boto3
     from moto import mock_aws
 
-    from shared.adapters.repository import get_store
+    from shared.bootstrap import container
     from shared.services.sites import create_site
 
     saved = dict(os.environ)
@@ -48,7 +48,7 @@ def fuzz_aws() -> Iterator[None]:
             ]
             os.environ["ZOOM_APP_SECRET_ARN"] = arn
             reset_caches()
-            site, key = create_site(get_store(), "Fuzz Studio")
+            site, key = create_site(container().repo, "Fuzz Studio")
             CREDENTIAL.update(site=site.site_id, key=key)
             yield
     finally:

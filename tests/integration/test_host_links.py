@@ -10,13 +10,13 @@ from urllib.parse import urlsplit
 import pytest
 
 from local.zoom_emulator import ZoomEmulator
-from tests.integration.conftest import Api, SiteHandle
-from tests.integration.test_crash_recovery import connect, session, zoom  # noqa: F401 - the fixture
-from tests.integration.test_links_api import join_path
+from tests.support.api import Api, SiteHandle
+from tests.support.links import join_path
+from tests.support.zoom import connect, session
 
 
 @pytest.fixture
-def zoom_session(site: SiteHandle, zoom: ZoomEmulator) -> SiteHandle:  # noqa: F811
+def zoom_session(site: SiteHandle, zoom: ZoomEmulator) -> SiteHandle:
     """A site on Zoom with one appointment session `s1`, its meeting made."""
     connect(site, zoom)
     assert site.api.put(f"{site.base}/services/svc", {"kind": "appointment", "online": True}).status == 200
@@ -32,20 +32,19 @@ def staff_join_path(site: SiteHandle) -> str:
 
 
 def age_host_link(site: SiteHandle, by: timedelta) -> str:
-    from shared.adapters.repository import get_store
-    from shared.services.sessions import update_session
+    from shared.bootstrap import container
 
-    def older(current):  # type: ignore[no-untyped-def]
-        meeting = current.meeting.model_copy(update={"start_url_at": datetime.now(UTC) - by})
-        return current.model_copy(update={"meeting": meeting})
-
-    _, after = update_session(get_store(), site.site_id, "s1", older)
-    return after.meeting.start_url
+    repo = container().repo
+    session = repo.get_session(site.site_id, "s1")
+    assert session is not None
+    assert session.meeting is not None
+    repo.store_start_url(session, session.meeting.start_url, datetime.now(UTC) - by)
+    return session.meeting.start_url
 
 
 def test_a_fresh_host_link_is_followed_without_asking_zoom(
     zoom_session: SiteHandle,
-    zoom: ZoomEmulator,  # noqa: F811
+    zoom: ZoomEmulator,
     anonymous: Api,
 ) -> None:
     site = zoom_session
@@ -59,7 +58,7 @@ def test_a_fresh_host_link_is_followed_without_asking_zoom(
 
 def test_an_old_host_link_is_read_again_from_zoom_before_the_redirect(
     zoom_session: SiteHandle,
-    zoom: ZoomEmulator,  # noqa: F811
+    zoom: ZoomEmulator,
     anonymous: Api,
 ) -> None:
     site = zoom_session
@@ -82,7 +81,7 @@ def test_an_old_host_link_is_read_again_from_zoom_before_the_redirect(
 
 def test_a_client_link_never_goes_through_the_refresher(
     zoom_session: SiteHandle,
-    zoom: ZoomEmulator,  # noqa: F811
+    zoom: ZoomEmulator,
     anonymous: Api,
 ) -> None:
     site = zoom_session

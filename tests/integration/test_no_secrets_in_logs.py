@@ -13,9 +13,9 @@ from datetime import timedelta
 import pytest
 
 from local.zoom_emulator import ZoomEmulator
-from tests.integration.conftest import SiteHandle
-from tests.integration.test_crash_recovery import connect, zoom  # noqa: F401 - the fixture
-from tests.integration.test_links_api import START, iso
+from tests.support.api import SiteHandle
+from tests.support.links import START, iso
+from tests.support.zoom import connect
 
 ZOOM_TOKEN = re.compile(r"\be[ar]-[A-Za-z0-9_-]{32}")
 
@@ -48,10 +48,10 @@ def debug_logs() -> Iterator[Collect]:
 
 def test_no_secret_reaches_the_logs_or_an_error_answer(
     site: SiteHandle,
-    zoom: ZoomEmulator,  # noqa: F811
+    zoom: ZoomEmulator,
     debug_logs: Collect,
 ) -> None:
-    from shared.adapters.repository import get_store
+    from shared.bootstrap import container
 
     answers: list[str] = []
     connect(site, zoom)
@@ -70,7 +70,7 @@ def test_no_secret_reaches_the_logs_or_an_error_answer(
     answers.append(site.api.as_(site.api_key + "x").get(f"{site.base}/settings").text)  # refused
     answers.append(site.api.post("/v1/zoom/webhook", {"event": "app_deauthorized"}).text)  # unsigned
 
-    stored = get_store().get_session(site.site_id, "s1")
+    stored = container().repo.get_session(site.site_id, "s1")
     assert stored is not None
     assert stored.meeting is not None
     secrets = {

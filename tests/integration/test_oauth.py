@@ -11,8 +11,8 @@ import httpx
 import pytest
 
 from local.zoom_emulator import ZoomEmulator
-from tests.integration.conftest import SiteHandle
-from tests.integration.test_crash_recovery import RETURN_TO, zoom  # noqa: F401 - the fixture
+from tests.support.api import SiteHandle
+from tests.support.zoom import RETURN_TO
 
 
 def consent(site: SiteHandle, emulator: ZoomEmulator) -> Any:
@@ -25,7 +25,7 @@ def consent(site: SiteHandle, emulator: ZoomEmulator) -> Any:
 
 def test_an_expired_connect_request_is_refused_and_connects_nothing(
     site: SiteHandle,
-    zoom: ZoomEmulator,  # noqa: F811
+    zoom: ZoomEmulator,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     callback = consent(site, zoom)
@@ -76,7 +76,7 @@ def test_check_return_url_keeps_to_the_allowed_origins_and_paths() -> None:
 )
 def test_a_return_url_outside_the_allow_list_is_refused(
     site: SiteHandle,
-    zoom: ZoomEmulator,  # noqa: F811
+    zoom: ZoomEmulator,
     return_to: str,
 ) -> None:
     answer = site.api.get("/v1/oauth/zoom/start", query={"site": site.site_id, "return_to": return_to})

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Iterator
+from typing import Any
 
 import pytest
 
 from local.aws import count_aws_calls
-from tests.integration.conftest import Api, SiteHandle
-from tests.integration.test_links_api import book, join_path, set_default, setup_session
+from tests.support.api import Api, SiteHandle
+from tests.support.links import book, join_path, set_default, setup_session
 
 
 @pytest.fixture
@@ -19,27 +20,31 @@ def aws_calls() -> Iterator[Counter[str]]:
         yield calls
 
 
-def test_resolve_link_costs_two_dynamodb_round_trips(site: SiteHandle, aws_calls: Counter[str]) -> None:
+def test_resolve_link_costs_two_dynamodb_round_trips(
+    site: SiteHandle, aws_calls: Counter[str], worker_switch: Any
+) -> None:
     set_default(site)
     setup_session(site)
     book(site)
     aws_calls.clear()
 
-    answer = site.api.get(f"{site.base}/sessions/s1/link", query={"audience": "client", "booking": "b1"})
+    with worker_switch.paused():
+        answer = site.api.get(f"{site.base}/sessions/s1/link", query={"audience": "client", "booking": "b1"})
 
     assert answer.status == 200
     assert dict(aws_calls) == {"dynamodb.BatchGetItem": 2}
 
 
 def test_join_redirect_costs_two_dynamodb_round_trips(
-    site: SiteHandle, anonymous: Api, aws_calls: Counter[str]
+    site: SiteHandle, anonymous: Api, aws_calls: Counter[str], worker_switch: Any
 ) -> None:
     set_default(site)
     setup_session(site)
     join = join_path(book(site)["join_url"])
     aws_calls.clear()
 
-    answer = anonymous.get(join)
+    with worker_switch.paused():
+        answer = anonymous.get(join)
 
     assert answer.status == 302
     assert dict(aws_calls) == {"dynamodb.BatchGetItem": 2}

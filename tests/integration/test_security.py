@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 
 from events import generate
-from tests.integration.test_events import _invoke, _route_of, demo_world  # noqa: F401 - the fixture
+from tests.support.events import invoke, route_of
 
 SITE_SAMPLES = [
     relative
@@ -27,18 +27,18 @@ def _call(relative: Path, authorization: str | None) -> tuple[int, dict[str, Any
     event["headers"].pop("authorization", None)
     if authorization is not None:
         event["headers"]["authorization"] = authorization
-    route = _route_of(event, relative.parent.name)
+    route = route_of(event, relative.parent.name)
     assert route is not None
-    result = _invoke(route.function, route.module, route.handler, event)
+    result = invoke(route.function, route.module, route.handler, event)
     return int(result["statusCode"]), json.loads(result.get("body") or "{}")
 
 
 def _snapshot() -> list[dict[str, Any]]:
     import boto3
 
-    from shared.config import get_settings
+    from shared.bootstrap import container
 
-    client, settings = boto3.client("dynamodb"), get_settings()
+    client, settings = boto3.client("dynamodb"), container().settings
     items = []
     for table in (settings.accounts_table, settings.session_links_table):
         items += client.scan(TableName=table)["Items"]
@@ -50,11 +50,11 @@ def test_there_are_site_routes_to_check() -> None:
 
 
 @pytest.mark.parametrize("relative", SITE_SAMPLES, ids=str)
-def test_every_site_route_refuses_wrong_credentials(relative: Path, demo_world: None) -> None:  # noqa: F811
-    from shared.adapters.repository import get_store
+def test_every_site_route_refuses_wrong_credentials(relative: Path, demo_world: None) -> None:
+    from shared.bootstrap import container
     from shared.services.sites import create_site
 
-    _, other_key = create_site(get_store(), "Another Studio")
+    _, other_key = create_site(container().repo, "Another Studio")
     before = _snapshot()
     for authorization, expected in (
         (None, 401),
@@ -71,16 +71,17 @@ def test_every_site_route_refuses_wrong_credentials(relative: Path, demo_world: 
 
 
 @pytest.mark.parametrize("relative", SITE_SAMPLES, ids=str)
-def test_a_client_token_cannot_act_as_the_admin(relative: Path, demo_world: None) -> None:  # noqa: F811
-    from shared.adapters.repository import get_store
-    from shared.http.models import TokenRequest
+def test_a_client_token_cannot_act_as_the_admin(relative: Path, demo_world: None) -> None:
+    from shared.bootstrap import container
+    from shared.domain.auth import Role
     from shared.services.sites import issue_token
 
-    store = get_store()
+    store = container().repo
     site = store.get_site(generate.SITE)
     assert site is not None
-    request = TokenRequest(role="client", session_id=generate.SESSION, booking_id=generate.BOOKING)
-    token = issue_token(store, site, request).token
+    token, _ = issue_token(
+        store, site, Role.CLIENT, 900, session_id=generate.SESSION, booking_id=generate.BOOKING
+    )
     status, _ = _call(relative, f"Bearer {token}")
     event = json.loads((generate.EVENTS_DIR / relative).read_text())
     own_link = event["routeKey"] == "GET /v1/sites/{site}/sessions/{session}/link"

@@ -1,6 +1,7 @@
-"""The store on two engines: moto, and Amazon's DynamoDB Local (stricter; CI installs it).
+"""The repository on two engines: moto, and Amazon's DynamoDB Local (stricter; CI installs it).
 
-Every test that takes `store` runs once per engine, on its own freshly created tables.
+Every test that takes `repo` runs once per engine, on its own freshly created tables, with a
+clock the test moves (`repo.clock`).
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ import pytest
 from local import dynamodb_local
 from local.aws import create_tables
 from local.template import load_template
-from shared.adapters.repository import Store
+from shared.adapters.repository import Repository
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb import DynamoDBClient
@@ -49,12 +50,22 @@ def engine(request: pytest.FixtureRequest, aws_env: dict[str, str]) -> Iterator[
         yield dynamodb_local.local_client(endpoint)
 
 
+class Clock:
+    """A clock the test sets (epoch seconds); starts at 2031-03-03 12:00 UTC."""
+
+    def __init__(self) -> None:
+        self.now = 1930305600.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
 @pytest.fixture
-def store(engine: DynamoDBClient) -> Iterator[Store]:
-    """A Store over both tables of template.yaml, created under a prefix of its own."""
+def repo(engine: DynamoDBClient) -> Iterator[Repository]:
+    """A Repository over both tables of template.yaml, created under a prefix of its own."""
     prefix = f"t{uuid.uuid4().hex[:12]}"
     names = create_tables(engine, load_template(), prefix=prefix)
-    yield Store(engine, names["AccountsTable"], names["SessionLinksTable"])
+    yield Repository(engine, names["AccountsTable"], names["SessionLinksTable"], Clock())
     if engine.meta.endpoint_url.startswith("http://127.0.0.1"):  # DynamoDB Local: keep it small
         for name in names.values():
             engine.delete_table(TableName=name)

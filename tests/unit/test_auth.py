@@ -6,7 +6,7 @@ import pytest
 
 from shared.domain.auth import Role, authenticate, hash_api_key, mint_token, new_api_key
 from shared.domain.errors import Forbidden, NotFound, Unauthorized
-from tests import factories as f
+from tests.support import factories as f
 
 
 @pytest.fixture

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from shared.domain import join_tokens
-from tests import factories as f
+from tests.support import factories as f
 
 
 def test_x01_client_token_names_its_booking_and_matches_only_its_secret() -> None:

@@ -10,7 +10,7 @@ import pytest
 
 from shared.domain.models import Audience, BookingStatus, ConnectionStatus, SessionStatus
 from shared.domain.resolver import Link, NoLink, Reason, Source, Surface, resolve
-from tests import factories as f
+from tests.support import factories as f
 
 NOW = f.START - timedelta(days=1)
 

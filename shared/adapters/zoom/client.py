@@ -11,6 +11,7 @@ creating again. The per-host daily limit (429) is raised at once, never retried.
 from __future__ import annotations
 
 import base64
+import copy
 import random
 import time
 from collections.abc import Callable
@@ -23,9 +24,22 @@ import httpx
 
 from shared.adapters.zoom.errors import ZoomAccessTokenInvalid, ZoomNotFound, ZoomRequestRejected
 from shared.domain.errors import ZoomNeedsReconnect, ZoomRateLimited, ZoomUnavailable
+from shared.domain.work import Deferred
 
 IDEMPOTENT = frozenset({"GET", "PUT", "PATCH", "DELETE"})
 MAX_RETRY_AFTER = 10.0
+
+
+class CallBudget:
+    """How many requests to Zoom one inline attempt may make; past it, the work is deferred."""
+
+    def __init__(self, calls: int) -> None:
+        self.left = calls
+
+    def spend(self) -> None:
+        if self.left <= 0:
+            raise Deferred("the inline budget of provider calls is spent")
+        self.left -= 1
 
 
 @dataclass(frozen=True)
@@ -119,6 +133,7 @@ class ZoomClient:
         backoff_cap: float = 5.0,
         sleep: Callable[[float], None] = time.sleep,
         timeout: float = 10.0,
+        budget: CallBudget | None = None,
     ) -> None:
         self.api = api_base_url.rstrip("/")
         self.oauth = oauth_base_url.rstrip("/")
@@ -130,6 +145,16 @@ class ZoomClient:
         self.backoff_cap = backoff_cap
         self.sleep = sleep
         self.timeout = timeout
+        self.budget = budget
+
+    def inline(self, calls: int = 1, timeout: float = 5.0) -> ZoomClient:
+        """A client for a request's inline attempt: `calls` requests at most, no retries, a short
+        timeout (the connection pool is shared); the worker's client retries what this one defers."""
+        view = copy.copy(self)
+        view.budget = CallBudget(calls)
+        view.max_attempts = 1
+        view.timeout = min(timeout, self.timeout)
+        return view
 
     # -- OAuth -----------------------------------------------------------------------------
 
@@ -200,6 +225,16 @@ class ZoomClient:
                 return users
             params["next_page_token"] = page["next_page_token"]
 
+    def list_users_page(
+        self, access_token: str, page_size: int, next_page_token: str | None
+    ) -> tuple[list[ZoomUser], str | None]:
+        """One page of the account's active users, and Zoom's token for the next page (None: last)."""
+        params: dict[str, Any] = {"page_size": page_size, "status": "active"}
+        if next_page_token:
+            params["next_page_token"] = next_page_token
+        page = _json(self._api("GET", "/users", access_token, params=params))
+        return [_user(u) for u in page.get("users", [])], page.get("next_page_token") or None
+
     def create_meeting(self, access_token: str, user_id: str, spec: MeetingSpec) -> ZoomMeeting:
         return ZoomMeeting.from_json(
             _json(self._api("POST", f"/users/{user_id}/meetings", access_token, json=spec.body()))
@@ -250,6 +285,8 @@ class ZoomClient:
         while True:
             attempt += 1
             last = attempt >= self.max_attempts
+            if self.budget is not None:
+                self.budget.spend()
             try:
                 answer = self.http.request(method, url, timeout=self.timeout, **kw)
             except (httpx.ConnectError, httpx.ConnectTimeout) as error:

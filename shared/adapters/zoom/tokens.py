@@ -12,25 +12,21 @@ before it expires.
 
 from __future__ import annotations
 
+import copy
 import json
 import threading
 import time
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime
-from functools import lru_cache
 from typing import TYPE_CHECKING
 
-import boto3
 from botocore.exceptions import ClientError
 
-from shared.adapters.repository import Store
+from shared.adapters.repository import Repository
 from shared.adapters.zoom.errors import ZoomAccessTokenInvalid
-from shared.config import get_settings
 from shared.domain.errors import ZoomNeedsReconnect, ZoomNotConfigured, ZoomUnavailable
-from shared.domain.models import ConnectionStatus
-from shared.services.zoom.connections import ZoomConnection, get_connection, set_status
+from shared.domain.models import ConnectionStatus, ZoomConnection
 
 if TYPE_CHECKING:
     from mypy_boto3_secretsmanager import SecretsManagerClient
@@ -130,19 +126,27 @@ class TokenProvider:
 
     def __init__(
         self,
-        store: Store,
+        store: Repository,
         secrets: TokenSecrets,
         zoom: ZoomClient,
+        on_dead_grant: Callable[[ZoomConnection], None],
         clock: Callable[[], float] = time.time,
         sleep: Callable[[float], None] = time.sleep,
     ) -> None:
         self.store = store
         self.secrets = secrets
         self.zoom = zoom
+        self.on_dead_grant = on_dead_grant  # X07: the service marks the connection needs_reconnect
         self.clock = clock
         self.sleep = sleep
         self._cache: dict[str, StoredTokens] = {}
         self._local = threading.Lock()
+
+    def using(self, zoom: ZoomClient) -> TokenProvider:
+        """The same tokens (cache and lock shared) over another client (an inline attempt's)."""
+        view = copy.copy(self)
+        view.zoom = zoom
+        return view
 
     def access_token(self, connection: ZoomConnection) -> str:
         if connection.status is ConnectionStatus.NEEDS_RECONNECT:
@@ -176,11 +180,11 @@ class TokenProvider:
             return tokens.access_token
 
     def _refresh(self, connection: ZoomConnection, dead: str | None = None) -> StoredTokens:
-        lease = f"LEASE#zoom-token#{connection.site_id}#{connection.connection_id}"
+        lease = f"zoom-token#{connection.site_id}#{connection.connection_id}"
         owner = uuid.uuid4().hex
         deadline = self.clock() + WAIT_SECONDS
         while self.clock() < deadline:
-            if self.store.take_lease(lease, owner, LEASE_SECONDS, self.clock()):
+            if self.store.take_lease(lease, owner, LEASE_SECONDS):
                 try:
                     return self._refresh_holding_lease(connection, dead)
                 finally:
@@ -198,40 +202,30 @@ class TokenProvider:
         try:
             pair = self.zoom.refresh(current.refresh_token)
         except ZoomNeedsReconnect:
-            latest = get_connection(self.store, connection.site_id, connection.connection_id) or connection
-            set_status(self.store, latest, ConnectionStatus.NEEDS_RECONNECT)
+            self.on_dead_grant(connection)
             raise
         tokens = StoredTokens.from_pair(pair)
         self.secrets.write(connection.secret_name, tokens)  # before anyone uses the new pair
         return tokens
 
 
-def secrets_client() -> SecretsManagerClient:
-    return boto3.client("secretsmanager")
+class AppCredentialsCache:
+    """The Zoom app's credentials, read from Secrets Manager at most every few minutes per warm Lambda."""
 
+    def __init__(self, secrets: TokenSecrets, arn: str, ttl: float = 300.0) -> None:
+        self.secrets = secrets
+        self.arn = arn
+        self.ttl = ttl
+        self._cached: tuple[float, AppCredentials] | None = None
 
-@lru_cache(maxsize=1)
-def get_token_secrets() -> TokenSecrets:
-    return TokenSecrets(secrets_client(), get_settings().zoom_token_secret_prefix)
-
-
-_app_credentials: dict[str, tuple[float, AppCredentials]] = {}
-
-
-def app_credentials(ttl: float = 300.0) -> AppCredentials:
-    """The Zoom app's credentials, cached for a few minutes per warm Lambda."""
-    arn = get_settings().zoom_app_secret_arn
-    cached = _app_credentials.get(arn)
-    if cached and cached[0] > time.time():
-        return cached[1]
-    credentials = get_token_secrets().app_credentials(arn) if arn else None
-    if credentials is None or not (credentials.client_id and credentials.client_secret):
-        raise ZoomNotConfigured(
-            "This deployment has no Zoom app: its admin sets ZoomClientId and ZoomClientSecret (sam deploy)."
-        )
-    _app_credentials[arn] = (time.time() + ttl, credentials)
-    return credentials
-
-
-def utc(timestamp: float) -> datetime:
-    return datetime.fromtimestamp(timestamp, UTC)
+    def get(self) -> AppCredentials:
+        if self._cached and self._cached[0] > time.time():
+            return self._cached[1]
+        credentials = self.secrets.app_credentials(self.arn) if self.arn else None
+        if credentials is None or not (credentials.client_id and credentials.client_secret):
+            raise ZoomNotConfigured(
+                "This deployment has no Zoom app: its admin sets ZoomClientId and ZoomClientSecret "
+                "(sam deploy)."
+            )
+        self._cached = (time.time() + self.ttl, credentials)
+        return credentials

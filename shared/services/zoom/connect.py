@@ -16,24 +16,17 @@ import secrets
 import time
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from functools import partial
 from urllib.parse import SplitResult, urlencode, urlsplit
 
 from aws_lambda_powertools import Logger
 
-from shared.adapters.repository import Store
+from shared.adapters.repository import Repository
 from shared.adapters.zoom.client import ZoomClient
 from shared.adapters.zoom.tokens import StoredTokens, TokenSecrets
 from shared.domain.errors import Conflict, Gone, InvalidInput, VclinksError
-from shared.domain.models import Session
-from shared.services.zoom.connections import (
-    ZoomConnection,
-    attach,
-    delete_connection,
-    detach,
-    list_connections,
-    save_connection,
-)
+from shared.domain.models import ZoomConnection
+from shared.domain.work import WorkRef
+from shared.services.connections import attach
 
 logger = Logger(service="vclinks")
 STATE_SECONDS = 600
@@ -44,6 +37,7 @@ ADMIN_ROLES = ("owner", "admin")
 class ConnectResult:
     redirect_to: str
     connection: ZoomConnection | None
+    work: tuple[WorkRef, ...] = ()  # what the new connection implies, for the worker
 
 
 def _state_key(client_secret: str) -> bytes:
@@ -82,7 +76,7 @@ def check_return_url(return_to: str, allowed: tuple[str, ...]) -> str:
 
 
 def start(
-    store: Store,
+    store: Repository,
     zoom: ZoomClient,
     client_secret: str,
     site_id: str,
@@ -96,17 +90,14 @@ def start(
     verifier = secrets.token_urlsafe(64)
     expires = int((now or time.time()) + STATE_SECONDS)
     record = {
-        "pk": f"OAUTH#{nonce}",
-        "sk": "STATE",
         "site_id": site_id,
         "return_to": return_to,
         "code_verifier": verifier,
         "redirect_uri": redirect_uri,
-        "expires_at": expires,
     }
     if staff_id:
         record["staff_id"] = staff_id
-    store.put_raw(store.accounts, record)
+    store.save_oauth_state(nonce, record, expires)
     return zoom.authorize_url(redirect_uri, f"{nonce}.{_sign(client_secret, nonce)}", _challenge(verifier))
 
 
@@ -115,7 +106,7 @@ def _with_query(url: str, **params: str) -> str:
 
 
 def callback(
-    store: Store,
+    store: Repository,
     zoom: ZoomClient,
     token_secrets: TokenSecrets,
     client_secret: str,
@@ -152,74 +143,21 @@ def callback(
         secret_name=secret_name,
         created_at=datetime.now(UTC),
     )
-    _replace_previous(store, zoom, token_secrets, connection)
-    save_connection(store, connection)
-    attach(store, connection)
+    work = attach(store, connection)  # the owner's previous connection is replaced through the pipeline
     logger.info("zoom connected", extra={"connection_id": connection_id, "site_id": site_id})
-    return ConnectResult(_with_query(return_to, zoom="connected", connection_id=connection_id), connection)
+    redirect = _with_query(return_to, zoom="connected", connection_id=connection_id)
+    return ConnectResult(redirect, connection, tuple(work))
 
 
-def _take_state(store: Store, client_secret: str, state: str | None, now: float) -> dict[str, object]:
+def _take_state(store: Repository, client_secret: str, state: str | None, now: float) -> dict[str, object]:
     nonce, _, signature = (state or "").partition(".")
     if not nonce or not signature or not hmac.compare_digest(_sign(client_secret, nonce), signature):
         raise InvalidInput(
             "The connect request is not valid (unknown or forged state). Start again from your site."
         )
-    record = store.take(store.accounts, {"pk": f"OAUTH#{nonce}", "sk": "STATE"})
+    record = store.take_oauth_state(nonce)
     if record is None:
         raise Conflict("This connect request was already used. Start again from your site.")
     if int(str(record["expires_at"])) < now:
         raise Gone("This connect request has expired. Start again from your site.")
     return record
-
-
-def _replace_previous(
-    store: Store, zoom: ZoomClient, token_secrets: TokenSecrets, new: ZoomConnection
-) -> None:
-    """One connection per owner (the site default, or a staff member): the previous one goes."""
-    for old in list_connections(store, new.site_id):
-        if old.staff_id == new.staff_id:
-            remove_connection(store, zoom, token_secrets, old, revoke=True)
-
-
-def remove_connection(
-    store: Store, zoom: ZoomClient, token_secrets: TokenSecrets, connection: ZoomConnection, *, revoke: bool
-) -> None:
-    """S08: revoke (when we still can), delete the tokens and the stored Zoom data, detach the accounts."""
-    if revoke:
-        try:
-            tokens = token_secrets.read(connection.secret_name)
-            zoom.revoke(tokens.refresh_token)
-        except VclinksError as failure:
-            logger.info("zoom revoke failed; removing anyway", extra={"problem": failure.slug})
-    token_secrets.delete(connection.secret_name)
-    detach(store, connection)
-    forget_meetings(store, connection)
-    delete_connection(store, connection)
-
-
-def forget_meetings(store: Store, connection: ZoomConnection) -> None:
-    """Drop the meeting references made with a connection (its data is deleted, S08).
-
-    Upcoming sessions are left pending: the sweep gives them a meeting of whatever account
-    the site connects next (adopting the old meeting when it is the same Zoom user), or
-    settles them with no meeting when the site stays without Zoom."""
-    from shared.domain.models import MeetingState, SessionStatus
-    from shared.services.sessions import update_session
-
-    now = datetime.now(UTC)
-    for site_session in store.list_sessions_of_site(connection.site_id):
-        meeting = site_session.meeting
-        if meeting is None or meeting.connection_id != connection.connection_id:
-            continue
-        upcoming = site_session.status is SessionStatus.SCHEDULED and site_session.end > now
-        change: dict[str, object] = {
-            "meeting": None,
-            "meeting_state": MeetingState.PENDING if upcoming else MeetingState.NONE,
-            "pending_reason": "zoom_disconnected" if upcoming else None,
-        }
-        update_session(store, connection.site_id, site_session.session_id, partial(_apply, change=change))
-
-
-def _apply(session: Session, change: dict[str, object]) -> Session:
-    return session.model_copy(update=change)

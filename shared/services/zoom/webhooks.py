@@ -2,9 +2,11 @@
 
 - `endpoint.url_validation`: answer the challenge (Zoom checks the endpoint with it).
 - `app_deauthorized` (S08): the app was removed on Zoom's side; every connection of
-  that Zoom user is removed here with its tokens and stored Zoom data.
-- `meeting.deleted`: forget the session's reference; the meeting is recreated when the
-  session still wants one (the session is left `pending` for the sweep).
+  that Zoom user goes, its tokens and stored Zoom data deleted by the pipeline.
+- `meeting.deleted`: forget the session's reference; the session's work item makes a
+  new meeting when the session still wants one.
+Each answer costs a few reads and writes whatever the sites' sizes: the work that spreads
+is left to the worker (Zoom waits 3 s, and retries what times out).
 """
 
 from __future__ import annotations
@@ -14,18 +16,16 @@ import hmac
 import json
 import time
 from collections.abc import Mapping
+from datetime import UTC, datetime
 from typing import Any
 
 from aws_lambda_powertools import Logger
 
-from shared.adapters.repository import Store
-from shared.adapters.zoom.client import ZoomClient
-from shared.adapters.zoom.tokens import TokenSecrets
+from shared.adapters.repository import Repository
 from shared.domain.errors import InvalidInput, Unauthorized
-from shared.domain.models import MeetingState
-from shared.services.sessions import update_session
-from shared.services.zoom.connect import remove_connection
-from shared.services.zoom.connections import connections_of_zoom_user
+from shared.domain.models import Removal
+from shared.domain.work import WorkRef
+from shared.services import connections
 
 logger = Logger(service="vclinks")
 TIMESTAMP_WINDOW_SECONDS = 300
@@ -60,59 +60,67 @@ def verify(
 
 
 def handle(
-    store: Store, zoom: ZoomClient, token_secrets: TokenSecrets, secret_token: str, event: dict[str, Any]
-) -> dict[str, Any]:
+    repo: Repository, secret_token: str, event: dict[str, Any]
+) -> tuple[dict[str, Any], list[WorkRef]]:
+    """The answer to a verified event, and the work it leaves for the worker (answered at once:
+    Zoom waits 3 s at most, and retries what times out)."""
     name = event["event"]
     payload = event.get("payload") or {}
     if name == "endpoint.url_validation":
         plain = str(payload.get("plainToken", ""))
-        return {"plainToken": plain, "encryptedToken": _hex_hmac(secret_token, plain)}
+        return {"plainToken": plain, "encryptedToken": _hex_hmac(secret_token, plain)}, []
     if name == "app_deauthorized":
-        removed = deauthorize(
-            store, zoom, token_secrets, str(payload.get("account_id", "")), str(payload.get("user_id", ""))
+        work = deauthorize(
+            repo,
+            str(payload.get("account_id", "")),
+            str(payload.get("user_id", "")),
+            _event_time(event, payload),
         )
-        return {"status": "ok", "removed_connections": removed}
+        return {"status": "ok", "removed_connections": len(work)}, work
     if name == "meeting.deleted":
         meeting_id = str((payload.get("object") or {}).get("id", ""))
-        return {"status": "ok", "forgotten": forget_deleted_meeting(store, meeting_id)}
+        forgotten = forget_deleted_meeting(repo, meeting_id)
+        return {"status": "ok", "forgotten": forgotten is not None}, [forgotten] if forgotten else []
     logger.info("webhook event ignored", extra={"event": name})
-    return {"status": "ignored"}
+    return {"status": "ignored"}, []
 
 
-def deauthorize(
-    store: Store, zoom: ZoomClient, token_secrets: TokenSecrets, account_id: str, user_id: str
-) -> int:
-    connections = connections_of_zoom_user(store, account_id, user_id)
-    for connection in connections:
-        remove_connection(store, zoom, token_secrets, connection, revoke=False)
-    logger.info("zoom deauthorized", extra={"connections": len(connections)})
-    return len(connections)
+def deauthorize(repo: Repository, account_id: str, user_id: str, sent_at: datetime | None) -> list[WorkRef]:
+    """S08: every connection of the Zoom user goes (its data deleted by the pipeline). A notice
+    sent before a connection was made is about an earlier grant (a replay): that one stays."""
+    work = []
+    for connection in repo.connections_of_zoom_user(account_id, user_id):
+        if connection.removal is Removal.DEAUTHORIZED or connections.predates(sent_at, connection):
+            continue  # told before (Zoom retries), or about an earlier grant
+        connections.start_removal(repo, connection, Removal.DEAUTHORIZED)
+        work.append(WorkRef.connection(connection.site_id, connection.connection_id))
+    logger.info("zoom deauthorized", extra={"connections": len(work)})
+    return work
 
 
-def forget_deleted_meeting(store: Store, meeting_id: str) -> bool:
+def forget_deleted_meeting(repo: Repository, meeting_id: str) -> WorkRef | None:
+    """meeting.deleted: drop the reference; the session's item makes a new meeting if still wanted.
+    A retried webhook, or one about a meeting already replaced, changes nothing."""
     if not meeting_id:
-        return False
-    index = store.get_raw(store.links, {"pk": f"MEETING#{meeting_id}", "sk": "MEETING"})
-    if index is None:
-        return False
-    site_id, session_id = str(index["site_id"]), str(index["session_id"])
-    session = store.get_session(site_id, session_id)
-    if session is None or session.meeting is None or session.meeting.meeting_id != meeting_id:
-        return False  # already forgotten or replaced: a retried webhook changes nothing
-    update_session(
-        store,
-        site_id,
-        session_id,
-        lambda s: (
-            s.model_copy(
-                update={
-                    "meeting": None,
-                    "meeting_state": MeetingState.PENDING,
-                    "pending_reason": "meeting_deleted_at_zoom",
-                }
-            )
-            if s.meeting is not None and s.meeting.meeting_id == meeting_id
-            else s
-        ),
-    )
-    return True
+        return None
+    found = repo.session_of_meeting(meeting_id)
+    if found is None:
+        return None
+    site_id, session_id = found
+    if not repo.forget_meeting(site_id, session_id, meeting_id, "meeting_deleted_at_zoom"):
+        return None
+    return WorkRef.session(site_id, session_id)
+
+
+def _event_time(event: dict[str, Any], payload: dict[str, Any]) -> datetime | None:
+    """When Zoom says the event happened (`event_ts`, or the payload's `deauthorization_time`)."""
+    stamp = event.get("event_ts")
+    if isinstance(stamp, int | float) and stamp > 0:
+        return datetime.fromtimestamp(stamp / 1000, UTC)
+    when = payload.get("deauthorization_time")
+    if isinstance(when, str):
+        try:
+            return datetime.fromisoformat(when.replace("Z", "+00:00"))
+        except ValueError:
+            return None
+    return None

@@ -1,0 +1,167 @@
+"""The composition root: the one place that builds what the functions act with.
+
+Each function process has one Container (`container()`), and each part is built on first
+use, so a handler that only reads links creates a DynamoDB client and nothing else (cold
+start). Nothing registers itself on import; handlers receive what they need through
+Powertools' `Depends` (shared.http.dependencies). The local stack and the tests call
+`reset()` after they change the environment.
+"""
+
+from __future__ import annotations
+
+import time
+from functools import cached_property
+from typing import TYPE_CHECKING
+
+import boto3
+
+from shared.adapters.queue import WorkQueue
+from shared.adapters.repository import Repository, dynamodb_client
+from shared.config import Settings
+from shared.services.worker import Followup, Worker
+
+if TYPE_CHECKING:
+    from shared.adapters.mailer import Mailer
+    from shared.adapters.zoom.client import ZoomClient
+    from shared.adapters.zoom.tokens import AppCredentialsCache, TokenProvider, TokenSecrets
+    from shared.domain.models import ZoomConnection
+    from shared.services.accounts import Accounts
+    from shared.services.notifications import Notifier
+    from shared.services.pipeline import StepContext
+    from shared.services.sessions import Sessions
+
+
+class Container:
+    def __init__(self, settings: Settings | None = None) -> None:
+        self._settings = settings
+
+    @cached_property
+    def settings(self) -> Settings:
+        return self._settings or Settings.from_environ()
+
+    # -- adapters --------------------------------------------------------------------------
+
+    @cached_property
+    def repo(self) -> Repository:
+        s = self.settings
+        return Repository(dynamodb_client(), s.accounts_table, s.session_links_table, time.time)
+
+    @cached_property
+    def queue(self) -> WorkQueue:
+        return WorkQueue(boto3.client("sqs"), self.settings.work_queue_url)
+
+    @cached_property
+    def mailer(self) -> Mailer:
+        from shared.adapters.mailer import Mailer
+
+        return Mailer(boto3.client("ses"))
+
+    @cached_property
+    def token_secrets(self) -> TokenSecrets:
+        from shared.adapters.zoom.tokens import TokenSecrets
+
+        return TokenSecrets(boto3.client("secretsmanager"), self.settings.zoom_token_secret_prefix)
+
+    @cached_property
+    def zoom_app(self) -> AppCredentialsCache:
+        from shared.adapters.zoom.tokens import AppCredentialsCache
+
+        return AppCredentialsCache(self.token_secrets, self.settings.zoom_app_secret_arn)
+
+    @cached_property
+    def zoom(self) -> ZoomClient:
+        """The Zoom client (raises ZoomNotConfigured when the deployment has no Zoom app)."""
+        import httpx  # only where Zoom is called (cold start)
+
+        from shared.adapters.zoom.client import ZoomClient
+
+        s = self.settings
+        credentials = self.zoom_app.get()
+        return ZoomClient(
+            api_base_url=s.zoom_api_base_url,
+            oauth_base_url=s.zoom_oauth_base_url,
+            client_id=credentials.client_id,
+            client_secret=credentials.client_secret,
+            http=httpx.Client(timeout=s.zoom_timeout_seconds),
+            timeout=s.zoom_timeout_seconds,
+            max_attempts=3,  # 3 x 5 s plus backoff stays inside a request's 29 s
+        )
+
+    @cached_property
+    def tokens(self) -> TokenProvider:
+        from shared.adapters.zoom.tokens import TokenProvider
+        from shared.services.connections import mark_needs_reconnect
+
+        repo, queue = self.repo, self.queue
+
+        def dead_grant(connection: ZoomConnection) -> None:  # X07, then its accounts at once
+            queue.send(mark_needs_reconnect(repo, connection))
+
+        return TokenProvider(repo, self.token_secrets, self.zoom, dead_grant)
+
+    # -- services --------------------------------------------------------------------------
+
+    def notifier(self, base_url: str) -> Notifier:
+        from shared.services.notifications import Notifier
+
+        return Notifier(self.repo, self.mailer, self.settings.sender_email, base_url)
+
+    def step_context(self, inline: bool) -> StepContext:
+        """What one attempt of a work item acts with; an inline attempt may call Zoom once."""
+        from shared.services.connections import ZoomRevoker
+        from shared.services.meetings import Meetings
+        from shared.services.pipeline import StepContext
+
+        def zoom_access() -> tuple[ZoomClient, TokenProvider]:
+            if not inline:
+                return self.zoom, self.tokens
+            client = self.zoom.inline()
+            return client, self.tokens.using(client)
+
+        return StepContext(
+            repo=self.repo,
+            meetings=Meetings(self.repo, zoom_access, self.repo.now),
+            notifier=self.notifier(self.settings.public_base_url),
+            revoker=ZoomRevoker(lambda: self.zoom, self.token_secrets),
+            token_secrets=self.token_secrets,
+            queue=self.queue,
+            clock=self.repo.now,
+        )
+
+    @cached_property
+    def worker(self) -> Worker:
+        return Worker(self.repo, self.queue, self.step_context, self.repo.now)
+
+    @cached_property
+    def followup(self) -> Followup:
+        return Followup(lambda: self.worker, self.queue)
+
+    @cached_property
+    def sessions(self) -> Sessions:
+        from shared.services.sessions import Sessions
+
+        return Sessions(self.repo, self.followup)
+
+    @cached_property
+    def accounts(self) -> Accounts:
+        from shared.services.accounts import Accounts
+
+        return Accounts(self.repo, self.followup)
+
+
+_container: Container | None = None
+
+
+def container() -> Container:
+    """This process's container (one per warm Lambda)."""
+    global _container
+    if _container is None:
+        _container = Container()
+    return _container
+
+
+def reset(settings: Settings | None = None) -> Container:
+    """A new container (after the environment changed: tests, the local stack)."""
+    global _container
+    _container = Container(settings)
+    return _container

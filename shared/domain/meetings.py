@@ -1,0 +1,77 @@
+"""Which provider meeting a session should have (desired state), as a pure rule.
+
+Desired: the session is scheduled, online and not over, its service online, the site's
+default connected, and its effective account (resolver.effective_account) is a connected
+Zoom user -> one meeting under that user with the session's times (registration on for a
+group class, S03). Actual: the meeting reference stored on the session. The reconciler
+(shared.services.meetings) brings actual to desired, and leaves a session that has ended alone.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from shared.domain.models import (
+    MeetingRef,
+    Service,
+    ServiceKind,
+    Session,
+    SessionStatus,
+    Site,
+    Staff,
+    ZoomAccount,
+)
+from shared.domain.resolver import effective_account, is_online
+
+
+@dataclass(frozen=True)
+class Desired:
+    connection_id: str
+    host_user_id: str
+    start: datetime
+    duration_minutes: int
+    registration: bool
+    topic: str
+
+
+def marker(session: Session) -> str:
+    """Written into the meeting's agenda, so a create whose answer was lost can be found again."""
+    return f"vclinks:{session.site_id}:{session.session_id}"
+
+
+def desired_meeting(
+    site: Site, service: Service | None, session: Session, staff: Staff | None
+) -> Desired | None:
+    """The meeting `session` should have, or None."""
+    if site.default_account is None or service is None or not service.online:
+        return None
+    if session.status is SessionStatus.CANCELLED or not is_online(service, session):
+        return None
+    account, _ = effective_account(site.default_account, service, session, staff)
+    if not isinstance(account, ZoomAccount):
+        return None
+    minutes = max(1, round((session.end - session.start).total_seconds() / 60))
+    return Desired(
+        connection_id=account.connection_id,
+        host_user_id=account.zoom_user_id,
+        start=session.start,
+        duration_minutes=minutes,
+        registration=service.kind is ServiceKind.CLASS,
+        topic=(service.name or "Online session")[:200],
+    )
+
+
+def same_host(desired: Desired, actual: MeetingRef) -> bool:
+    return (desired.connection_id, desired.host_user_id) == (actual.connection_id, actual.host_user_id)
+
+
+def same_times(desired: Desired, actual: MeetingRef) -> bool:
+    return actual.start == desired.start and actual.duration_minutes == desired.duration_minutes
+
+
+def in_step(desired: Desired | None, actual: MeetingRef | None) -> bool:
+    """Whether the stored meeting already is what the session wants (nothing to do at the provider)."""
+    if desired is None or actual is None:
+        return desired is None and actual is None
+    return same_host(desired, actual) and same_times(desired, actual)

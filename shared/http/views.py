@@ -1,0 +1,147 @@
+"""Answers of the API made from what the use cases return (the domain never sees these models)."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from shared.domain import join_tokens
+from shared.domain.models import Booking, Service, Session, SiteSettings, VcAccount
+from shared.domain.resolver import Decision, Link, is_online
+from shared.http.models import (
+    AccountView,
+    BookingView,
+    LinkView,
+    Report,
+    ReportRow,
+    ServiceView,
+    SessionView,
+    SettingsView,
+    TemplateView,
+    ZoomUsers,
+    ZoomUserView,
+)
+from shared.services.links import ReportPage
+from shared.services.templates import TemplateState
+
+if TYPE_CHECKING:
+    from shared.adapters.zoom.client import ZoomUser
+
+
+def account_view(account: VcAccount | None) -> AccountView:
+    return AccountView(connected=account is not None, account=account)
+
+
+def settings_view(settings: SiteSettings) -> SettingsView:
+    return SettingsView(
+        members_area_links=settings.members_area_links,
+        join_window_minutes=settings.join_window_minutes,
+        language=settings.language,
+        timezone=settings.timezone,
+        sender_email=settings.sender_email,
+        hidden_email_sections=sorted(settings.hidden_email_sections),
+    )
+
+
+def service_view(service: Service) -> ServiceView:
+    return ServiceView(
+        service_id=service.service_id,
+        kind=service.kind,
+        online=service.online,
+        name=service.name,
+        course_link=service.course_link,
+    )
+
+
+def session_view(session: Session, service: Service, base_url: str) -> SessionView:
+    return SessionView(
+        session_id=session.session_id,
+        service_id=session.service_id,
+        staff_id=session.staff_id,
+        start=session.start,
+        end=session.end,
+        online=is_online(service, session),
+        status=session.status.value,
+        has_custom_link=session.override is not None,
+        meeting_state=session.meeting_state.value,
+        pending_reason=session.pending_reason,
+        staff_join_url=join_tokens.join_url(base_url, join_tokens.staff_token(session)),
+    )
+
+
+def booking_view(booking: Booking, base_url: str) -> BookingView:
+    return BookingView(
+        booking_id=booking.booking_id,
+        session_id=booking.session_id,
+        status=booking.status.value,
+        join_url=join_tokens.join_url(base_url, join_tokens.client_token(booking)),
+        client_name=booking.client_name,
+        client_email=booking.client_email,
+        email_problem=booking.email_problem,
+    )
+
+
+def link_view(decision: Decision, join_url: str | None) -> LinkView:
+    if isinstance(decision, Link):
+        return LinkView(
+            decision="link",
+            url=decision.url,
+            kind=decision.kind,
+            provider=decision.provider,
+            source=decision.source.value,
+            password=decision.password,
+            description=decision.description,
+            opens_at=decision.opens_at,
+            join_url=join_url,
+        )
+    return LinkView(
+        decision="none",
+        reason=decision.reason.value,
+        detail=decision.detail,
+        opens_at=decision.opens_at,
+        join_url=join_url,
+    )
+
+
+def report_view(page: ReportPage, base_url: str) -> Report:
+    rows = []
+    for entry in page.entries:
+        session, decision = entry.session, entry.decision
+        base = {
+            "session_id": session.session_id,
+            "service_id": session.service_id,
+            "staff_id": session.staff_id,
+            "start": session.start,
+            "end": session.end,
+        }
+        if isinstance(decision, Link):
+            rows.append(
+                ReportRow(
+                    **base,
+                    decision="link",
+                    provider=decision.provider,
+                    source=decision.source.value,
+                    url=decision.url,
+                    open_url=join_tokens.join_url(base_url, join_tokens.staff_token(session)),
+                )
+            )
+        else:
+            rows.append(ReportRow(**base, decision="none", reason=decision.reason.value))
+    return Report(items=rows, next_cursor=page.cursor)
+
+
+def template_view(state: TemplateState) -> TemplateView:
+    return TemplateView(
+        email_type=state.email_type,
+        language=state.language,
+        show_online_section=state.show_online_section,
+        custom=state.custom is not None,
+        subject=state.subject,
+        body=state.custom.body if state.custom else None,
+    )
+
+
+def zoom_users_view(connection_id: str, users: list[ZoomUser], cursor: str | None) -> ZoomUsers:
+    views = [
+        ZoomUserView(id=u.id, email=u.email, first_name=u.first_name, last_name=u.last_name) for u in users
+    ]
+    return ZoomUsers(connection_id=connection_id, users=views, next_cursor=cursor)

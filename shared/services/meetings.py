@@ -1,0 +1,291 @@
+"""A session's provider meeting kept in step with the session: desired against actual, reconciled.
+
+The pipeline's first step for a changed session (shared.services.pipeline). The worker
+holds the session's work item while this runs, so no two reconciles of one session run at
+once; the item stays until the outcome is stored, so a process that dies mid-way leaves
+the work listed (DESIGN.md: nothing lost).
+
+- none -> wanted: create (before creating, the session is marked `pending: creating`; a
+  retry first looks for a meeting carrying the session's marker in its agenda, so a lost
+  answer never makes a duplicate);
+- times changed: PATCH (the link stays); 404/3001 -> recreate;
+- host changed: the same Zoom user under a new connection (a reconnect) keeps the meeting;
+  another user: delete under the old connection, create under the new;
+- no longer wanted (cancelled, in person, custom link, another provider): DELETE.
+A session that has ended is left as it is. A failure raises; the worker records why on
+the session (`pending_reason`) and tries again later. A pending session keeps its meeting
+reference, so its links keep working. Always act with the connection that made the meeting.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from functools import partial
+from typing import TYPE_CHECKING, Any
+
+from aws_lambda_powertools import Logger
+
+from shared.adapters.repository import Repository
+from shared.adapters.zoom.errors import ZoomNotFound
+from shared.domain.errors import VclinksError, ZoomNeedsReconnect
+from shared.domain.meetings import Desired, desired_meeting, marker, same_host, same_times
+from shared.domain.models import (
+    ConnectionStatus,
+    MeetingRef,
+    MeetingState,
+    Service,
+    Session,
+    Site,
+    Staff,
+    ZoomConnection,
+)
+from shared.domain.work import Retry, Work
+
+if TYPE_CHECKING:
+    from shared.adapters.zoom.client import MeetingSpec, ZoomClient, ZoomMeeting
+    from shared.adapters.zoom.tokens import TokenProvider
+    from shared.services.pipeline import StepContext
+
+logger = Logger(service="vclinks")
+CREATING = "creating"
+QUEUED = "queued"
+"""Set by the request that changed the session: the worker has not acted yet."""
+ROUNDS = 3
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    """The records a session's link depends on, as read once for this reconcile."""
+
+    site: Site
+    session: Session
+    service: Service | None
+    staff: Staff | None
+
+
+def load_snapshot(repo: Repository, site_id: str, session_id: str) -> Snapshot | None:
+    """Two round trips: the site and the session, then its service and staff member."""
+    context = repo.load_link_context(site_id, session_id, None)
+    if context.site is None or context.session is None:
+        return None
+    staff, service = repo.load_staff_and_service(
+        site_id, context.session.staff_id, context.session.service_id
+    )
+    return Snapshot(context.site, context.session, service, staff)
+
+
+class Meetings:
+    """Brings one session's Zoom meeting in line with the session.
+
+    The Zoom client and tokens are built on first use (`zoom_access`): a deployment without
+    Zoom, or a session on a custom link, never needs them."""
+
+    def __init__(
+        self,
+        repo: Repository,
+        zoom_access: Callable[[], tuple[ZoomClient, TokenProvider]],
+        clock: Callable[[], datetime],
+    ) -> None:
+        self.repo = repo
+        self._zoom_access = zoom_access
+        self._zoom: tuple[ZoomClient, TokenProvider] | None = None
+        self.clock = clock
+
+    @property
+    def zoom(self) -> ZoomClient:
+        return self._access()[0]
+
+    @property
+    def tokens(self) -> TokenProvider:
+        return self._access()[1]
+
+    def _access(self) -> tuple[ZoomClient, TokenProvider]:
+        if self._zoom is None:
+            self._zoom = self._zoom_access()
+        return self._zoom
+
+    def reconcile(self, snapshot: Snapshot) -> Session:
+        """Act until the stored meeting is what the session wants; the session as stored after."""
+        for _ in range(ROUNDS):
+            session = self._round(snapshot)
+            if session is not None:
+                return session
+            fresh = load_snapshot(self.repo, snapshot.site.site_id, snapshot.session.session_id)
+            if fresh is None:
+                return snapshot.session
+            snapshot = fresh
+        raise Retry("session_changing")
+
+    def _round(self, snap: Snapshot) -> Session | None:
+        """One pass; None when the session's meeting was changed under us (read again)."""
+        session = snap.session
+        if session.end <= self.clock():
+            return session  # over: nothing left to keep in step
+        desired = desired_meeting(snap.site, snap.service, session, snap.staff)
+        actual = session.meeting
+        if desired is None:
+            if actual is None:
+                return self._settle(session, None)
+            self._delete(session.site_id, actual)
+            return self._store(session, None)
+        if actual is not None and not same_host(desired, actual):
+            if actual.host_user_id == desired.host_user_id:  # a reconnect of the same Zoom user
+                return self._store(
+                    session, actual.model_copy(update={"connection_id": desired.connection_id})
+                )
+            self._delete(session.site_id, actual)
+            moved = self._store(session, None, pending="moving_host")
+            if moved is None:
+                return None
+            session, actual = moved, None
+        connection = self._connection(session.site_id, desired.connection_id)
+        if actual is None:
+            return self._create(connection, session, desired)
+        if same_times(desired, actual):
+            return self._settle(session, actual)
+        spec = self._spec(session, desired)
+        try:
+            self._call(connection, lambda token: self.zoom.update_meeting(token, actual.meeting_id, spec))
+        except ZoomNotFound:  # deleted at Zoom meanwhile: make a new one
+            return self._create(connection, session, desired)
+        moved_to = actual.model_copy(
+            update={"start": desired.start, "duration_minutes": desired.duration_minutes}
+        )
+        return self._store(session, moved_to)
+
+    # -- provider calls --------------------------------------------------------------------
+
+    def _create(self, connection: ZoomConnection, session: Session, desired: Desired) -> Session | None:
+        """Create the meeting (or adopt the one an interrupted attempt made) and store it."""
+        if _maybe_created(session):
+            found = self._find_lost(connection, session, desired)
+            if found is not None:
+                return self._store(session, found)
+        if session.pending_reason != CREATING:  # if this process dies mid-call, the next one looks first
+            marked = self.repo.record_meeting(session, None, MeetingState.PENDING, CREATING)
+            if marked is None:
+                return None
+            session = marked
+        spec = self._spec(session, desired)
+        meeting = self._call(
+            connection, lambda token: self.zoom.create_meeting(token, desired.host_user_id, spec)
+        )
+        return self._store(session, self._ref(connection, desired, meeting))
+
+    def _find_lost(self, connection: ZoomConnection, session: Session, desired: Desired) -> MeetingRef | None:
+        """A create whose answer was lost: adopt the meeting that carries this session's marker."""
+        meetings = self._call(connection, lambda token: self.zoom.list_meetings(token, desired.host_user_id))
+        for meeting in meetings:
+            if (meeting.agenda or "").strip() == marker(session):
+                full = self._call(connection, partial(self.zoom.get_meeting, meeting_id=meeting.id))
+                logger.info(
+                    "adopted a meeting whose create answer was lost", extra={"session_id": session.session_id}
+                )
+                return self._ref(connection, desired, full)
+        return None
+
+    def _delete(self, site_id: str, actual: MeetingRef) -> None:
+        connection = self.repo.get_connection(site_id, actual.connection_id)
+        if connection is None or connection.status is not ConnectionStatus.CONNECTED:
+            return  # the grant is gone: nothing left to act with; the reference is forgotten
+        with contextlib.suppress(ZoomNotFound):  # already gone at Zoom
+            self._call(connection, lambda token: self.zoom.delete_meeting(token, actual.meeting_id))
+
+    def _connection(self, site_id: str, connection_id: str) -> ZoomConnection:
+        connection = self.repo.get_connection(site_id, connection_id)
+        if connection is None:
+            raise ZoomNeedsReconnect("The Zoom connection of this account is gone; connect Zoom again.")
+        return connection
+
+    def _call(self, connection: ZoomConnection, action: Callable[[str], Any]) -> Any:
+        return self.tokens.call(connection, action)
+
+    # -- outcomes --------------------------------------------------------------------------
+
+    def _settle(self, session: Session, meeting: MeetingRef | None) -> Session | None:
+        """Nothing to do at the provider: make the stored state say so, if it does not already."""
+        state = MeetingState.READY if meeting is not None else MeetingState.NONE
+        if session.meeting_state is state and session.pending_reason is None:
+            return session
+        return self._store(session, meeting)
+
+    def _store(
+        self, session: Session, meeting: MeetingRef | None, pending: str | None = None
+    ) -> Session | None:
+        if pending is not None:
+            state = MeetingState.PENDING
+        else:
+            state = MeetingState.READY if meeting is not None else MeetingState.NONE
+        return self.repo.record_meeting(session, meeting, state, pending)
+
+    def _spec(self, session: Session, desired: Desired) -> MeetingSpec:
+        from shared.adapters.zoom.client import MeetingSpec
+
+        return MeetingSpec(
+            topic=desired.topic,
+            start_time=desired.start,
+            duration_minutes=desired.duration_minutes,
+            timezone="UTC",
+            agenda=marker(session),
+            registration=desired.registration,
+        )
+
+    def _ref(self, connection: ZoomConnection, desired: Desired, meeting: ZoomMeeting) -> MeetingRef:
+        return MeetingRef(
+            meeting_id=str(meeting.id),
+            connection_id=connection.connection_id,
+            host_user_id=desired.host_user_id,
+            join_url=meeting.join_url,
+            start_url=meeting.start_url,
+            password=meeting.password or None,
+            start_url_at=self.clock().astimezone(UTC),
+            start=desired.start,
+            duration_minutes=desired.duration_minutes,
+            registration=desired.registration,
+        )
+
+
+def _maybe_created(session: Session) -> bool:
+    """An earlier attempt may have created the meeting and lost the answer: it started a create
+    (`creating`) or failed after starting one (any failure reason), and nothing was stored."""
+    return (
+        session.meeting is None
+        and session.meeting_state is MeetingState.PENDING
+        and session.pending_reason not in (None, QUEUED, "moving_host")
+    )
+
+
+def failure_reason(error: Exception) -> str:
+    """The `pending_reason` a session shows when its meeting work failed."""
+    from shared.domain.errors import ZoomRateLimited, ZoomUnavailable
+
+    if isinstance(error, Retry):
+        return error.reason
+    if isinstance(error, ZoomRateLimited):
+        return "zoom_daily_limit" if error.extra.get("daily_limit") else "zoom_rate_limited"
+    if isinstance(error, ZoomNeedsReconnect):
+        return "needs_reconnect"
+    if isinstance(error, ZoomUnavailable):
+        return "zoom_unavailable"
+    if isinstance(error, ZoomNotFound):
+        return "zoom_user_not_found"
+    if isinstance(error, VclinksError):
+        return f"zoom_error:{error.slug}"
+    return "internal_error"
+
+
+def reconcile_meeting(ctx: StepContext, work: Work) -> None:
+    """SESSION, step 1: the session's meeting in step with the session (the pipeline's table)."""
+    hint = ctx.hint
+    snapshot = hint if hint is not None else load_snapshot(ctx.repo, work.ref.site_id, work.ref.session_id)
+    if snapshot is None:
+        return
+    try:
+        ctx.session = ctx.meetings.reconcile(snapshot)
+    except (VclinksError, Retry) as error:  # the session says why its meeting is not ready yet
+        ctx.session = ctx.repo.mark_pending(work.ref.site_id, work.ref.session_id, failure_reason(error))
+        raise
+    return

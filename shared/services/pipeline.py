@@ -1,0 +1,69 @@
+"""What follows each kind of change, in order: the pipeline's one table (DESIGN.md "Writes").
+
+A change is stored together with the work it implies (a work item, shared.domain.work),
+in one atomic write; the worker (shared.services.worker) then runs the steps below for
+the item, in this order, every time it is due. Every step is idempotent: it reads the
+current state and brings the outside world in line with it, so running an item again
+after a crash, a retry or a duplicate message changes nothing more.
+
+    SESSION     reconcile the meeting, then tell the clients (the email needs the new link)
+    BOOKING     the client's registrant in a class meeting, then the client's email
+    BOOKINGS    every booking of a session -> a BOOKING item each (paged)
+    SESSIONS    every upcoming session of a scope -> a SESSION item each (paged)
+    CONNECTION  the accounts that embed a connection, then (when it goes) its sessions, its data
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from typing import TYPE_CHECKING
+
+from shared.domain.work import Work, WorkKind
+
+if TYPE_CHECKING:
+    from shared.adapters.queue import WorkQueue
+    from shared.adapters.repository import Repository
+    from shared.adapters.zoom.tokens import TokenSecrets
+    from shared.domain.models import Session
+    from shared.services.connections import ZoomRevoker
+    from shared.services.meetings import Meetings, Snapshot
+    from shared.services.notifications import Notifier
+
+
+@dataclass
+class StepContext:
+    """What the steps act with, built by the composition root for one attempt of one item."""
+
+    repo: Repository
+    meetings: Meetings
+    notifier: Notifier
+    revoker: ZoomRevoker
+    token_secrets: TokenSecrets
+    queue: WorkQueue
+    clock: Callable[[], datetime]
+    hint: Snapshot | None = None  # the records the request that flagged the item has just read
+    session: Session | None = None  # the session as the reconcile step stored it
+    page_size: int = 100
+
+
+Step = Callable[[StepContext, Work], "str | None"]
+"""A step acts on one item; it returns a cursor when a paged fan-out has more to do."""
+
+
+def reactions() -> Mapping[WorkKind, tuple[Step, ...]]:
+    """The table. Imported on first use: a handler that only flags work loads none of the steps."""
+    from shared.services import change_emails, connections, fan_out, meetings, registrants
+
+    return {
+        WorkKind.SESSION: (meetings.reconcile_meeting, change_emails.tell_clients),
+        WorkKind.BOOKING: (registrants.sync_registrant, change_emails.tell_client),
+        WorkKind.BOOKINGS: (fan_out.to_bookings,),
+        WorkKind.SESSIONS: (fan_out.to_sessions,),
+        WorkKind.CONNECTION: (
+            connections.sync_accounts,
+            connections.reconcile_its_sessions,
+            connections.remove_when_unused,
+        ),
+    }

@@ -1,0 +1,304 @@
+"""The real Repository against moto and against DynamoDB Local: what the code sends, the engine
+accepts (keys, conditions, transactions, indexes, reserved words), and it means what we think."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from shared.adapters.repository import Repository, due_shard
+from shared.domain.errors import Conflict, InvalidInput, NotFound
+from shared.domain.models import MeetingState, Session, Staff
+from shared.domain.work import Scope, WorkRef
+from tests.support import factories as f
+
+SOON = datetime.fromtimestamp(1930305600, UTC) + timedelta(days=3)  # after the clock's "now"
+
+
+def at(repo: Repository, moment: datetime) -> None:
+    repo.clock.now = moment.timestamp()  # type: ignore[attr-defined]
+
+
+def session(n: int | str, **kw: object) -> Session:
+    return f.session(session_id=f"s{n}", start=SOON, end=SOON + timedelta(hours=1), **kw)
+
+
+def put_session(repo: Repository, record: Session, work: list[WorkRef] | None = None) -> Session:
+    _, after = repo.update_session(record.site_id, record.session_id, lambda _: record, work or [])
+    assert after is not None
+    return after
+
+
+# -- records and versions ----------------------------------------------------------------------
+
+
+def test_a_site_is_created_once_and_changed_only_if_it_exists(repo: Repository) -> None:
+    site = f.site()
+    repo.create_site(site)
+    assert repo.get_site(f.SITE) == site
+    with pytest.raises(Conflict):
+        repo.create_site(site)
+    before, after = repo.update_site(f.SITE, lambda s: s.model_copy(update={"name": "Studio Two"}))
+    assert (before, after.name, after.version) == (site, "Studio Two", 1)
+    assert repo.get_site(f.SITE) == after
+    with pytest.raises(NotFound):
+        repo.update_site("ghost", lambda s: s)
+
+
+def test_a_writer_that_read_an_old_version_goes_round_again_and_keeps_the_other_change(
+    repo: Repository,
+) -> None:
+    """Two settings PATCHes at once: the second writer's condition fails, it reads again, both land."""
+    repo.create_site(f.site())
+    calls = []
+
+    def rename(current):  # type: ignore[no-untyped-def]
+        calls.append(current.version)
+        if len(calls) == 1:  # another request writes between our read and our write
+            repo.update_site(
+                f.SITE,
+                lambda s: s.model_copy(update={"settings": s.settings.model_copy(update={"language": "fr"})}),
+            )
+        return current.model_copy(update={"name": "Renamed"})
+
+    _, after = repo.update_site(f.SITE, rename)
+    assert calls == [0, 1]
+    assert (after.name, after.settings.language.value, after.version) == ("Renamed", "fr", 2)
+
+
+def test_nothing_is_written_when_a_change_changes_nothing(repo: Repository) -> None:
+    repo.create_site(f.site())
+    before, after = repo.update_site(f.SITE, lambda s: s, [WorkRef.sessions(f.SITE, Scope.SITE)])
+    assert before == after
+    assert after.version == 0
+    assert repo.get_work(WorkRef.sessions(f.SITE, Scope.SITE)) is None  # and no work is flagged
+
+
+def test_staff_and_services_are_read_in_one_batch_and_a_service_is_deleted_once(repo: Repository) -> None:
+    repo.create_site(f.site())
+    repo.update_staff(f.SITE, "anna", lambda s: s.model_copy(update={"account": f.custom(f.STAFF_URL)}))
+    repo.update_service(f.SITE, "svc", lambda _: f.service())
+    staff, service = repo.load_staff_and_service(f.SITE, "anna", "svc")
+    assert staff is not None
+    assert (staff.account, service) == (f.custom(f.STAFF_URL), f.service().model_copy(update={"version": 1}))
+    assert repo.load_staff_and_service(f.SITE, "nobody", "missing") == (None, None)
+    assert [s.staff_id for s in repo.list_staff(f.SITE)] == ["anna"]
+    before, after = repo.update_service(f.SITE, "svc", lambda _: None)
+    assert (before is not None, after) == (True, None)
+    assert repo.update_service(f.SITE, "svc", lambda _: None) == (None, None)
+
+
+def test_a_change_and_its_work_are_one_transaction(repo: Repository) -> None:
+    """The session and its work item are written together; a conflicting write leaves neither."""
+    ref = WorkRef.session(f.SITE, "s1")
+    first = put_session(repo, session(1), [ref])
+    work = repo.get_work(ref)
+    assert work is not None
+    assert work["due_pk"] == due_shard(f.SITE)
+    assert first.version == 1
+
+    def conflicting(current: Session | None) -> Session | None:
+        repo.update_session(f.SITE, "s1", lambda s: s.model_copy(update={"jitsi_room": "theirs"}) if s else s)
+        assert current is not None
+        return current.model_copy(update={"online": False})
+
+    other = WorkRef.sessions(f.SITE, Scope.staff("anna"))
+    _, after = repo.update_session(f.SITE, "s1", conflicting, [other])
+    assert after is not None
+    assert (after.jitsi_room, after.online, after.version) == ("theirs", False, 3)
+
+
+# -- work items ----------------------------------------------------------------------------------
+
+
+def test_a_work_item_is_claimed_once_finished_only_for_the_gen_claimed(repo: Repository) -> None:
+    ref = WorkRef.session(f.SITE, "s1")
+    repo.flag_work([ref])
+    work = repo.claim_work(ref, "w1", timedelta(minutes=2))
+    assert work is not None
+    assert work.attempts == 1
+    assert repo.claim_work(ref, "w2", timedelta(minutes=2)) is None  # held
+    repo.flag_work([ref])  # a new change while w1 works
+    assert repo.finish_work(work, "w1") is False  # w1 did not see it: the item stays
+    repo.release_work(work, "w1", repo.now(), None)
+    again = repo.claim_work(ref, "w2", timedelta(minutes=2))
+    assert again is not None
+    assert again.gen != work.gen
+    assert repo.finish_work(again, "w2") is True
+    assert repo.get_work(ref) is None
+
+
+def test_an_expired_lease_is_taken_over_and_the_late_holder_changes_nothing(repo: Repository) -> None:
+    ref = WorkRef.session(f.SITE, "s1")
+    repo.flag_work([ref])
+    stale = repo.claim_work(ref, "dead", timedelta(seconds=30))
+    assert stale is not None
+    repo.clock.now += 31  # type: ignore[attr-defined]
+    fresh = repo.claim_work(ref, "alive", timedelta(seconds=30))
+    assert fresh is not None
+    assert fresh.attempts == 2
+    assert repo.finish_work(stale, "dead") is False
+    repo.release_work(stale, "dead", repo.now(), "late")
+    assert repo.finish_work(fresh, "alive") is True
+
+
+def test_a_fan_out_keeps_its_cursor_unless_flagged_again(repo: Repository) -> None:
+    ref = WorkRef.sessions(f.SITE, Scope.SITE)
+    repo.flag_work([ref])
+    work = repo.claim_work(ref, "w", timedelta(minutes=2))
+    assert work is not None
+    repo.release_work(work, "w", repo.now(), None, cursor="page-2")
+    work = repo.claim_work(ref, "w", timedelta(minutes=2))
+    assert work is not None
+    assert work.cursor == "page-2"
+    repo.flag_work([ref])  # the scope changed again: start from the first page
+    repo.release_work(work, "w", repo.now(), None, cursor="page-3")
+    again = repo.claim_work(ref, "w", timedelta(minutes=2))
+    assert again is not None
+    assert again.cursor is None
+
+
+def test_the_dispatcher_scans_each_site_with_due_work_once_oldest_first(repo: Repository) -> None:
+    """A skip-scan: one read finds the next site, one reads its due items (never another site's)."""
+    now = repo.now()
+    for site in ("alpha", "beta", "beta-2"):
+        repo.flag_work([WorkRef.session(site, f"s{n}") for n in range(3)], timedelta())
+    shards = {due_shard(s) for s in ("alpha", "beta", "beta-2")}
+    seen = []
+    for shard in sorted(shards):
+        site = repo.next_site_with_work(shard, None)
+        while site is not None:
+            due = repo.due_work(shard, site, now, 2)
+            assert [ref.site_id for ref, _ in due] == [site, site]
+            seen.append(site)
+            site = repo.next_site_with_work(shard, site)
+    assert sorted(seen) == ["alpha", "beta", "beta-2"]
+    later = WorkRef.session("alpha", "later")
+    repo.flag_work([later], timedelta(hours=1))
+    assert later not in [ref for ref, _ in repo.due_work(due_shard("alpha"), "alpha", now, 10)]
+
+
+def test_a_queued_item_is_held_by_the_one_dispatcher_that_queued_it(repo: Repository) -> None:
+    ref = WorkRef.session(f.SITE, "s1")
+    repo.flag_work([ref], timedelta())
+    ((found, seen),) = repo.due_work(due_shard(f.SITE), f.SITE, repo.now(), 10)
+    assert found == ref
+    assert repo.postpone_work(ref, seen, repo.now() + timedelta(minutes=3)) is True
+    assert repo.postpone_work(ref, seen, repo.now() + timedelta(minutes=3)) is False  # a second dispatcher
+    assert repo.due_work(due_shard(f.SITE), f.SITE, repo.now(), 10) == []
+
+
+# -- narrow indexes and pages -------------------------------------------------------------------
+
+
+def test_fan_outs_read_only_upcoming_sessions_of_their_scope_a_page_at_a_time(repo: Repository) -> None:
+    day = timedelta(days=1)
+    for n in range(5):
+        start = SOON + n * day
+        put_session(repo, f.session(session_id=f"s{n}", start=start, end=start + timedelta(hours=1)))
+    past = SOON - 10 * day
+    put_session(repo, f.session(session_id="old", start=past, end=past + timedelta(hours=1)))
+    put_session(repo, session("ben", staff_id="ben", service_id="other"))
+    now = repo.now()
+
+    first = repo.sessions_of(f.SITE, Scope.service("svc"), now, None, 3)
+    assert first.items == ["s0", "s1", "s2"]
+    rest = repo.sessions_of(f.SITE, Scope.service("svc"), now, first.cursor, 3)
+    assert (rest.items, rest.cursor) == (["s3", "s4"], None)
+    assert repo.sessions_of(f.SITE, Scope.staff("ben"), now, None, 10).items == ["sben"]
+    assert "old" not in repo.sessions_of(f.SITE, Scope.SITE, now, None, 100).items
+    assert len(repo.sessions_of(f.SITE, Scope.SITE, now, None, 100).items) == 6
+    with pytest.raises(InvalidInput):  # a cursor of another scope is refused, not followed
+        repo.sessions_of(f.SITE, Scope.staff("ben"), now, first.cursor, 3)
+
+
+def test_the_connection_index_follows_the_meeting(repo: Repository) -> None:
+    stored = put_session(repo, session(1))
+    scope = Scope.connection("conn-1")
+    assert repo.sessions_of(f.SITE, scope, repo.now(), None, 10).items == []
+    recorded = repo.record_meeting(stored, f.meeting(), MeetingState.READY, None)
+    assert recorded is not None
+    assert recorded.meeting == f.meeting()
+    assert repo.sessions_of(f.SITE, scope, repo.now(), None, 10).items == ["s1"]
+    assert repo.session_of_meeting("111") == (f.SITE, "s1")
+    assert repo.record_meeting(stored, None, MeetingState.NONE, None) is None  # it no longer holds none
+    assert repo.forget_meeting(f.SITE, "s1", "111", "meeting_deleted_at_zoom") is True
+    assert repo.forget_meeting(f.SITE, "s1", "111", "meeting_deleted_at_zoom") is False  # a retried webhook
+    assert repo.sessions_of(f.SITE, scope, repo.now(), None, 10).items == []
+    assert repo.get_work(WorkRef.session(f.SITE, "s1")) is not None
+
+
+def test_the_report_pages_a_sites_sessions_by_start(repo: Repository) -> None:
+    day = timedelta(days=1)
+    for n in range(5):
+        start = SOON + n * day
+        put_session(repo, f.session(session_id=f"s{n}", start=start, end=start + timedelta(hours=1)))
+    put_session(
+        repo, f.session(session_id="elsewhere", site_id="other", start=SOON + day, end=SOON + 2 * day)
+    )
+    page = repo.sessions_between(f.SITE, SOON + day, SOON + 3 * day, None, 2)
+    assert [s.session_id for s in page.items] == ["s1", "s2"]
+    rest = repo.sessions_between(f.SITE, SOON + day, SOON + 3 * day, page.cursor, 2)
+    assert [s.session_id for s in rest.items] == ["s3"]
+    with pytest.raises(InvalidInput):
+        repo.sessions_between("other", SOON, SOON + 9 * day, page.cursor, 2)  # another site's cursor
+
+
+def test_bookings_are_paged_without_the_session_item(repo: Repository) -> None:
+    put_session(repo, session(1))
+    for n in range(3):
+        repo.update_booking(
+            f.SITE, "s1", f"b{n}", lambda _, n=n: f.booking(f"b{n}").model_copy(update={"session_id": "s1"})
+        )
+    page = repo.bookings_page(f.SITE, "s1", None, 2)
+    assert [b.booking_id for b in page.items] == ["b0", "b1"]
+    assert [b.booking_id for b in repo.bookings_page(f.SITE, "s1", page.cursor, 2).items] == ["b2"]
+
+
+# -- single-use and exclusive items ----------------------------------------------------------
+
+
+def test_a_sent_marker_is_written_once(repo: Repository) -> None:
+    assert repo.mark_sent(f.SITE, "s1", "digest", 60) is True
+    assert repo.mark_sent(f.SITE, "s1", "digest", 60) is False
+    repo.unmark_sent(f.SITE, "s1", "digest")
+    assert repo.mark_sent(f.SITE, "s1", "digest", 60) is True
+
+
+def test_an_oauth_state_is_taken_once(repo: Repository) -> None:
+    repo.save_oauth_state("nonce-1", {"site_id": f.SITE, "return_to": "https://a.test/"}, 1930309200)
+    assert repo.take_oauth_state("nonce-1") == {
+        "pk": "OAUTH#nonce-1",
+        "sk": "STATE",
+        "site_id": f.SITE,
+        "return_to": "https://a.test/",
+        "expires_at": 1930309200,
+    }
+    assert repo.take_oauth_state("nonce-1") is None
+
+
+def test_a_lease_is_taken_when_free_or_expired_and_released_only_by_its_holder(repo: Repository) -> None:
+    assert repo.take_lease("zoom-token#site#conn-1", "a", 30) is True
+    repo.clock.now += 10  # type: ignore[attr-defined]
+    assert repo.take_lease("zoom-token#site#conn-1", "b", 30) is False
+    repo.clock.now += 21  # type: ignore[attr-defined]
+    assert repo.take_lease("zoom-token#site#conn-1", "b", 30) is True
+    assert repo.release_lease("zoom-token#site#conn-1", "a") is False
+    assert repo.release_lease("zoom-token#site#conn-1", "b") is True
+
+
+def test_tables_expire_items_and_meeting_index_items_carry_their_expiry(repo: Repository) -> None:
+    for table in (repo.accounts, repo.links):
+        ttl = repo.client.describe_time_to_live(TableName=table)["TimeToLiveDescription"]
+        assert ttl.get("AttributeName") == "expires_at"
+    stored = put_session(repo, session(1))
+    repo.record_meeting(stored, f.meeting(), MeetingState.READY, None)
+    raw = repo.client.get_item(TableName=repo.links, Key={"pk": {"S": "MEETING#111"}, "sk": {"S": "MEETING"}})
+    assert raw["Item"]["expires_at"] == {"N": str(int((stored.end + timedelta(days=30)).timestamp()))}
+
+
+def test_staff_is_created_on_first_change(repo: Repository) -> None:
+    before, after = repo.update_staff(f.SITE, "new", lambda s: s.model_copy(update={"name": "New"}))
+    assert before is None
+    assert after == Staff(site_id=f.SITE, staff_id="new", name="New", version=1)

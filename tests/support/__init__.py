@@ -1,0 +1,1 @@
+"""What the test tiers share: fixtures' parts, helpers, factories (no test module imports another)."""
