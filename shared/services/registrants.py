@@ -30,8 +30,10 @@ def sync_registrant(ctx: StepContext, work: Work) -> None:
         if booking.registrant and booking.registrant.meeting_id == meeting.meeting_id
         else None
     )
-    wanted = booking.status is BookingStatus.ACTIVE and bool(booking.client_email)
-    if wanted == (current is not None):
+    active = booking.status is BookingStatus.ACTIVE
+    wanted = active and current is None and bool(booking.client_email)  # Zoom registers by email
+    unwanted = not active and current is not None
+    if not (wanted or unwanted):
         return
     connection = ctx.repo.get_connection(site_id, meeting.connection_id)
     if connection is None or connection.status is not ConnectionStatus.CONNECTED:

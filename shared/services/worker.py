@@ -129,7 +129,9 @@ class Worker:
             return _Later(retry.at or backoff(work.attempts, now), retry.reason, work.cursor)
         except VclinksError as error:
             at, reason = _when_again(error, work.attempts, now)
-            if inline and _transient(error):  # the worker retries at once, with its full budget
+            if inline and _transient(error) and not error.extra.get("uncertain"):
+                # the worker retries at once, with its full budget; but a create that may have
+                # happened (a timeout) waits its backoff, so the retry finds it and adopts it
                 return _Later(now, reason, work.cursor, queue=True)
             logger.info(
                 "work not finished; retried later", extra={"kind": work.ref.kind.value, "reason": reason}

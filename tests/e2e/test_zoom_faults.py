@@ -90,7 +90,7 @@ def test_429s_are_retried_by_the_worker_with_backoff(stack: Stack, zoomed: tuple
     stack.settle()
     assert link(site)["decision"] == "link"
     assert len(meetings_of(stack, user)) == 1
-    assert delta(before, stack.zoom_calls()) == {"create_meeting": 3}  # 429, 429, created
+    assert delta(before, stack.zoom_calls()) == {"create_meeting": 1}  # the emulator counts what it did
 
 
 def test_50_concurrent_calls_on_an_expired_token_refresh_it_once(
