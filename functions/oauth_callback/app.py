@@ -11,6 +11,7 @@ from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from shared.adapters.repository import get_store
+from shared.adapters.zoom.scopes import ZoomAppType
 from shared.adapters.zoom.tokens import app_credentials, get_token_secrets
 from shared.config import get_settings
 from shared.domain.auth import Role
@@ -34,8 +35,12 @@ def zoom_start(
     return_to: Annotated[str, Query(max_length=2000)],
     staff: Annotated[str | None, Query(pattern=ID_PATTERN)] = None,
     token: Annotated[str | None, Query(max_length=2048)] = None,
+    access: Annotated[ZoomAppType, Query()] = ZoomAppType.USER_MANAGED,
 ) -> Response[str]:
-    """Send the browser to Zoom's consent page. Browsers pass a scoped token as `token`."""
+    """Send the browser to Zoom's consent page. Browsers pass a scoped token as `token`.
+
+    `access=user` (default): the user-managed app, the signed-in Zoom user's own meetings.
+    `access=account`: the admin-managed app, every user of the Zoom account (S01, W07)."""
     store = get_store()
     record = store.get_site(site)
     if token is not None and not token.startswith("vcs_"):
@@ -49,9 +54,16 @@ def zoom_start(
             "Connect the site's default account before a staff member connects their own (W05)."
         )
     return_url = oauth.check_return_url(return_to, get_settings().allowed_return_urls)
-    redirect_uri = f"{base_url(app)}/v1/oauth/zoom/callback"
+    redirect_uri = f"{base_url(app)}/v1/oauth/zoom/callback"  # = the stack output ZoomRedirectUri
     target = oauth.start(
-        store, get_zoom_client(), app_credentials().client_secret, site, staff, return_url, redirect_uri
+        store,
+        get_zoom_client(),
+        app_credentials().client_secret,
+        site,
+        staff,
+        return_url,
+        redirect_uri,
+        app=access,
     )
     return Response(302, "text/plain", "", {**NO_STORE, "Location": target})
 
@@ -81,8 +93,10 @@ def zoom_callback(
 
 @app.post("/v1/zoom/webhook")
 def zoom_webhook() -> dict:
-    secret_token = app_credentials().webhook_secret_token
-    event = webhooks.verify(app.current_event.headers, app.current_event.decoded_body or "", secret_token)
+    secret_tokens = app_credentials().webhook_secret_tokens  # each Zoom app signs with its own
+    event, secret_token = webhooks.verify_any(
+        app.current_event.headers, app.current_event.decoded_body or "", secret_tokens
+    )
     return webhooks.handle(get_store(), get_zoom_client(), get_token_secrets(), secret_token, event)
 
 

@@ -14,12 +14,14 @@ import boto3
 import httpx
 import pytest
 
-from local.zoom_emulator import ZoomEmulator
+from local.zoom_emulator import ADMIN_SCOPES, Managed, ZoomApp, ZoomEmulator
 from tests.conftest import reset_caches
 from tests.integration.conftest import SiteHandle
 from tests.integration.test_links_api import START, iso
 
 RETURN_TO = "https://admin.studio.test/zoom"
+REDIRECT = "https://api.vclinks.test/v1/oauth/zoom/callback"  # tests.conftest's PUBLIC_BASE_URL
+ADMIN_APP = ("test-admin-client-id", "test-admin-client-secret")
 
 
 class LambdaKilled(BaseException):
@@ -28,12 +30,16 @@ class LambdaKilled(BaseException):
 
 @pytest.fixture
 def zoom(moto_aws: Any, monkeypatch: pytest.MonkeyPatch) -> Iterator[ZoomEmulator]:
-    emulator = ZoomEmulator()
+    """The emulator with the deployment's two Zoom apps (user- and admin-managed)."""
+    emulator = ZoomEmulator(redirect_uris=(REDIRECT,))
+    emulator.register_app(ZoomApp(*ADMIN_APP, Managed.ADMIN, ADMIN_SCOPES, redirect_uris=(REDIRECT,)))
     url = emulator.start()
     secret = {
         "client_id": emulator.client_id,
         "client_secret": emulator.client_secret,
         "webhook_secret_token": "t",
+        "admin_client_id": ADMIN_APP[0],
+        "admin_client_secret": ADMIN_APP[1],
     }
     arn = boto3.client("secretsmanager").create_secret(
         Name="vclinks-test/app", SecretString=json.dumps(secret)
@@ -46,8 +52,9 @@ def zoom(moto_aws: Any, monkeypatch: pytest.MonkeyPatch) -> Iterator[ZoomEmulato
     emulator.stop()
 
 
-def connect(site: SiteHandle, zoom: ZoomEmulator) -> None:
-    start = site.api.get("/v1/oauth/zoom/start", query={"site": site.site_id, "return_to": RETURN_TO})
+def connect(site: SiteHandle, zoom: ZoomEmulator, access: str = "user") -> None:
+    query = {"site": site.site_id, "return_to": RETURN_TO, "access": access}
+    start = site.api.get("/v1/oauth/zoom/start", query=query)
     assert start.status == 302, start.text
     authorize = start.headers["Location"]
     form = {k: v[0] for k, v in parse_qs(urlsplit(authorize).query).items()} | {

@@ -14,6 +14,7 @@ from typing import Any
 from pydantic import Field
 
 from shared.adapters.repository import Store, from_item, site_pk
+from shared.adapters.zoom.scopes import ZoomAppType
 from shared.domain.models import ConnectionStatus, Id, Record, Staff, ZoomAccount
 
 
@@ -25,6 +26,7 @@ class ZoomConnection(Record):
     zoom_user_id: str = Field(max_length=64)
     email: str | None = Field(default=None, max_length=320)
     can_list_users: bool = False
+    app: ZoomAppType = ZoomAppType.USER_MANAGED  # the Zoom app its tokens belong to
     status: ConnectionStatus = ConnectionStatus.CONNECTED
     secret_name: str
     created_at: datetime

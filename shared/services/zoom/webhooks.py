@@ -20,6 +20,7 @@ from aws_lambda_powertools import Logger
 
 from shared.adapters.repository import Store
 from shared.adapters.zoom.client import ZoomClient
+from shared.adapters.zoom.scopes import ZoomAppType
 from shared.adapters.zoom.tokens import TokenSecrets
 from shared.domain.errors import InvalidInput, Unauthorized
 from shared.domain.models import MeetingState
@@ -59,6 +60,20 @@ def verify(
     return event
 
 
+def verify_any(
+    headers: Mapping[str, str], raw_body: str, secret_tokens: tuple[str, ...], now: float | None = None
+) -> tuple[dict[str, Any], str]:
+    """Each of the deployment's Zoom apps signs with its own Secret Token: the event, and the
+    token that signed it (the URL validation answer is made with that one)."""
+    refusal = Unauthorized("Webhooks are not configured (no webhook secret token).")
+    for secret_token in secret_tokens:
+        try:
+            return verify(headers, raw_body, secret_token, now), secret_token
+        except Unauthorized as error:
+            refusal = error
+    raise refusal
+
+
 def handle(
     store: Store, zoom: ZoomClient, token_secrets: TokenSecrets, secret_token: str, event: dict[str, Any]
 ) -> dict[str, Any]:
@@ -69,7 +84,12 @@ def handle(
         return {"plainToken": plain, "encryptedToken": _hex_hmac(secret_token, plain)}
     if name == "app_deauthorized":
         removed = deauthorize(
-            store, zoom, token_secrets, str(payload.get("account_id", "")), str(payload.get("user_id", ""))
+            store,
+            zoom,
+            token_secrets,
+            str(payload.get("account_id", "")),
+            str(payload.get("user_id", "")),
+            zoom.app_of(str(payload.get("client_id", ""))),
         )
         return {"status": "ok", "removed_connections": removed}
     if name == "meeting.deleted":
@@ -80,9 +100,18 @@ def handle(
 
 
 def deauthorize(
-    store: Store, zoom: ZoomClient, token_secrets: TokenSecrets, account_id: str, user_id: str
+    store: Store,
+    zoom: ZoomClient,
+    token_secrets: TokenSecrets,
+    account_id: str,
+    user_id: str,
+    app: ZoomAppType | None = None,
 ) -> int:
-    connections = connections_of_zoom_user(store, account_id, user_id)
+    """Remove that Zoom user's connections made through the app that was removed (`app`;
+    None: every connection of the user)."""
+    connections = [
+        c for c in connections_of_zoom_user(store, account_id, user_id) if app is None or c.app is app
+    ]
     for connection in connections:
         remove_connection(store, zoom, token_secrets, connection, revoke=False)
     logger.info("zoom deauthorized", extra={"connections": len(connections)})

@@ -34,6 +34,8 @@ def get_zoom_client() -> ZoomClient:
         oauth_base_url=settings.zoom_oauth_base_url,
         client_id=credentials.client_id,
         client_secret=credentials.client_secret,
+        admin_client_id=credentials.admin_client_id,
+        admin_client_secret=credentials.admin_client_secret,
         http=httpx.Client(timeout=settings.zoom_timeout_seconds),
         timeout=settings.zoom_timeout_seconds,
         max_attempts=3,  # 3 x 5 s plus backoff stays inside the 29 s function timeout
