@@ -5,26 +5,16 @@ down to the fields: an answer carries no field the spec does not declare there."
 
 from __future__ import annotations
 
-import base64
-import hashlib
-import re
-import secrets
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
-from urllib.parse import parse_qs, urlencode, urlsplit
 
 import httpx
-import pytest
 
-from local.zoom_emulator import ADMIN_SCOPES, Managed, ZoomApp, ZoomEmulator
-from shared.adapters.zoom.client import MeetingSpec, TokenPair, ZoomClient
+from local.zoom_emulator import ZoomEmulator
+from shared.adapters.zoom.client import MeetingSpec
 from shared.adapters.zoom.scopes import ZoomAppType
+from tests.contract.emulated import connect, zoom_client
 from tests.contract.test_zoom_client_contract import OPERATIONS, json_body_schema, violations
-
-REDIRECT = "http://127.0.0.1/callback"
-ADMIN_CLIENT_ID = "emulated-admin-app"
-ADMIN_CLIENT_SECRET = "emulated-admin-secret"
 
 # Fields Zoom returns in these answers that the 2023 document's schema leaves out (its own
 # GET /meetings/{meetingId} schema declares uuid, host_id and status; Zoom's current API
@@ -80,74 +70,6 @@ class Checked:
             self.problems += [f"{operation.id} answer: {v}" for v in violations(schema, answer)]
             extra = set(undeclared(schema, answer)) - BEYOND_THE_DOCUMENT.get(operation.id, set())
             self.problems += [f"{operation.id} answer: undeclared {field}" for field in sorted(extra)]
-
-
-@pytest.fixture
-def emulator() -> Iterator[ZoomEmulator]:
-    """The emulator with a user-managed app (its default) and an admin-managed one."""
-    zoom = ZoomEmulator(redirect_uris=(REDIRECT,))
-    zoom.register_app(
-        ZoomApp(ADMIN_CLIENT_ID, ADMIN_CLIENT_SECRET, Managed.ADMIN, ADMIN_SCOPES, redirect_uris=(REDIRECT,))
-    )
-    zoom.start()
-    yield zoom
-    zoom.stop()
-
-
-def zoom_client(zoom: ZoomEmulator, http: httpx.Client | None = None, **credentials: str) -> ZoomClient:
-    """The real client, with the emulator's two apps (or the credentials given)."""
-    apps = {
-        "client_id": zoom.client_id,
-        "client_secret": zoom.client_secret,
-        "admin_client_id": ADMIN_CLIENT_ID,
-        "admin_client_secret": ADMIN_CLIENT_SECRET,
-    }
-    return ZoomClient(
-        api_base_url=f"{zoom.base_url}/v2",
-        oauth_base_url=zoom.base_url,
-        http=http or httpx.Client(),
-        sleep=lambda _: None,
-        **(apps | credentials),
-    )
-
-
-def consent(
-    zoom: ZoomEmulator,
-    client: ZoomClient,
-    user: str,
-    app: ZoomAppType = ZoomAppType.USER_MANAGED,
-    untick: tuple[str, ...] = (),
-) -> tuple[httpx.Response, str]:
-    """A browser on the consent page: signs in as `user`, unticks `untick`, allows. Returns
-    Zoom's answer (a redirect, or a refusal page) and the PKCE verifier."""
-    verifier = secrets.token_urlsafe(48)
-    challenge = base64.urlsafe_b64encode(hashlib.sha256(verifier.encode()).digest()).rstrip(b"=").decode()
-    authorize = client.authorize_url(REDIRECT, "state-1", challenge, app)
-    page = httpx.get(authorize)
-    assert page.status_code == 200, page.text
-    offered = re.findall(r'name="offered" value="([^"]+)"', page.text)
-    form = [(k, v[0]) for k, v in parse_qs(urlsplit(authorize).query).items()]
-    form += [("user", user), ("allow", "1")] + [("offered", s) for s in offered]
-    form += [("scope", s) for s in offered if s not in untick]  # the boxes left ticked
-    posted = httpx.post(
-        f"{zoom.base_url}/oauth/authorize",
-        content=urlencode(form),
-        headers={"content-type": "application/x-www-form-urlencoded"},
-    )
-    return posted, verifier
-
-
-def connect(
-    zoom: ZoomEmulator,
-    client: ZoomClient,
-    user: str,
-    app: ZoomAppType = ZoomAppType.USER_MANAGED,
-    untick: tuple[str, ...] = (),
-) -> TokenPair:
-    answer, verifier = consent(zoom, client, user, app, untick)
-    assert answer.status_code == 302, answer.text
-    code = parse_qs(urlsplit(answer.headers["location"]).query)["code"][0]
-    return client.exchange_code(code, REDIRECT, verifier, app)
 
 
 def test_the_emulator_answers_every_operation_as_the_spec_says(emulator: ZoomEmulator) -> None:

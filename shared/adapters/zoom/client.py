@@ -366,7 +366,7 @@ class ZoomClient:
 
     @staticmethod
     def _raise_for(answer: httpx.Response) -> None:
-        if answer.status_code < 400:
+        if answer.status_code < 300:  # Zoom's API never redirects; its spec documents some errors as 300
             return
         raise _api_error(answer)
 
