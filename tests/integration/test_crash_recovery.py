@@ -22,6 +22,7 @@ from tests.integration.test_links_api import START, iso
 RETURN_TO = "https://admin.studio.test/zoom"
 REDIRECT = "https://api.vclinks.test/v1/oauth/zoom/callback"  # tests.conftest's PUBLIC_BASE_URL
 ADMIN_APP = ("test-admin-client-id", "test-admin-client-secret")
+WEBHOOK_TOKENS = ("t", "t-admin")  # each app's Secret Token
 
 
 class LambdaKilled(BaseException):
@@ -31,15 +32,24 @@ class LambdaKilled(BaseException):
 @pytest.fixture
 def zoom(moto_aws: Any, monkeypatch: pytest.MonkeyPatch) -> Iterator[ZoomEmulator]:
     """The emulator with the deployment's two Zoom apps (user- and admin-managed)."""
-    emulator = ZoomEmulator(redirect_uris=(REDIRECT,))
-    emulator.register_app(ZoomApp(*ADMIN_APP, Managed.ADMIN, ADMIN_SCOPES, redirect_uris=(REDIRECT,)))
+    emulator = ZoomEmulator(redirect_uris=(REDIRECT,), webhook_secret_token=WEBHOOK_TOKENS[0])
+    emulator.register_app(
+        ZoomApp(
+            *ADMIN_APP,
+            Managed.ADMIN,
+            ADMIN_SCOPES,
+            redirect_uris=(REDIRECT,),
+            webhook_secret_token=WEBHOOK_TOKENS[1],
+        )
+    )
     url = emulator.start()
     secret = {
         "client_id": emulator.client_id,
         "client_secret": emulator.client_secret,
-        "webhook_secret_token": "t",
+        "webhook_secret_token": WEBHOOK_TOKENS[0],
         "admin_client_id": ADMIN_APP[0],
         "admin_client_secret": ADMIN_APP[1],
+        "admin_webhook_secret_token": WEBHOOK_TOKENS[1],
     }
     arn = boto3.client("secretsmanager").create_secret(
         Name="vclinks-test/app", SecretString=json.dumps(secret)
