@@ -655,6 +655,8 @@ class ZoomEmulator:
         with self._lock:
             self._meeting_call(request, "delete_meeting", meeting_id)
             state = self.meeting_state.get(meeting_id, "waiting")
+            if state in ("started", "ended"):
+                self.counters["delete_meeting_refused"] += 1
             if state == "started":
                 raise ZoomError(400, 3002, "Sorry, you cannot delete this meeting since it is in progress.")
             if state == "ended":
