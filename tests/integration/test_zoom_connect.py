@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
+import os
 import re
 import time
 from typing import Any
@@ -21,6 +22,7 @@ import pytest
 
 from local.template import load_template, output
 from local.zoom_emulator import ZoomApp, ZoomEmulator
+from shared.adapters.zoom import tokens
 from tests.conftest import reset_caches
 from tests.integration.conftest import Api, SiteHandle
 from tests.integration.test_crash_recovery import (  # noqa: F401 - the fixture
@@ -204,6 +206,20 @@ def test_x07_a_refused_client_secret_is_the_deployments_problem_and_no_connectio
     assert account["status"] == "connected"  # not needs_reconnect: the grant is fine
     link = site.api.get(f"{site.base}/sessions/s1/link", query={"audience": "staff"}).json
     assert link["decision"] == "link"  # the meeting still stands
+
+    # The operator deploys the regenerated secret: the warm functions take it within minutes.
+    secret = json.loads(
+        boto3.client("secretsmanager").get_secret_value(SecretId=os.environ["ZOOM_APP_SECRET_ARN"])[
+            "SecretString"
+        ]
+    )
+    boto3.client("secretsmanager").put_secret_value(
+        SecretId=os.environ["ZOOM_APP_SECRET_ARN"],
+        SecretString=json.dumps(secret | {"client_secret": "regenerated-in-marketplace"}),
+    )
+    tokens._app_credentials.clear()  # their 5 minutes of cache ran out; the Zoom client is the same
+    again = site.api.put(f"{site.base}/sessions/s1", session(days=2))
+    assert (again.json["meeting_state"], again.json["pending_reason"]) == ("ready", None)
 
 
 def _urls(app: ZoomApp) -> dict[str, Any]:

@@ -21,7 +21,7 @@ import base64
 import random
 import re
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from enum import StrEnum
@@ -49,6 +49,9 @@ MAX_RETRY_AFTER = 10.0
 MEETING_IN_PROGRESS = 3002
 MEETING_ENDED = 3007
 REGISTRANTS_PATH = re.compile(r"/meetings/[^/]+/registrants(/status)?$")
+
+
+AppCredentialPairs = Mapping[ZoomAppType, tuple[str, str]]  # app -> (client id, client secret)
 
 
 class MeetingDeletion(StrEnum):
@@ -142,10 +145,11 @@ class ZoomClient:
         *,
         api_base_url: str = "https://api.zoom.us/v2",
         oauth_base_url: str = "https://zoom.us",
-        client_id: str,
-        client_secret: str,
+        client_id: str = "",
+        client_secret: str = "",
         admin_client_id: str = "",
         admin_client_secret: str = "",
+        credentials: Callable[[], AppCredentialPairs] | None = None,
         http: httpx.Client | None = None,
         max_attempts: int = 4,
         backoff_base: float = 0.2,
@@ -155,11 +159,12 @@ class ZoomClient:
     ) -> None:
         self.api = api_base_url.rstrip("/")
         self.oauth = oauth_base_url.rstrip("/")
-        self.client_id = client_id
-        self._apps = {
+        fixed: AppCredentialPairs = {
             ZoomAppType.USER_MANAGED: (client_id, client_secret),
             ZoomAppType.ADMIN_MANAGED: (admin_client_id, admin_client_secret),
         }
+        # Read on each OAuth call: a warm Lambda picks up credentials the operator fixed.
+        self._app_credentials = credentials or (lambda: fixed)
         self.http = http or httpx.Client(timeout=timeout)
         self.max_attempts = max_attempts
         self.backoff_base = backoff_base
@@ -188,10 +193,11 @@ class ZoomClient:
 
     def app_of(self, client_id: str) -> ZoomAppType | None:
         """Which of the deployment's apps a client id (of a webhook's payload) is, if either."""
-        return next((app for app, (cid, _) in self._apps.items() if cid and cid == client_id), None)
+        pairs = self._app_credentials().items()
+        return next((app for app, (cid, _) in pairs if cid and cid == client_id), None)
 
     def _credentials(self, app: ZoomAppType) -> tuple[str, str]:
-        client_id, secret = self._apps[app]
+        client_id, secret = self._app_credentials().get(app, ("", ""))
         if not (client_id and secret):
             names = "ZoomClientId and ZoomClientSecret"
             if app is ZoomAppType.ADMIN_MANAGED:

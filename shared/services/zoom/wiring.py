@@ -11,6 +11,7 @@ from functools import lru_cache
 from typing import TYPE_CHECKING
 
 from shared.adapters.repository import Store, get_store
+from shared.adapters.zoom.scopes import ZoomAppType
 from shared.adapters.zoom.tokens import TokenProvider, app_credentials, get_token_secrets
 from shared.config import get_settings
 from shared.domain.models import Booking, MeetingState, Service, Session, Site
@@ -28,18 +29,23 @@ def get_zoom_client() -> ZoomClient:
     from shared.adapters.zoom.client import ZoomClient
 
     settings = get_settings()
-    credentials = app_credentials()
+    app_credentials()  # a deployment without a Zoom app says so now
     return ZoomClient(
         api_base_url=settings.zoom_api_base_url,
         oauth_base_url=settings.zoom_oauth_base_url,
-        client_id=credentials.client_id,
-        client_secret=credentials.client_secret,
-        admin_client_id=credentials.admin_client_id,
-        admin_client_secret=credentials.admin_client_secret,
+        credentials=_app_pairs,  # read again (5 minutes of cache): fixed credentials take effect
         http=httpx.Client(timeout=settings.zoom_timeout_seconds),
         timeout=settings.zoom_timeout_seconds,
         max_attempts=3,  # 3 x 5 s plus backoff stays inside the 29 s function timeout
     )
+
+
+def _app_pairs() -> dict[ZoomAppType, tuple[str, str]]:
+    credentials = app_credentials()
+    return {
+        ZoomAppType.USER_MANAGED: (credentials.client_id, credentials.client_secret),
+        ZoomAppType.ADMIN_MANAGED: (credentials.admin_client_id, credentials.admin_client_secret),
+    }
 
 
 @lru_cache(maxsize=1)
