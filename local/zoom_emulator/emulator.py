@@ -24,9 +24,7 @@ import time
 from collections import Counter
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
 from typing import Any
-from urllib.parse import urlencode
 
 import httpx
 from werkzeug.exceptions import HTTPException, NotFound
@@ -35,6 +33,7 @@ from werkzeug.serving import BaseWSGIServer, make_server
 from werkzeug.wrappers import Request, Response
 
 from local.zoom_emulator import pages
+from local.zoom_emulator.answers import ZoomError, day, iso, json_body, redirect, zoom_json
 from local.zoom_emulator.apps import (
     USER_SCOPES,
     Managed,
@@ -42,6 +41,7 @@ from local.zoom_emulator.apps import (
     accepted_scopes,
     missing_scope_message,
 )
+from local.zoom_emulator.control import ControlApi
 
 ACCESS_SECONDS = 3600  # SOURCE.md: an access token lives 1 hour
 CODE_SECONDS = 300  # SOURCE.md: an authorization code 5 minutes
@@ -89,12 +89,6 @@ class Grant:
     refresh: str = ""
 
 
-class ZoomError(Exception):
-    def __init__(self, status: int, code: int, message: str) -> None:
-        super().__init__(message)
-        self.status, self.code, self.message = status, code, message
-
-
 class ZoomEmulator:
     def __init__(
         self,
@@ -129,6 +123,7 @@ class ZoomEmulator:
             )
         )
         self.reset()
+        self.control = ControlApi(self)
         self._routes = Map(
             [
                 Rule("/oauth/authorize", endpoint="authorize", methods=["GET", "POST"]),
@@ -226,8 +221,8 @@ class ZoomEmulator:
                 "verified": 1,
                 "dept": "",
                 "language": "en-US",
-                "created_at": _iso(self.clock()),
-                "last_login_time": _iso(self.clock()),
+                "created_at": iso(self.clock()),
+                "last_login_time": iso(self.clock()),
             }
             return uid
 
@@ -307,21 +302,23 @@ class ZoomEmulator:
         try:
             endpoint, args = self._routes.bind_to_environ(request.environ).match()
         except NotFound:
-            return _zoom_json(404, {"code": 404, "message": "Not found."})
+            return zoom_json(404, {"code": 404, "message": "Not found."})
         except HTTPException as error:
-            return _zoom_json(error.code or 405, {"code": error.code, "message": error.description})
+            return zoom_json(error.code or 405, {"code": error.code, "message": error.description})
         fault = None if str(endpoint).startswith("control_") else self._take_fault(request)
         if fault is not None and not fault.drop:
             if fault.delay_seconds:
                 time.sleep(fault.delay_seconds)
             if fault.status:
-                return _zoom_json(fault.status, {"code": fault.status, "message": "Injected fault."})
+                return zoom_json(fault.status, {"code": fault.status, "message": "Injected fault."})
+        control = str(endpoint).removeprefix("control_")
+        handler = getattr(self.control, control) if control != endpoint else getattr(self, f"_{endpoint}")
         try:
-            response: Response = getattr(self, f"_{endpoint}")(request, **args)
+            response: Response = handler(request, **args)
         except ZoomError as error:
-            response = _zoom_json(error.status, {"code": error.code, "message": error.message})
+            response = zoom_json(error.status, {"code": error.code, "message": error.message})
         if fault is not None and fault.drop:
-            return _zoom_json(502, {"code": 502, "message": "Injected fault: the answer was lost."})
+            return zoom_json(502, {"code": 502, "message": "Injected fault: the answer was lost."})
         return response
 
     def _take_fault(self, request: Request) -> Fault | None:
@@ -350,7 +347,7 @@ class ZoomEmulator:
                 users = list(self.users.values())
             return pages.consent(app, params, users)
         if "deny" in request.form:
-            return _redirect(redirect_uri, {"error": "access_denied", "state": state})
+            return redirect(redirect_uri, {"error": "access_denied", "state": state})
         user = self.users.get(request.form.get("user", ""))
         if user is None:
             return pages.refusal(400, 1001, "Unknown user.")
@@ -367,7 +364,7 @@ class ZoomEmulator:
                 "challenge": params.get("code_challenge", ""),
                 "expires": self.clock() + CODE_SECONDS,
             }
-        return _redirect(redirect_uri, {"code": code, "state": state})
+        return redirect(redirect_uri, {"code": code, "state": state})
 
     def _client(self, request: Request) -> ZoomApp | None:
         """The app named by HTTP Basic client_id:client_secret, if the secret is its own."""
@@ -386,9 +383,7 @@ class ZoomEmulator:
     def _token(self, request: Request) -> Response:
         app = self._client(request)
         if app is None:  # SOURCE.md "refresh": a wrong or rotated secret, 401 invalid_client
-            return _zoom_json(
-                401, {"reason": "Invalid client_id or client_secret", "error": "invalid_client"}
-            )
+            return zoom_json(401, {"reason": "Invalid client_id or client_secret", "error": "invalid_client"})
         grant_type = request.form.get("grant_type")
         with self._lock:
             if grant_type == "authorization_code":
@@ -397,7 +392,7 @@ class ZoomEmulator:
             if grant_type == "refresh_token":
                 self.counters["token_refresh"] += 1
                 return self._refresh(app, request.form.get("refresh_token", ""))
-        return _zoom_json(400, {"reason": "Unsupported grant type", "error": "unsupported_grant_type"})
+        return zoom_json(400, {"reason": "Unsupported grant type", "error": "unsupported_grant_type"})
 
     def _exchange(self, app: ZoomApp, request: Request) -> Response:
         code = self.codes.pop(request.form.get("code", ""), None)  # single use
@@ -407,11 +402,11 @@ class ZoomEmulator:
             or code["client_id"] != app.client_id
             or code["redirect_uri"] != request.form.get("redirect_uri")
         ):
-            return _zoom_json(400, {"reason": "Invalid authorization code", "error": "invalid_grant"})
+            return zoom_json(400, {"reason": "Invalid authorization code", "error": "invalid_grant"})
         verifier = request.form.get("code_verifier", "")
         challenge = base64.urlsafe_b64encode(hashlib.sha256(verifier.encode()).digest()).rstrip(b"=").decode()
         if not hmac.compare_digest(challenge, code["challenge"]):
-            return _zoom_json(400, {"reason": "Invalid code_verifier", "error": "invalid_grant"})
+            return zoom_json(400, {"reason": "Invalid code_verifier", "error": "invalid_grant"})
         # One grant per user per app: the last token issued is valid, earlier ones are not (4741).
         self.revoke_user_tokens(code["user_id"], app.client_id)
         grant = Grant(client_id=app.client_id, user_id=code["user_id"], scopes=code["scopes"])
@@ -430,7 +425,7 @@ class ZoomEmulator:
             None,
         )
         if grant is None:  # used (rotated away), revoked, or replaced by a newer grant
-            return _zoom_json(400, {"reason": "Invalid Token!", "error": "invalid_grant"})
+            return zoom_json(400, {"reason": "Invalid Token!", "error": "invalid_grant"})
         return self._issue(grant)
 
     def _issue(self, grant: Grant) -> Response:
@@ -444,15 +439,13 @@ class ZoomEmulator:
             "expires_in": ACCESS_SECONDS,
             "scope": " ".join(sorted(grant.scopes)),
         }
-        return _zoom_json(200, body)
+        return zoom_json(200, body)
 
     def _revoke(self, request: Request) -> Response:
         """Revoking uninstalls the app for that user and triggers the deauthorization flow."""
         app = self._client(request)
         if app is None:
-            return _zoom_json(
-                401, {"reason": "Invalid client_id or client_secret", "error": "invalid_client"}
-            )
+            return zoom_json(401, {"reason": "Invalid client_id or client_secret", "error": "invalid_client"})
         token = request.form.get("token", "")
         with self._lock:
             self.counters["token_revoke"] += 1
@@ -465,12 +458,12 @@ class ZoomEmulator:
                 None,
             )
             if found is None:  # unconfirmed at Zoom: what an unknown token is answered
-                return _zoom_json(400, {"reason": "Invalid Token!", "error": "invalid_request"})
+                return zoom_json(400, {"reason": "Invalid Token!", "error": "invalid_request"})
             del self.grants[found[0]]
         threading.Thread(
             target=self._deliver_deauthorization, args=(app, found[1].user_id), daemon=True
         ).start()
-        return _zoom_json(200, {"status": "success"})
+        return zoom_json(200, {"status": "success"})
 
     # -- API: who calls, with which scopes ---------------------------------------------------
 
@@ -538,7 +531,7 @@ class ZoomEmulator:
                     caller["account_id"],
                     offset + page_size,
                 )
-        return _zoom_json(
+        return zoom_json(
             200,
             {
                 "page_count": max(1, -(-len(everyone) // page_size)),
@@ -552,14 +545,14 @@ class ZoomEmulator:
 
     def _get_user(self, request: Request, user_id: str) -> Response:
         with self._lock:
-            return _zoom_json(200, _user_detail(self._user_call(request, "get_user", user_id)))
+            return zoom_json(200, _user_detail(self._user_call(request, "get_user", user_id)))
 
     # -- meetings --------------------------------------------------------------------------
 
     def _count_daily(self, user_id: str) -> None:
         """SOURCE.md "daily limit": 100 creates/updates per host per UTC day; the current 429
         answer, or (fault mode `code300`) the older code 300 answer."""
-        key = (user_id, _day(self.clock()))
+        key = (user_id, day(self.clock()))
         if self.daily[key] >= self.daily_limit:
             if self.daily_limit_form == "code300":
                 raise ZoomError(400, 300, DAILY_LIMIT_MESSAGE_300.format(limit=self.daily_limit))
@@ -567,7 +560,7 @@ class ZoomEmulator:
         self.daily[key] += 1
 
     def _create_meeting(self, request: Request, user_id: str) -> Response:
-        body = _body(request)
+        body = json_body(request)
         with self._lock:
             host = self._user_call(request, "create_meeting", user_id)
             self._count_daily(host["id"])
@@ -588,7 +581,7 @@ class ZoomEmulator:
                 "duration": int(body.get("duration", 60)),
                 "timezone": body.get("timezone", "UTC"),
                 "agenda": str(body.get("agenda", "")),
-                "created_at": _iso(self.clock()),
+                "created_at": iso(self.clock()),
                 "password": password,
                 "join_url": f"{self.base_url}/j/{meeting_id}?pwd={password}",
                 "start_url": f"{self.base_url}/s/{meeting_id}?zak={secrets.token_urlsafe(16)}",
@@ -598,7 +591,7 @@ class ZoomEmulator:
                 meeting["registration_url"] = f"{self.base_url}/meeting/register/{meeting_id}"
             self.meetings[str(meeting_id)] = meeting
             self.meeting_state[str(meeting_id)] = "waiting"
-            return _zoom_json(201, meeting)
+            return zoom_json(201, meeting)
 
     def _list_meetings(self, request: Request, user_id: str) -> Response:
         with self._lock:
@@ -623,7 +616,7 @@ class ZoomEmulator:
                 for m in self.meetings.values()
                 if m["host_id"] == host["id"]
             ]
-        return _zoom_json(
+        return zoom_json(
             200, {"page_size": 300, "total_records": len(items), "next_page_token": "", "meetings": items}
         )
 
@@ -635,10 +628,10 @@ class ZoomEmulator:
             )
             # The spec's status enum is waiting | started; an ended meeting reads as waiting.
             started = self.meeting_state.get(meeting_id) == "started"
-            return _zoom_json(200, {**meeting, "status": "started" if started else "waiting"})
+            return zoom_json(200, {**meeting, "status": "started" if started else "waiting"})
 
     def _update_meeting(self, request: Request, meeting_id: str) -> Response:
-        body = _body(request)
+        body = json_body(request)
         with self._lock:
             meeting = self._meeting_call(request, "update_meeting", meeting_id)
             self._count_daily(meeting["host_id"])
@@ -670,7 +663,7 @@ class ZoomEmulator:
     # -- registrants -----------------------------------------------------------------------
 
     def _count_registrant(self, kind: str, meeting_id: str, email: str, limit: int, message: str) -> None:
-        key = (kind, meeting_id, email, _day(self.clock()))
+        key = (kind, meeting_id, email, day(self.clock()))
         if self.registrant_daily[key] >= limit:
             raise ZoomError(429, 429, message.format(limit=limit, email=email))
         self.registrant_daily[key] += 1
@@ -678,7 +671,7 @@ class ZoomEmulator:
     def _add_registrant(self, request: Request, meeting_id: str) -> Response:
         """Licensed hosts only (400, code 200); 3 adds a day per registrant and meeting (429,
         "daily"); the same email again gives the registrant it already is."""
-        body = _body(request)
+        body = json_body(request)
         with self._lock:
             meeting = self._meeting_call(request, "add_registrant", meeting_id)
             if self.users[meeting["host_id"]]["type"] == 1:
@@ -710,10 +703,10 @@ class ZoomEmulator:
                 "topic": meeting["topic"],
                 "start_time": meeting["start_time"],
             }
-        return _zoom_json(201, answer)
+        return zoom_json(201, answer)
 
     def _cancel_registrants(self, request: Request, meeting_id: str) -> Response:
-        body = _body(request)
+        body = json_body(request)
         with self._lock:
             self._meeting_call(request, "cancel_registrants", meeting_id)
             wanted = {str(r.get("id")) for r in body.get("registrants") or []}
@@ -766,7 +759,7 @@ class ZoomEmulator:
             "account_id": self.users[user_id]["account_id"],
             "user_id": user_id,
             "signature": secrets.token_hex(16),
-            "deauthorization_time": _iso(self.clock()),
+            "deauthorization_time": iso(self.clock()),
             "client_id": app.client_id,
         }
 
@@ -844,116 +837,6 @@ class ZoomEmulator:
             return pages.page(404, "Zoom", "<h1>This meeting does not exist</h1>")
         return pages.meeting_room(meeting_id, role)
 
-    # -- control API -----------------------------------------------------------------------
-
-    def _control_apps(self, request: Request) -> Response:
-        """Register (or replace) an app: {client_id, client_secret, managed, scopes,
-        optional_scopes, redirect_uris, deauthorization_url, webhook_secret_token}."""
-        try:
-            app = self.register_app(ZoomApp(**_body(request)))
-        except (TypeError, ValueError) as error:
-            raise ZoomError(400, 300, str(error)) from error
-        return _zoom_json(201, {"client_id": app.client_id, "managed": app.managed.value})
-
-    def _control_calls(self, request: Request) -> Response:
-        return _zoom_json(200, self.calls())
-
-    def _control_faults(self, request: Request) -> Response:
-        if request.method == "DELETE":
-            self.clear_faults()
-        else:
-            self.add_fault(**_body(request))
-        return _zoom_json(200, {"faults": len(self.faults)})
-
-    def _control_reset(self, request: Request) -> Response:
-        self.reset()
-        return _zoom_json(200, {"status": "reset"})
-
-    def _control_meetings(self, request: Request) -> Response:
-        with self._lock:
-            meetings = [
-                {
-                    **m,
-                    "state": self.meeting_state.get(str(m["id"]), "waiting"),
-                    "registrants": list(self.registrants.get(str(m["id"]), {}).values()),
-                }
-                for m in self.meetings.values()
-            ]
-        return _zoom_json(200, {"meetings": meetings})
-
-    def _control_meeting_status(self, request: Request) -> Response:
-        """The host starts a meeting, or it ends: {meeting_id, state: started | ended | waiting}."""
-        body = _body(request)
-        try:
-            self.set_meeting_state(str(body["meeting_id"]), str(body["state"]))
-        except KeyError as error:
-            raise ZoomError(404, 3001, f"Meeting does not exist: {error}.") from error
-        except ValueError as error:
-            raise ZoomError(400, 300, str(error)) from error
-        return _zoom_json(200, {"state": body["state"]})
-
-    def _control_deauthorize(self, request: Request) -> Response:
-        """The user removes the app in Zoom's marketplace: {user_id, url?, client_id?}."""
-        body = _body(request)
-        answer = self.deauthorize(body["user_id"], body.get("url"), body.get("client_id"))
-        return _zoom_json(200, {"status": answer.status_code})
-
-    def _control_deliveries(self, request: Request) -> Response:
-        with self._lock:
-            return _zoom_json(200, {"deliveries": list(self.deliveries)})
-
-    def _control_add_user(self, request: Request) -> Response:
-        body = _body(request)
-        user_id = self.add_user(
-            body.get("account_id", "acct-demo"),
-            body["email"],
-            body.get("first_name", "Test"),
-            body.get("last_name", "User"),
-            role=body.get("role", "Member"),
-            user_type=body.get("type"),
-        )
-        return _zoom_json(201, {"id": user_id})
-
-    def _control_daily_usage(self, request: Request) -> Response:
-        """Set how many meeting creates/updates a user has made today (the 100-a-day limit)."""
-        body = _body(request)
-        with self._lock:
-            self.daily[(body["user_id"], _day(self.clock()))] = int(body["count"])
-        return _zoom_json(200, {"limit": self.daily_limit})
-
-    def _control_daily_limit(self, request: Request) -> Response:
-        """The daily limit's size and the form of its answer: `429` (today's) or `code300` (older)."""
-        body = _body(request)
-        with self._lock:
-            self.daily_limit = int(body.get("limit", self.daily_limit))
-            form = str(body.get("form", self.daily_limit_form))
-            if form not in ("429", "code300"):
-                raise ZoomError(400, 300, "form is 429 or code300")
-            self.daily_limit_form = form
-        return _zoom_json(200, {"limit": self.daily_limit, "form": self.daily_limit_form})
-
-    def _control_revoke(self, request: Request) -> Response:
-        """The user's grant ends without a webhook (password change, admin action): tokens die."""
-        self.revoke_user_tokens(_body(request)["user_id"])
-        return _zoom_json(200, {"status": "revoked"})
-
-    def _control_delete_meeting(self, request: Request) -> Response:
-        """Someone deletes a meeting in Zoom's own web portal: it goes, and the app is told."""
-        body = _body(request)
-        answer = self.delete_meeting_and_notify(str(body["meeting_id"]), body["url"])
-        return _zoom_json(200, {"status": answer.status_code})
-
-    def _control_webhooks(self, request: Request) -> Response:
-        body = _body(request)
-        answer = self.send_webhook(
-            body["url"], body["event"], body.get("payload") or {}, body.get("client_id")
-        )
-        return _zoom_json(200, {"status": answer.status_code})
-
-    def _control_expire(self, request: Request) -> Response:
-        self.expire_access_tokens()
-        return _zoom_json(200, {"status": "expired"})
-
 
 LISTED_USER_FIELDS = (
     "id",
@@ -980,30 +863,3 @@ def _listed_user(user: dict[str, Any]) -> dict[str, Any]:
 def _user_detail(user: dict[str, Any]) -> dict[str, Any]:
     """GET /users/{userId}: the list fields plus the account, role name and language."""
     return _listed_user(user) | {k: user[k] for k in ("account_id", "role_name", "language")}
-
-
-def _iso(timestamp: float) -> str:
-    return datetime.fromtimestamp(timestamp, UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
-
-
-def _day(timestamp: float) -> str:
-    return datetime.fromtimestamp(timestamp, UTC).strftime("%Y-%m-%d")
-
-
-def _zoom_json(status: int, body: dict[str, Any]) -> Response:
-    return Response(json.dumps(body), status, content_type="application/json;charset=UTF-8")
-
-
-def _redirect(url: str, params: dict[str, str]) -> Response:
-    separator = "&" if "?" in url else "?"
-    return Response(status=302, headers={"Location": f"{url}{separator}{urlencode(params)}"})
-
-
-def _body(request: Request) -> dict[str, Any]:
-    try:
-        data = json.loads(request.get_data(as_text=True) or "{}")
-    except json.JSONDecodeError as error:
-        raise ZoomError(400, 300, "Request body must be JSON.") from error
-    if not isinstance(data, dict):
-        raise ZoomError(400, 300, "Request body must be a JSON object.")
-    return data
