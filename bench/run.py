@@ -89,7 +89,7 @@ def measure(requests: int) -> dict[str, Any]:
             stack = Stack(local.base_url, local.zoom_url, local.state_file)
             site = stack.create_site("Bench Studio")
             user = stack.new_zoom_user()
-            site.connect_zoom(user)
+            site.connect_zoom(user, access="account")  # the admin-managed app: /zoom/users below
             site.ok("PUT", f"{site.base}/services/consult", {"kind": "appointment", "online": True})
             site.ok("PUT", f"{site.base}/services/flow", {"kind": "class", "online": True})
 

@@ -110,6 +110,7 @@ SAMPLES: dict[str, dict[str, Any]] = {
     "GET /v1/health": {},
     "GET /v1/sites/{site}/sessions/{session}/link": {"query": {"audience": "client", "booking": BOOKING}},
     "GET /v1/sites/{site}/sessions/{session}/bookings/{booking}": {},
+    "GET /v1/sites/{site}/sessions/{session}": {},
     "GET /v1/j/{token}": {"headers": {"accept": "text/html"}},
     "GET /v1/zoom/host/{token}": {"headers": {"accept": "text/html"}},
     "GET /v1/sites/{site}/reports/online-meetings": {

@@ -27,6 +27,7 @@ from local.template import (
     functions,
     http_routes,
     load_template,
+    output,
     queue_sources,
     schedules,
 )
@@ -40,6 +41,9 @@ LOCAL_VISIBILITY_SECONDS = 5
 """template.yaml's 360 s visibility timeout, scaled down: a crashed batch comes back in seconds."""
 POLLERS = 2
 """Lambda polls a queue with several concurrent invocations; two here, so races show up."""
+ZOOM_ADMIN_CLIENT_ID = "local-admin-client-id"
+ZOOM_ADMIN_CLIENT_SECRET = "local-admin-client-secret"
+ZOOM_ADMIN_WEBHOOK_TOKEN = "local-admin-webhook-token"
 
 
 class LocalStack:
@@ -84,7 +88,7 @@ class LocalStack:
         self.table_names = create_tables(boto3.client("dynamodb"), template, self.prefix)
         self.queue_refs = create_queues(boto3.client("sqs"), template, self.prefix, LOCAL_VISIBILITY_SECONDS)
         boto3.client("ses").verify_email_identity(EmailAddress=SENDER)
-        self._start_zoom()
+        self._start_zoom(template)
         secret_arn = boto3.client("secretsmanager").create_secret(
             Name=f"{self.prefix}/zoom-app",
             SecretString=json.dumps(
@@ -92,6 +96,9 @@ class LocalStack:
                     "client_id": ZOOM_CLIENT_ID,
                     "client_secret": ZOOM_CLIENT_SECRET,
                     "webhook_secret_token": ZOOM_WEBHOOK_TOKEN,
+                    "admin_client_id": ZOOM_ADMIN_CLIENT_ID,
+                    "admin_client_secret": ZOOM_ADMIN_CLIENT_SECRET,
+                    "admin_webhook_secret_token": ZOOM_ADMIN_WEBHOOK_TOKEN,
                 }
             ),
         )["ARN"]
@@ -112,14 +119,38 @@ class LocalStack:
         self._write_state()
         return self
 
-    def _start_zoom(self) -> None:
-        from local.zoom_emulator import ZoomEmulator
+    def _start_zoom(self, template: dict[str, Any]) -> None:
+        """The emulator with the deployment's two Zoom apps, registered as docs/ZOOM-SETUP.md
+        tells an operator to: the exact scopes, and the URLs the stack outputs give."""
+        from local.zoom_emulator import Managed, ZoomApp, ZoomEmulator
+        from shared.adapters.zoom.scopes import REQUIRED_SCOPES, ZoomAppType
 
-        self.zoom = ZoomEmulator(
-            client_id=ZOOM_CLIENT_ID,
-            client_secret=ZOOM_CLIENT_SECRET,
-            webhook_secret_token=ZOOM_WEBHOOK_TOKEN,
+        refs = self._refs()
+        redirect = output(template, "ZoomRedirectUri", refs)
+        deauthorization = output(template, "ZoomDeauthorizationUrl", refs)
+        self.zoom = ZoomEmulator(ZOOM_CLIENT_ID, ZOOM_CLIENT_SECRET, ZOOM_WEBHOOK_TOKEN)
+        apps = (
+            (ZOOM_CLIENT_ID, ZOOM_CLIENT_SECRET, ZOOM_WEBHOOK_TOKEN, ZoomAppType.USER_MANAGED, Managed.USER),
+            (
+                ZOOM_ADMIN_CLIENT_ID,
+                ZOOM_ADMIN_CLIENT_SECRET,
+                ZOOM_ADMIN_WEBHOOK_TOKEN,
+                ZoomAppType.ADMIN_MANAGED,
+                Managed.ADMIN,
+            ),
         )
+        for client_id, secret, token, app_type, managed in apps:
+            self.zoom.register_app(
+                ZoomApp(
+                    client_id,
+                    secret,
+                    managed,
+                    REQUIRED_SCOPES[app_type],
+                    redirect_uris=(redirect,),
+                    deauthorization_url=deauthorization,
+                    webhook_secret_token=token,
+                )
+            )
         self.zoom_url = self.zoom.start(self.host, 0)
 
     def _start_pollers(self, template: dict[str, Any]) -> None:
@@ -138,10 +169,11 @@ class LocalStack:
                 name = f"vclinks-{source.function}-poller-{index}"
                 threading.Thread(target=poller.run, args=(self._stopping,), name=name, daemon=True).start()
 
-    def _environment(self, template: dict[str, Any], secret_arn: str) -> dict[str, str]:
-        refs = {
-            "AccountsTable": self.table_names["AccountsTable"],
-            "SessionLinksTable": self.table_names["SessionLinksTable"],
+    def _refs(self, secret_arn: str = "") -> dict[str, str]:
+        """What CloudFormation would substitute: parameters, resources, pseudo-parameters."""
+        return {
+            "AccountsTable": self.table_names.get("AccountsTable", ""),
+            "SessionLinksTable": self.table_names.get("SessionLinksTable", ""),
             "ZoomAppSecret": secret_arn,
             "AWS::StackName": self.prefix,
             "AllowedReturnUrls": f"http://127.0.0.1,http://localhost,{self.base_url}/",
@@ -150,6 +182,9 @@ class LocalStack:
             "LogLevel": os.environ.get("VCLINKS_LOG_LEVEL", "WARNING"),
             **self.queue_refs,
         }
+
+    def _environment(self, template: dict[str, Any], secret_arn: str) -> dict[str, str]:
+        refs = self._refs(secret_arn)
         environment: dict[str, str] = {}
         for function in functions(template):  # the functions share their variables (Globals)
             environment.update(function_environment(template, function, refs))

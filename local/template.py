@@ -145,8 +145,8 @@ def ttl_attribute(template: dict[str, Any], table: str) -> str | None:
 
 
 def resolve_value(value: Any, refs: dict[str, str], template: dict[str, Any] | None = None) -> str:
-    """A template value with !Ref, !Sub, !GetAtt and !If resolved from `refs` (logical ids,
-    parameters, pseudo-parameters, `Resource.Attribute`) and the template's Conditions."""
+    """A template value with !Ref, !Sub, !GetAtt (and, given the template, !If on its Conditions)
+    resolved from `refs` (logical ids, parameters, pseudo-params, `Resource.Attribute`)."""
     if isinstance(value, Tag):
         if value.name == "Ref":
             return refs.get(value.value, "")
@@ -155,30 +155,39 @@ def resolve_value(value: Any, refs: dict[str, str], template: dict[str, Any] | N
             return refs.get(name, "")
         if value.name == "Sub" and isinstance(value.value, str):
             return re.sub(r"\$\{([^}]+)\}", lambda m: refs.get(m.group(1), ""), value.value)
-        if value.name == "If":
-            condition, when_true, when_false = value.value
-            chosen = when_true if _condition(template or {}, condition, refs) else when_false
+        if value.name == "If" and template is not None:
+            name, when_true, when_false = value.value
+            chosen = when_true if condition(template, name, refs) else when_false
             return resolve_value(chosen, refs, template)
         return ""
     return str(value)
 
 
-def _condition(template: dict[str, Any], name: str, refs: dict[str, str]) -> bool:
-    return bool(_evaluate(template.get("Conditions", {})[name], refs, template))
+def condition(template: dict[str, Any], name: str, refs: dict[str, str]) -> bool:
+    """One of the template's Conditions (!Equals, !Not, !And, !Or, !Condition), evaluated."""
+    return _truth(template.get("Conditions", {})[name], template, refs)
 
 
-def _evaluate(value: Any, refs: dict[str, str], template: dict[str, Any]) -> Any:
-    """The condition functions template.yaml uses: !Not, !Equals, !Ref, !Condition."""
-    if not isinstance(value, Tag):
-        return value
-    if value.name == "Not":
-        return not _evaluate(value.value[0], refs, template)
-    if value.name == "Equals":
-        left, right = (_evaluate(v, refs, template) for v in value.value)
+def _truth(expression: Any, template: dict[str, Any], refs: dict[str, str]) -> bool:
+    if not isinstance(expression, Tag):
+        raise ValueError(f"not a condition: {expression!r}")
+    if expression.name == "Equals":
+        left, right = (resolve_value(v, refs, template) for v in expression.value)
         return left == right
-    if value.name == "Condition":
-        return _condition(template, value.value, refs)
-    return resolve_value(value, refs, template)
+    if expression.name == "Not":
+        return not _truth(expression.value[0], template, refs)
+    if expression.name == "And":
+        return all(_truth(e, template, refs) for e in expression.value)
+    if expression.name == "Or":
+        return any(_truth(e, template, refs) for e in expression.value)
+    if expression.name == "Condition":
+        return condition(template, expression.value, refs)
+    raise ValueError(f"unsupported condition function !{expression.name}")
+
+
+def output(template: dict[str, Any], name: str, refs: dict[str, str]) -> str:
+    """The value a stack output would have, given the parameters and resource ids in `refs`."""
+    return resolve_value(template["Outputs"][name]["Value"], refs, template)
 
 
 def function_environment(template: dict[str, Any], function: str, refs: dict[str, str]) -> dict[str, str]:

@@ -18,6 +18,7 @@ import boto3
 from shared.adapters.queue import WorkQueue
 from shared.adapters.repository import Repository, dynamodb_client
 from shared.config import Settings
+from shared.domain.models import ZoomAppType
 from shared.services.worker import Followup, Worker
 
 if TYPE_CHECKING:
@@ -76,12 +77,22 @@ class Container:
         from shared.adapters.zoom.client import ZoomClient
 
         s = self.settings
-        credentials = self.zoom_app.get()
+        apps = self.zoom_app
+        apps.get()  # a deployment without a Zoom app says so now
+
+        def pairs() -> dict[ZoomAppType, tuple[str, str]]:
+            """Read again on each OAuth call (5 minutes of cache): credentials an operator fixed
+            take effect in a warm function."""
+            credentials = apps.get()
+            return {
+                ZoomAppType.USER_MANAGED: (credentials.client_id, credentials.client_secret),
+                ZoomAppType.ADMIN_MANAGED: (credentials.admin_client_id, credentials.admin_client_secret),
+            }
+
         return ZoomClient(
             api_base_url=s.zoom_api_base_url,
             oauth_base_url=s.zoom_oauth_base_url,
-            client_id=credentials.client_id,
-            client_secret=credentials.client_secret,
+            credentials=pairs,
             http=httpx.Client(timeout=s.zoom_timeout_seconds),
             timeout=s.zoom_timeout_seconds,
             max_attempts=3,  # 3 x 5 s plus backoff stays inside a request's 29 s

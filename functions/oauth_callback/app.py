@@ -12,7 +12,7 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from shared.domain.auth import Role, authenticate
 from shared.domain.errors import InvalidInput, PreconditionRequired, VclinksError
-from shared.domain.models import ID_PATTERN
+from shared.domain.models import ID_PATTERN, ZoomAppType
 from shared.http import pages
 from shared.http.api import handle, logger, make_app
 from shared.http.dependencies import AdminSite, BaseUrl, Root
@@ -33,8 +33,12 @@ def zoom_start(
     base: BaseUrl,
     staff: Annotated[str | None, Query(pattern=ID_PATTERN)] = None,
     token: Annotated[str | None, Query(max_length=2048)] = None,
+    access: Annotated[ZoomAppType, Query()] = ZoomAppType.USER_MANAGED,
 ) -> Response[str]:
-    """Send the browser to Zoom's consent page. Browsers pass a scoped token as `token`."""
+    """Send the browser to Zoom's consent page. Browsers pass a scoped token as `token`.
+
+    `access=user` (default): the user-managed app, the signed-in Zoom user's own meetings.
+    `access=account`: the admin-managed app, every user of the Zoom account (S01, W07)."""
     record = root.repo.get_site(site)
     if token is not None and not token.startswith("vcs_"):
         raise InvalidInput("Only a scoped token may travel in a URL; never put the API key in one.")
@@ -47,9 +51,9 @@ def zoom_start(
             "Connect the site's default account before a staff member connects their own (W05)."
         )
     return_url = connect.check_return_url(return_to, root.settings.allowed_return_urls)
-    redirect_uri = f"{base}/v1/oauth/zoom/callback"
+    redirect_uri = f"{base}/v1/oauth/zoom/callback"  # = the stack output ZoomRedirectUri
     secret = root.zoom_app.get().client_secret
-    target = connect.start(root.repo, root.zoom, secret, site, staff, return_url, redirect_uri)
+    target = connect.start(root.repo, root.zoom, secret, site, staff, return_url, redirect_uri, app=access)
     return Response(302, "text/plain", "", {**NO_STORE, "Location": target})
 
 
@@ -73,9 +77,10 @@ def zoom_callback(
 
 @app.post("/v1/zoom/webhook")
 def zoom_webhook(root: Root) -> dict:
-    secret_token = root.zoom_app.get().webhook_secret_token
-    event = webhooks.verify(app.current_event.headers, app.current_event.decoded_body or "", secret_token)
-    answer, work = webhooks.handle(root.repo, secret_token, event)
+    secret_tokens = root.zoom_app.get().webhook_secret_tokens  # each Zoom app signs with its own
+    body = app.current_event.decoded_body or ""
+    event, secret_token = webhooks.verify_any(app.current_event.headers, body, secret_tokens)
+    answer, work = webhooks.handle(root.repo, secret_token, event, root.zoom.app_of)
     root.queue.send(work)  # Zoom waits 3 s at most: the worker does the rest
     return answer
 

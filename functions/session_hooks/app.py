@@ -77,6 +77,12 @@ def put_session(
     return Response(201 if created else 200, "application/json", session_view(saved, service, base))
 
 
+@app.get("/v1/sites/<site>/sessions/<session>")
+def get_session(site: SiteId, session: ItemId, record: AdminSite, root: Root, base: BaseUrl) -> SessionView:
+    """A session as stored: its meeting's state, and why it is not ready yet (pending_reason)."""
+    return session_view(*root.sessions.get_session(record, session), base)
+
+
 @app.delete("/v1/sites/<site>/sessions/<session>", responses=GONE)
 def cancel_session(site: SiteId, session: ItemId, record: AdminSite, root: Root) -> Response[str]:
     root.sessions.cancel_session(record, session)

@@ -131,3 +131,41 @@ class ZoomNeedsReconnect(VclinksError):
     status = 409
     slug = "zoom-needs-reconnect"
     title = "The Zoom connection must be connected again"
+
+
+class ZoomAppMisconfigured(VclinksError):
+    """Zoom refused the deployment's own app credentials (401 `invalid_client`): the operator's
+    client id or secret is wrong or was rotated. A deployment problem, not a dead grant: no
+    connection is marked needs_reconnect; fix the parameters and every connection works again."""
+
+    status = 503
+    slug = "zoom-app-misconfigured"
+    title = "Zoom refused this deployment's Zoom app credentials"
+
+
+class ZoomMissingScopes(VclinksError):
+    """The Zoom token lacks scopes vclinks needs (Zoom's 400 code 4711, or a consent where
+    they were unticked). `missing_scopes` names them."""
+
+    status = 409
+    slug = "zoom-missing-scopes"
+    title = "The Zoom connection lacks permissions vclinks needs"
+
+
+class ZoomHostNotLicensed(VclinksError):
+    """The meeting's host is a Basic (free) Zoom user: Zoom takes no registrants for their
+    meetings (400, code 200 "Only available for Paid user"). Clients get the meeting's own
+    join link instead of one each."""
+
+    status = 409
+    slug = "zoom-host-not-licensed"
+    title = "The Zoom host's plan does not allow registrants"
+
+
+class ZoomRegistrantRateLimited(ZoomRateLimited):
+    """Zoom's per-registrant limit (the same registrant added 3 times a day to one meeting, or
+    its status changed 10 times): it resets at 00:00 UTC and says nothing of the host's own
+    daily limit of meeting creates and updates (`daily_limit` stays unset)."""
+
+    slug = "zoom-registrant-rate-limited"
+    title = "Zoom's daily limit for this registrant was reached"

@@ -249,6 +249,14 @@ class Booking(Record):
     version: int = 0
 
 
+class ZoomAppType(StrEnum):
+    """Which Zoom app a connection goes through (the value is the connect flow's `access=`): a
+    user-managed app reaches its user's own meetings, an admin-managed one the Zoom account's."""
+
+    USER_MANAGED = "user"
+    ADMIN_MANAGED = "account"
+
+
 class Removal(StrEnum):
     """Why a connection goes away; it is removed through the pipeline once its sessions moved on."""
 
@@ -271,6 +279,7 @@ class ZoomConnection(Record):
     zoom_user_id: str = Field(max_length=64)
     email: str | None = Field(default=None, max_length=320)
     can_list_users: bool = False
+    app: ZoomAppType = ZoomAppType.USER_MANAGED  # the Zoom app its tokens belong to
     status: ConnectionStatus = ConnectionStatus.CONNECTED
     secret_name: str
     created_at: datetime

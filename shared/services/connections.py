@@ -244,7 +244,7 @@ class ZoomRevoker:
         if revoke:
             try:
                 tokens = self.secrets.read(connection.secret_name)
-                self.zoom().revoke(tokens.refresh_token)
+                self.zoom().revoke(tokens.refresh_token, connection.app)
             except VclinksError as failure:
                 logger.info("zoom revoke failed; removing anyway", extra={"problem": failure.slug})
         self.secrets.delete(connection.secret_name)

@@ -165,6 +165,12 @@ class Sessions:
         assert after is not None
         self.followup.after_write([WorkRef.session(site.site_id, session_id)])
 
+    def get_session(self, site: Site, session_id: str) -> tuple[Session, Service]:
+        session = self.repo.get_session(site.site_id, session_id)
+        if session is None:
+            raise NotFound(f"No session '{session_id}'.")
+        return session, self.require_service(site, session.service_id)
+
     def session_for(self, site: Site, session_id: str, caller: Principal) -> Session:
         session = self.repo.get_session(site.site_id, session_id)
         if session is None:

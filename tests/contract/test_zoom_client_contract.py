@@ -33,6 +33,7 @@ import jsonschema
 import pytest
 
 from shared.adapters.zoom.client import (
+    MeetingDeletion,
     MeetingSpec,
     TokenPair,
     ZoomClient,
@@ -40,8 +41,18 @@ from shared.adapters.zoom.client import (
     ZoomRegistrant,
     ZoomUser,
 )
-from shared.adapters.zoom.errors import ZoomAccessTokenInvalid, ZoomNotFound
-from shared.domain.errors import ZoomNeedsReconnect, ZoomRateLimited, ZoomUnavailable
+from shared.adapters.zoom.errors import ZoomAccessTokenInvalid, ZoomNotFound, ZoomRequestRejected
+from shared.adapters.zoom.scopes import ZoomAppType
+from shared.domain.errors import (
+    ZoomAppMisconfigured,
+    ZoomHostNotLicensed,
+    ZoomMissingScopes,
+    ZoomNeedsReconnect,
+    ZoomNotConfigured,
+    ZoomRateLimited,
+    ZoomRegistrantRateLimited,
+    ZoomUnavailable,
+)
 
 SUBSET_PATH = Path(__file__).parent / "fixtures" / "zoom_meeting_api_subset.json"
 SUBSET: dict[str, Any] = json.loads(SUBSET_PATH.read_text())
@@ -49,6 +60,8 @@ SUBSET: dict[str, Any] = json.loads(SUBSET_PATH.read_text())
 API_BASE = SUBSET["servers"][0]["url"]  # https://api.zoom.us/v2
 CLIENT_ID = "contract-client-id"
 CLIENT_SECRET = "contract-client-secret"
+ADMIN_CLIENT_ID = "contract-admin-client-id"
+ADMIN_CLIENT_SECRET = "contract-admin-client-secret"
 ACCESS_TOKEN = "contract-access-token"
 
 # Zoom facts that are not in the OpenAPI document (Zoom's OAuth documentation).
@@ -72,6 +85,20 @@ ERROR_DAILY_LIMIT = {
     "message": "You have exceeded the daily rate limit (100) of Meeting Create/Update API requests "
     "permitted for this particular user. You may resume these requests at GMT 00:00:00.",
 }
+ERROR_DAILY_LIMIT_CODE_300 = {
+    "code": 300,
+    "message": "A maximum of 100 meetings can be created/updated for a single user in one day.",
+}
+ERROR_REGISTRANT_DAILY_LIMIT = {  # the spec's 429 of POST /meetings/{meetingId}/registrants
+    "code": 429,
+    "message": 'You have exceeded the daily rate limit of "3" for Add meeting registrant API requests '
+    'for the registrant "jill@example.com". You can resume these API requests at GMT 00:00:00.',
+}
+ERROR_MISSING_SCOPES = {  # Zoom's 4711, word for word (SOURCE.md "granular scopes")
+    "code": 4711,
+    "message": "Invalid access token, does not contain scopes:[user:read:list_users:admin].",
+}
+ERROR_INVALID_CLIENT = {"reason": "Invalid client_id or client_secret", "error": "invalid_client"}
 ERROR_RATE_LIMIT = {
     "code": 429,
     "message": "You have reached the maximum per-second rate limit for this API.",
@@ -210,6 +237,7 @@ class FakeZoom:
     scripted: deque[tuple[int, Any, dict[str, str]]] = field(default_factory=deque)
     overrides: dict[str, deque[dict[str, Any]]] = field(default_factory=dict)
     issued_refresh_tokens: list[str] = field(default_factory=list)
+    basic_auth: list[str] = field(default_factory=list)
 
     # test controls
     def fail(self, status: int, body: Any, *, times: int = 1, headers: dict[str, str] | None = None) -> None:
@@ -329,8 +357,10 @@ class FakeZoom:
         path = request.url.path
         if request.method != "POST" or path not in (OAUTH_FACTS["token_path"], OAUTH_FACTS["revoke_path"]):
             self._violation(f"{request.method} {request.url}: not a Zoom OAuth endpoint")
-        expected = base64.b64encode(f"{CLIENT_ID}:{CLIENT_SECRET}".encode()).decode()
-        if request.headers.get("authorization") != f"Basic {expected}":
+        apps = ((CLIENT_ID, CLIENT_SECRET), (ADMIN_CLIENT_ID, ADMIN_CLIENT_SECRET))
+        expected = {"Basic " + base64.b64encode(f"{cid}:{secret}".encode()).decode() for cid, secret in apps}
+        self.basic_auth.append(request.headers.get("authorization", ""))
+        if request.headers.get("authorization") not in expected:
             self._violation(f"{path}: client authentication must be HTTP Basic client_id:client_secret")
         if request.headers.get("content-type", "").split(";")[0] != "application/x-www-form-urlencoded":
             self._violation(f"{path}: body must be a form (application/x-www-form-urlencoded)")
@@ -409,7 +439,14 @@ def sleeps() -> list[float]:
 def client(zoom: FakeZoom, sleeps: list[float]) -> Iterator[ZoomClient]:
     http = httpx.Client(transport=httpx.MockTransport(zoom.handler))
     # the client's own defaults (max_attempts, backoff) are kept; only the sleeping is recorded
-    yield ZoomClient(client_id=CLIENT_ID, client_secret=CLIENT_SECRET, http=http, sleep=sleeps.append)
+    yield ZoomClient(
+        client_id=CLIENT_ID,
+        client_secret=CLIENT_SECRET,
+        admin_client_id=ADMIN_CLIENT_ID,
+        admin_client_secret=ADMIN_CLIENT_SECRET,
+        http=http,
+        sleep=sleeps.append,
+    )
     http.close()
 
 
@@ -783,3 +820,128 @@ def test_server_error_on_create_is_not_retried(
     assert caught.value.extra["uncertain"] is True  # it may have landed: look before creating again
     assert len(zoom.calls) == 1
     assert sleeps == []
+
+
+# -- Zoom's refusals, told apart as Zoom means them (SOURCE.md "How real Zoom differs") -------
+
+
+def documented(operation_id: str, status: int) -> bool:
+    return any(op.id == operation_id and str(status) in op.spec["responses"] for op in OPERATIONS)
+
+
+def test_x07_invalid_client_on_refresh_is_the_deployments_app_never_needs_reconnect(
+    zoom: FakeZoom, client: ZoomClient, sleeps: list[float]
+) -> None:
+    zoom.fail(401, ERROR_INVALID_CLIENT)
+    with pytest.raises(ZoomAppMisconfigured) as caught:
+        client.refresh("a-good-refresh-token")
+    assert not isinstance(caught.value, ZoomNeedsReconnect)
+    assert "ZoomClientId/ZoomClientSecret" in caught.value.detail
+    assert sleeps == []
+
+
+def test_x07_invalid_client_of_the_admin_managed_app_names_its_parameters(
+    zoom: FakeZoom, client: ZoomClient
+) -> None:
+    zoom.fail(401, ERROR_INVALID_CLIENT)
+    with pytest.raises(ZoomAppMisconfigured, match="ZoomAdminClientId/ZoomAdminClientSecret"):
+        client.refresh("a-good-refresh-token", ZoomAppType.ADMIN_MANAGED)
+
+
+def test_s01_each_app_speaks_with_its_own_credentials(zoom: FakeZoom, client: ZoomClient) -> None:
+    client.refresh("user-refresh-token")
+    client.refresh("admin-refresh-token", ZoomAppType.ADMIN_MANAGED)
+    client.revoke("admin-refresh-token", ZoomAppType.ADMIN_MANAGED)
+    user_basic = "Basic " + base64.b64encode(f"{CLIENT_ID}:{CLIENT_SECRET}".encode()).decode()
+    admin_basic = "Basic " + base64.b64encode(f"{ADMIN_CLIENT_ID}:{ADMIN_CLIENT_SECRET}".encode()).decode()
+    assert zoom.basic_auth == [user_basic, admin_basic, admin_basic]
+    url = httpx.URL(
+        client.authorize_url("https://api.vclinks.test/cb", "st", "ch", ZoomAppType.ADMIN_MANAGED)
+    )
+    assert url.params["client_id"] == ADMIN_CLIENT_ID
+    assert client.app_of(ADMIN_CLIENT_ID) is ZoomAppType.ADMIN_MANAGED
+    assert client.app_of(CLIENT_ID) is ZoomAppType.USER_MANAGED
+    assert client.app_of("someone-elses") is None
+
+
+def test_s01_without_an_admin_managed_app_account_access_is_not_configured() -> None:
+    client = ZoomClient(client_id=CLIENT_ID, client_secret=CLIENT_SECRET, http=httpx.Client())
+    with pytest.raises(ZoomNotConfigured, match="ZoomAdminClientId"):
+        client.authorize_url("https://api.vclinks.test/cb", "st", "ch", ZoomAppType.ADMIN_MANAGED)
+    assert client.app_of("") is None
+
+
+def test_4711_names_the_missing_scopes(zoom: FakeZoom, client: ZoomClient, sleeps: list[float]) -> None:
+    zoom.fail(400, ERROR_MISSING_SCOPES)
+    with pytest.raises(ZoomMissingScopes) as caught:
+        client.list_users(ACCESS_TOKEN)
+    assert caught.value.extra["missing_scopes"] == ["user:read:list_users:admin"]
+    assert "user:read:list_users:admin" in caught.value.detail
+    assert len(zoom.calls) == 1
+    assert sleeps == []
+
+
+@pytest.mark.parametrize(
+    ("code", "message", "outcome"),
+    [
+        (3002, "Sorry, you cannot delete this meeting since it is in progress.", MeetingDeletion.IN_PROGRESS),
+        (3007, "Sorry, you cannot delete this meeting since it has ended.", MeetingDeletion.ENDED),
+    ],
+)
+def test_delete_of_a_meeting_in_progress_or_ended_is_done_not_failed(
+    zoom: FakeZoom, client: ZoomClient, sleeps: list[float], code: int, message: str, outcome: MeetingDeletion
+) -> None:
+    assert documented("meetingDelete", 400)
+    zoom.fail(400, {"code": code, "message": message})
+    assert client.delete_meeting(ACCESS_TOKEN, "85746065") is outcome
+    assert len(zoom.calls) == 1
+    assert sleeps == []
+
+
+def test_delete_of_a_meeting_zoom_does_not_have_still_raises_not_found(
+    zoom: FakeZoom, client: ZoomClient
+) -> None:
+    zoom.fail(404, ERROR_MEETING_NOT_FOUND)
+    with pytest.raises(ZoomNotFound):
+        client.delete_meeting(ACCESS_TOKEN, "85746065")
+    assert client.delete_meeting(ACCESS_TOKEN, "85746065") is MeetingDeletion.DELETED
+
+
+@pytest.mark.parametrize("status", [300, 400])  # the spec documents it as a 300; Zoom's errors page, 4xx
+def test_x11_the_older_code_300_daily_limit_is_the_hosts_daily_limit(
+    zoom: FakeZoom, client: ZoomClient, sleeps: list[float], status: int
+) -> None:
+    assert documented("meetingCreate", status)
+    zoom.fail(status, ERROR_DAILY_LIMIT_CODE_300, times=10)
+    with pytest.raises(ZoomRateLimited) as caught:
+        client.create_meeting(ACCESS_TOKEN, "me", scheduled_spec())
+    assert caught.value.extra["daily_limit"] is True
+    assert len(zoom.calls) == 1
+    assert sleeps == []
+
+
+def test_another_code_300_is_a_plain_refusal(zoom: FakeZoom, client: ZoomClient) -> None:
+    zoom.fail(400, {"code": 300, "message": "Validation Failed."})
+    with pytest.raises(ZoomRequestRejected):
+        client.create_meeting(ACCESS_TOKEN, "me", scheduled_spec())
+
+
+def test_s03_the_per_registrant_daily_limit_is_told_apart_from_the_hosts(
+    zoom: FakeZoom, client: ZoomClient, sleeps: list[float]
+) -> None:
+    assert documented("meetingRegistrantCreate", 429)
+    zoom.fail(429, ERROR_REGISTRANT_DAILY_LIMIT, times=10)
+    with pytest.raises(ZoomRegistrantRateLimited) as caught:
+        client.add_registrant(ACCESS_TOKEN, "85746065", "jill@example.com", "Jill", "Chill")
+    assert not caught.value.extra.get("daily_limit")
+    assert len(zoom.calls) == 1  # not retried: it resets at 00:00 UTC
+    assert sleeps == []
+
+
+def test_s03_a_basic_hosts_registrant_refusal_is_its_own_error(zoom: FakeZoom, client: ZoomClient) -> None:
+    zoom.fail(400, {"code": 200, "message": "Only available for Paid user."})
+    with pytest.raises(ZoomHostNotLicensed):
+        client.add_registrant(ACCESS_TOKEN, "85746065", "jill@example.com", "Jill", "Chill")
+    zoom.fail(400, {"code": 200, "message": "No permission."})  # code 200 elsewhere: a plain refusal
+    with pytest.raises(ZoomRequestRejected):
+        client.create_meeting(ACCESS_TOKEN, "me", scheduled_spec())

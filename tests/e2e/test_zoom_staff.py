@@ -24,7 +24,7 @@ def test_w07_admin_maps_staff_to_users_of_the_connected_account(stack: Stack, st
     account = f"acct-{studio.site_id}"
     owner = stack.new_zoom_user(role="Owner", account=account)
     member = stack.new_zoom_user(role="Member", account=account)
-    connection = studio.connect_zoom(owner)
+    connection = studio.connect_zoom(owner, access="account")  # the admin-managed app (S01)
 
     listed = studio.ok("GET", f"{studio.base}/zoom/users")
     assert listed["connection_id"] == connection

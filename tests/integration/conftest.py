@@ -76,19 +76,32 @@ def site(make_site: Any) -> SiteHandle:
 
 @pytest.fixture
 def zoom(moto_aws: Any, monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]:
-    """The Zoom emulator in this process, and the deployment's Zoom app pointing at it."""
-    from local.zoom_emulator import ZoomEmulator
+    """The Zoom emulator in this process with the deployment's two Zoom apps (user- and
+    admin-managed), and the deployment's Zoom app secret pointing at it."""
+    from local.zoom_emulator import ADMIN_SCOPES, Managed, ZoomApp, ZoomEmulator
+    from tests.support.zoom import ADMIN_APP, REDIRECT, WEBHOOK_TOKENS
 
-    emulator = ZoomEmulator()
+    emulator = ZoomEmulator(redirect_uris=(REDIRECT,), webhook_secret_token=WEBHOOK_TOKENS[0])
+    emulator.register_app(
+        ZoomApp(
+            *ADMIN_APP,
+            Managed.ADMIN,
+            ADMIN_SCOPES,
+            redirect_uris=(REDIRECT,),
+            webhook_secret_token=WEBHOOK_TOKENS[1],
+        )
+    )
     url = emulator.start()
     secret = {
         "client_id": emulator.client_id,
         "client_secret": emulator.client_secret,
-        "webhook_secret_token": "t",
+        "webhook_secret_token": WEBHOOK_TOKENS[0],
+        "admin_client_id": ADMIN_APP[0],
+        "admin_client_secret": ADMIN_APP[1],
+        "admin_webhook_secret_token": WEBHOOK_TOKENS[1],
     }
-    arn = boto3.client("secretsmanager").create_secret(
-        Name="vclinks-test/app", SecretString=json.dumps(secret)
-    )
+    secrets = boto3.client("secretsmanager")
+    arn = secrets.create_secret(Name="vclinks-test/app", SecretString=json.dumps(secret))
     monkeypatch.setenv("ZOOM_APP_SECRET_ARN", arn["ARN"])
     monkeypatch.setenv("ZOOM_API_BASE_URL", f"{url}/v2")
     monkeypatch.setenv("ZOOM_OAUTH_BASE_URL", url)

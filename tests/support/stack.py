@@ -104,9 +104,13 @@ class SiteClient:
         with ThreadPoolExecutor(max_workers=times) as pool:
             return list(pool.map(lambda _: self.call(method, path), range(times)))
 
-    def connect_zoom(self, zoom_user: str, staff: str | None = None) -> str:
-        """The admin's browser: start -> Zoom's consent page -> allow as `zoom_user` -> callback."""
-        params = {"site": self.site_id, "return_to": RETURN_TO} | ({"staff": staff} if staff else {})
+    def connect_zoom(self, zoom_user: str, staff: str | None = None, access: str = "user") -> str:
+        """The admin's browser: start -> Zoom's consent page -> allow as `zoom_user` -> callback.
+
+        `access="account"` goes through the admin-managed app (S01, W07: every user of the Zoom
+        account); the default, the user-managed app (the user's own meetings)."""
+        params = {"site": self.site_id, "return_to": RETURN_TO, "access": access}
+        params |= {"staff": staff} if staff else {}
         start = self.http.get("/v1/oauth/zoom/start", params=params)
         assert start.status_code == 302, start.text
         authorize = start.headers["location"]

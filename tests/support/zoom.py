@@ -12,10 +12,14 @@ from tests.support.api import SiteHandle
 from tests.support.links import START, iso
 
 RETURN_TO = "https://admin.studio.test/zoom"
+REDIRECT = "https://api.vclinks.test/v1/oauth/zoom/callback"  # tests.support.aws's PUBLIC_BASE_URL
+ADMIN_APP = ("test-admin-client-id", "test-admin-client-secret")
+WEBHOOK_TOKENS = ("t", "t-admin")  # each app's Secret Token
 
 
-def connect(site: SiteHandle, zoom: ZoomEmulator) -> None:
-    start = site.api.get("/v1/oauth/zoom/start", query={"site": site.site_id, "return_to": RETURN_TO})
+def connect(site: SiteHandle, zoom: ZoomEmulator, access: str = "user") -> None:
+    query = {"site": site.site_id, "return_to": RETURN_TO, "access": access}
+    start = site.api.get("/v1/oauth/zoom/start", query=query)
     assert start.status == 302, start.text
     authorize = start.headers["Location"]
     form = {k: v[0] for k, v in parse_qs(urlsplit(authorize).query).items()} | {

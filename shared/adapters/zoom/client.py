@@ -6,6 +6,13 @@ errors. Calls that create something (a meeting, a registrant, a token) retry onl
 the request surely did not reach Zoom (connect errors) or on a 429; on a 5xx or a read
 timeout they raise `ZoomUnavailable(uncertain=True)`, so the caller can look before
 creating again. The per-host daily limit (429) is raised at once, never retried.
+
+Zoom's refusals are told apart as Zoom means them (SOURCE.md "How real Zoom differs"):
+a refused refresh (400 `invalid_grant`) needs the user to connect again; a refused client
+(401 `invalid_client`) is the deployment's app credentials; 4711 names missing scopes; a
+daily 429 (or the older code 300) on a meeting create/update is the host's daily limit, on
+a registrant call the per-registrant limit; code 200 on a registrant is a Basic host; a
+DELETE of a meeting in progress (3002) or ended (3007) is over, not failed.
 """
 
 from __future__ import annotations
@@ -13,21 +20,48 @@ from __future__ import annotations
 import base64
 import copy
 import random
+import re
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from enum import StrEnum
 from typing import Any
 from urllib.parse import urlencode
 
 import httpx
 
 from shared.adapters.zoom.errors import ZoomAccessTokenInvalid, ZoomNotFound, ZoomRequestRejected
-from shared.domain.errors import ZoomNeedsReconnect, ZoomRateLimited, ZoomUnavailable
+from shared.domain.errors import (
+    VclinksError,
+    ZoomAppMisconfigured,
+    ZoomHostNotLicensed,
+    ZoomMissingScopes,
+    ZoomNeedsReconnect,
+    ZoomNotConfigured,
+    ZoomRateLimited,
+    ZoomRegistrantRateLimited,
+    ZoomUnavailable,
+)
+from shared.domain.models import ZoomAppType
 from shared.domain.work import Deferred
 
 IDEMPOTENT = frozenset({"GET", "PUT", "PATCH", "DELETE"})
 MAX_RETRY_AFTER = 10.0
+MEETING_IN_PROGRESS = 3002
+MEETING_ENDED = 3007
+REGISTRANTS_PATH = re.compile(r"/meetings/[^/]+/registrants(/status)?$")
+
+
+AppCredentialPairs = Mapping[ZoomAppType, tuple[str, str]]  # app -> (client id, client secret)
+
+
+class MeetingDeletion(StrEnum):
+    """How a DELETE of a meeting ended. Each means the caller is done with the meeting."""
+
+    DELETED = "deleted"
+    IN_PROGRESS = "in_progress"  # 3002: Zoom keeps a running meeting; it ends on its own
+    ENDED = "ended"  # 3007: the meeting is over
 
 
 class CallBudget:
@@ -125,8 +159,11 @@ class ZoomClient:
         *,
         api_base_url: str = "https://api.zoom.us/v2",
         oauth_base_url: str = "https://zoom.us",
-        client_id: str,
-        client_secret: str,
+        client_id: str = "",
+        client_secret: str = "",
+        admin_client_id: str = "",
+        admin_client_secret: str = "",
+        credentials: Callable[[], AppCredentialPairs] | None = None,
         http: httpx.Client | None = None,
         max_attempts: int = 4,
         backoff_base: float = 0.2,
@@ -137,8 +174,12 @@ class ZoomClient:
     ) -> None:
         self.api = api_base_url.rstrip("/")
         self.oauth = oauth_base_url.rstrip("/")
-        self.client_id = client_id
-        self._client_secret = client_secret
+        fixed: AppCredentialPairs = {
+            ZoomAppType.USER_MANAGED: (client_id, client_secret),
+            ZoomAppType.ADMIN_MANAGED: (admin_client_id, admin_client_secret),
+        }
+        # Read on each OAuth call: a warm Lambda picks up credentials the operator fixed.
+        self._app_credentials = credentials or (lambda: fixed)
         self.http = http or httpx.Client(timeout=timeout)
         self.max_attempts = max_attempts
         self.backoff_base = backoff_base
@@ -158,10 +199,16 @@ class ZoomClient:
 
     # -- OAuth -----------------------------------------------------------------------------
 
-    def authorize_url(self, redirect_uri: str, state: str, code_challenge: str) -> str:
+    def authorize_url(
+        self,
+        redirect_uri: str,
+        state: str,
+        code_challenge: str,
+        app: ZoomAppType = ZoomAppType.USER_MANAGED,
+    ) -> str:
         query = {
             "response_type": "code",
-            "client_id": self.client_id,
+            "client_id": self._credentials(app)[0],
             "redirect_uri": redirect_uri,
             "state": state,
             "code_challenge": code_challenge,
@@ -169,14 +216,31 @@ class ZoomClient:
         }
         return f"{self.oauth}/oauth/authorize?{urlencode(query)}"
 
-    def _basic(self) -> dict[str, str]:
-        pair = base64.b64encode(f"{self.client_id}:{self._client_secret}".encode()).decode()
+    def app_of(self, client_id: str) -> ZoomAppType | None:
+        """Which of the deployment's apps a client id (of a webhook's payload) is, if either."""
+        pairs = self._app_credentials().items()
+        return next((app for app, (cid, _) in pairs if cid and cid == client_id), None)
+
+    def _credentials(self, app: ZoomAppType) -> tuple[str, str]:
+        client_id, secret = self._app_credentials().get(app, ("", ""))
+        if not (client_id and secret):
+            names = "ZoomClientId and ZoomClientSecret"
+            if app is ZoomAppType.ADMIN_MANAGED:
+                names = "ZoomAdminClientId and ZoomAdminClientSecret"
+            raise ZoomNotConfigured(
+                f"This deployment has no {_app_name(app)} Zoom app: its operator sets {names} "
+                "(docs/ZOOM-SETUP.md)."
+            )
+        return client_id, secret
+
+    def _basic(self, app: ZoomAppType) -> dict[str, str]:
+        pair = base64.b64encode(":".join(self._credentials(app)).encode()).decode()
         return {"Authorization": f"Basic {pair}"}
 
-    def _token(self, form: dict[str, str]) -> TokenPair:
-        answer = self._send("POST", f"{self.oauth}/oauth/token", headers=self._basic(), data=form)
-        refused = answer.status_code in (400, 401)
-        if refused and (
+    def _token(self, form: dict[str, str], app: ZoomAppType) -> TokenPair:
+        answer = self._send("POST", f"{self.oauth}/oauth/token", headers=self._basic(app), data=form)
+        _raise_for_client(answer, app)
+        if answer.status_code == 400 and (
             _json(answer).get("error") == "invalid_grant" or form.get("grant_type") == "refresh_token"
         ):
             raise ZoomNeedsReconnect("Zoom refused the grant (revoked or expired); connect Zoom again.")
@@ -185,23 +249,32 @@ class ZoomClient:
         expires = datetime.now(UTC) + timedelta(seconds=int(data.get("expires_in", 3600)))
         return TokenPair(data["access_token"], data["refresh_token"], expires, str(data.get("scope", "")))
 
-    def exchange_code(self, code: str, redirect_uri: str, code_verifier: str) -> TokenPair:
+    def exchange_code(
+        self,
+        code: str,
+        redirect_uri: str,
+        code_verifier: str,
+        app: ZoomAppType = ZoomAppType.USER_MANAGED,
+    ) -> TokenPair:
         return self._token(
             {
                 "grant_type": "authorization_code",
                 "code": code,
                 "redirect_uri": redirect_uri,
                 "code_verifier": code_verifier,
-            }
+            },
+            app,
         )
 
-    def refresh(self, refresh_token: str) -> TokenPair:
-        return self._token({"grant_type": "refresh_token", "refresh_token": refresh_token})
+    def refresh(self, refresh_token: str, app: ZoomAppType = ZoomAppType.USER_MANAGED) -> TokenPair:
+        return self._token({"grant_type": "refresh_token", "refresh_token": refresh_token}, app)
 
-    def revoke(self, token: str) -> None:
+    def revoke(self, token: str, app: ZoomAppType = ZoomAppType.USER_MANAGED) -> None:
+        """Zoom uninstalls the app for that user and tells the app (`app_deauthorized`)."""
         answer = self._send(
-            "POST", f"{self.oauth}/oauth/revoke", headers=self._basic(), data={"token": token}
+            "POST", f"{self.oauth}/oauth/revoke", headers=self._basic(app), data={"token": token}
         )
+        _raise_for_client(answer, app)
         if answer.status_code >= 500:
             raise ZoomUnavailable(f"Zoom answered {answer.status_code} to the revoke.")
 
@@ -256,10 +329,23 @@ class ZoomClient:
     def update_meeting(self, access_token: str, meeting_id: str, spec: MeetingSpec) -> None:
         self._api("PATCH", f"/meetings/{meeting_id}", access_token, json=spec.body())
 
-    def delete_meeting(self, access_token: str, meeting_id: str) -> None:
-        self._api(
-            "DELETE", f"/meetings/{meeting_id}", access_token, params={"schedule_for_reminder": "false"}
+    def delete_meeting(self, access_token: str, meeting_id: str) -> MeetingDeletion:
+        """Deleted, or already over: in progress (3002) or ended (3007) both leave nothing to do.
+        A meeting Zoom does not have raises ZoomNotFound."""
+        answer = self._send(
+            "DELETE",
+            f"{self.api}/meetings/{meeting_id}",
+            headers={"Authorization": f"Bearer {access_token}"},
+            params={"schedule_for_reminder": "false"},
         )
+        if answer.status_code == 400:
+            code = _json(answer).get("code")
+            if code == MEETING_IN_PROGRESS:
+                return MeetingDeletion.IN_PROGRESS
+            if code == MEETING_ENDED:
+                return MeetingDeletion.ENDED
+        self._raise_for(answer)
+        return MeetingDeletion.DELETED
 
     def add_registrant(
         self, access_token: str, meeting_id: str, email: str, first_name: str, last_name: str
@@ -303,11 +389,7 @@ class ZoomClient:
                 continue
             if answer.status_code == 429:
                 if _is_daily_limit(answer):
-                    raise ZoomRateLimited(
-                        "The Zoom user reached Zoom's daily limit of meeting creations and updates; "
-                        "the work resumes after 00:00 UTC.",
-                        daily_limit=True,
-                    )
+                    raise _daily_limit_error(url)
                 if last:
                     raise ZoomRateLimited("Zoom's rate limit was reached; try again shortly.")
                 self._backoff(attempt, answer.headers.get("retry-after"))
@@ -327,15 +409,72 @@ class ZoomClient:
 
     @staticmethod
     def _raise_for(answer: httpx.Response) -> None:
-        if answer.status_code < 400:
+        if answer.status_code < 300:  # Zoom's API never redirects; its spec documents some errors as 300
             return
-        data = _json(answer)
-        code, message = data.get("code"), str(data.get("message", ""))[:200]
-        if answer.status_code == 404 or code in (3001, 1001):
-            raise ZoomNotFound(f"Zoom: {message or 'not found'} (code {code}).", zoom_code=code)
-        if answer.status_code == 401 or code == 124:
-            raise ZoomAccessTokenInvalid("Zoom refused the access token (code 124).", zoom_code=code)
-        raise ZoomRequestRejected(f"Zoom refused the request: {message} (code {code}).", zoom_code=code)
+        raise _api_error(answer)
+
+
+def _api_error(answer: httpx.Response) -> VclinksError:
+    """A refused API call as the error Zoom means by it (codes before statuses: Zoom answers
+    400 for most of them)."""
+    data = _json(answer)
+    code, full_message = data.get("code"), str(data.get("message", ""))
+    message = full_message[:200]
+    registrant_call = bool(REGISTRANTS_PATH.search(answer.request.url.path))
+    if code == 4711:
+        return _missing_scopes(full_message)
+    if code == 300 and "created/updated for a single user in one day" in full_message:
+        return _daily_limit_error(str(answer.request.url))  # the limit's older form
+    if code == 200 and registrant_call:
+        return ZoomHostNotLicensed(
+            "The meeting's Zoom host is on Zoom's Basic (free) plan, which takes no registrants.",
+            zoom_code=code,
+        )
+    if answer.status_code == 404 or code in (3001, 1001):
+        return ZoomNotFound(f"Zoom: {message or 'not found'} (code {code}).", zoom_code=code)
+    if answer.status_code == 401 or code == 124:
+        return ZoomAccessTokenInvalid("Zoom refused the access token (code 124).", zoom_code=code)
+    return ZoomRequestRejected(f"Zoom refused the request: {message} (code {code}).", zoom_code=code)
+
+
+def _missing_scopes(message: str) -> ZoomMissingScopes:
+    """4711: "Invalid access token, does not contain scopes:[a, a:admin]." (any one would do)."""
+    found = re.search(r"scopes:\s*\[([^\]]*)\]", message)
+    scopes = [s.strip() for s in found.group(1).split(",") if s.strip()] if found else []
+    return ZoomMissingScopes(
+        f"The Zoom connection lacks a permission vclinks needs ({' or '.join(scopes) or 'unnamed'}): "
+        "add it to the Zoom app if it is missing there, then connect Zoom again and leave it ticked.",
+        missing_scopes=scopes,
+        zoom_code=4711,
+    )
+
+
+def _daily_limit_error(url: str) -> ZoomRateLimited:
+    if REGISTRANTS_PATH.search(httpx.URL(url).path):
+        return ZoomRegistrantRateLimited(
+            "Zoom's daily limit for this registrant on this meeting was reached; it resets at 00:00 UTC."
+        )
+    return ZoomRateLimited(
+        "The Zoom user reached Zoom's daily limit of meeting creations and updates; "
+        "the work resumes after 00:00 UTC.",
+        daily_limit=True,
+    )
+
+
+def _raise_for_client(answer: httpx.Response, app: ZoomAppType) -> None:
+    """401 `invalid_client` from the token or revoke endpoint: the deployment's app credentials."""
+    if answer.status_code == 401 or _json(answer).get("error") == "invalid_client":
+        which = "ZoomClientId/ZoomClientSecret"
+        if app is ZoomAppType.ADMIN_MANAGED:
+            which = "ZoomAdminClientId/ZoomAdminClientSecret"
+        raise ZoomAppMisconfigured(
+            f"Zoom refused this deployment's {_app_name(app)} app credentials (invalid_client): "
+            f"check {which} against the app in Zoom's Marketplace (docs/ZOOM-SETUP.md)."
+        )
+
+
+def _app_name(app: ZoomAppType) -> str:
+    return "admin-managed" if app is ZoomAppType.ADMIN_MANAGED else "user-managed"
 
 
 def _json(answer: httpx.Response) -> dict[str, Any]:

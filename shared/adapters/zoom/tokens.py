@@ -68,9 +68,20 @@ class StoredTokens:
 
 @dataclass(frozen=True)
 class AppCredentials:
+    """The deployment's Zoom apps: the user-managed one, and optionally an admin-managed one
+    (S01, W07), each with the Secret Token that signs its webhooks."""
+
     client_id: str
     client_secret: str
     webhook_secret_token: str
+    admin_client_id: str = ""
+    admin_client_secret: str = ""
+    admin_webhook_secret_token: str = ""
+
+    @property
+    def webhook_secret_tokens(self) -> tuple[str, ...]:
+        """Each app signs its own webhooks with its own Secret Token."""
+        return tuple(t for t in (self.webhook_secret_token, self.admin_webhook_secret_token) if t)
 
 
 class TokenSecrets:
@@ -117,7 +128,12 @@ class TokenSecrets:
     def app_credentials(self, arn: str) -> AppCredentials:
         raw = json.loads(self.client.get_secret_value(SecretId=arn)["SecretString"])
         return AppCredentials(
-            raw.get("client_id", ""), raw.get("client_secret", ""), raw.get("webhook_secret_token", "")
+            raw.get("client_id", ""),
+            raw.get("client_secret", ""),
+            raw.get("webhook_secret_token", ""),
+            raw.get("admin_client_id", ""),
+            raw.get("admin_client_secret", ""),
+            raw.get("admin_webhook_secret_token", ""),
         )
 
 
@@ -200,7 +216,7 @@ class TokenProvider:
         if current.usable(self.clock(), dead):
             return current  # refreshed by the previous holder
         try:
-            pair = self.zoom.refresh(current.refresh_token)
+            pair = self.zoom.refresh(current.refresh_token, connection.app)
         except ZoomNeedsReconnect:
             self.on_dead_grant(connection)
             raise
@@ -217,6 +233,10 @@ class AppCredentialsCache:
         self.arn = arn
         self.ttl = ttl
         self._cached: tuple[float, AppCredentials] | None = None
+
+    def expire(self) -> None:
+        """Read the secret again at the next use (as when the cache's minutes have passed)."""
+        self._cached = None
 
     def get(self) -> AppCredentials:
         if self._cached and self._cached[0] > time.time():

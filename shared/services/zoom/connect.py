@@ -1,4 +1,8 @@
-"""Connecting Zoom (S01): OAuth authorization code with PKCE and a signed, single-use state.
+"""Connecting Zoom (S01, W04, W07): OAuth authorization code with PKCE and a signed,
+single-use state, through one of the deployment's two Zoom apps: the user-managed one (the
+default: the signed-in user's own meetings) or the admin-managed one (`access=account`: every
+user of the Zoom account). The callback checks the scopes Zoom granted against the exact
+scopes that app needs (shared.adapters.zoom.scopes) and stores nothing when one is missing.
 
 The state is `nonce.signature`: the nonce names a stored record (site, staff member,
 return URL, PKCE verifier; ten minutes of life) that the callback deletes as it reads it,
@@ -22,15 +26,15 @@ from aws_lambda_powertools import Logger
 
 from shared.adapters.repository import Repository
 from shared.adapters.zoom.client import ZoomClient
+from shared.adapters.zoom.scopes import missing_scopes
 from shared.adapters.zoom.tokens import StoredTokens, TokenSecrets
 from shared.domain.errors import Conflict, Gone, InvalidInput, VclinksError
-from shared.domain.models import ZoomConnection
+from shared.domain.models import ZoomAppType, ZoomConnection
 from shared.domain.work import WorkRef
 from shared.services.connections import attach
 
 logger = Logger(service="vclinks")
 STATE_SECONDS = 600
-ADMIN_ROLES = ("owner", "admin")
 
 
 @dataclass(frozen=True)
@@ -84,21 +88,31 @@ def start(
     return_to: str,
     redirect_uri: str,
     now: float | None = None,
+    app: ZoomAppType = ZoomAppType.USER_MANAGED,
 ) -> str:
-    """Record a state and give the URL of Zoom's consent page."""
+    """Record a state and give the URL of Zoom's consent page (of `app`)."""
+    if app is ZoomAppType.ADMIN_MANAGED and staff_id:
+        raise InvalidInput(
+            "access=account connects the site's Zoom account (admin-managed app); a staff member "
+            "connects their own Zoom without it."
+        )
     nonce = secrets.token_urlsafe(32)
     verifier = secrets.token_urlsafe(64)
     expires = int((now or time.time()) + STATE_SECONDS)
+    target = zoom.authorize_url(
+        redirect_uri, f"{nonce}.{_sign(client_secret, nonce)}", _challenge(verifier), app
+    )  # first: an app the deployment lacks refuses before anything is stored
     record = {
         "site_id": site_id,
         "return_to": return_to,
         "code_verifier": verifier,
         "redirect_uri": redirect_uri,
+        "app": app.value,
     }
     if staff_id:
         record["staff_id"] = staff_id
     store.save_oauth_state(nonce, record, expires)
-    return zoom.authorize_url(redirect_uri, f"{nonce}.{_sign(client_secret, nonce)}", _challenge(verifier))
+    return target
 
 
 def _with_query(url: str, **params: str) -> str:
@@ -122,8 +136,18 @@ def callback(
         return ConnectResult(
             _with_query(return_to, zoom="denied" if error == "access_denied" else "error"), None
         )
+    app = ZoomAppType(str(record.get("app", ZoomAppType.USER_MANAGED.value)))
     try:
-        pair = zoom.exchange_code(code, str(record["redirect_uri"]), str(record["code_verifier"]))
+        pair = zoom.exchange_code(code, str(record["redirect_uri"]), str(record["code_verifier"]), app)
+        missing = missing_scopes(app, pair.scope)
+        if missing:  # the user unticked them, or the app lacks them: store nothing
+            logger.info("zoom connect refused: scopes missing", extra={"missing_scopes": missing})
+            return ConnectResult(
+                _with_query(
+                    return_to, zoom="error", reason="zoom-missing-scopes", missing_scopes=" ".join(missing)
+                ),
+                None,
+            )
         user = zoom.get_user(pair.access_token)
     except VclinksError as failure:
         logger.info("zoom connect failed", extra={"problem": failure.slug})
@@ -139,7 +163,8 @@ def callback(
         zoom_account_id=user.account_id,
         zoom_user_id=user.id,
         email=user.email,
-        can_list_users=(user.role_name or "").lower() in ADMIN_ROLES,
+        can_list_users=app is ZoomAppType.ADMIN_MANAGED,
+        app=app,
         secret_name=secret_name,
         created_at=datetime.now(UTC),
     )

@@ -29,7 +29,8 @@ def list_zoom_users(
         raise NotFound("The site's Zoom connection is gone; connect Zoom again.")
     if not connection.can_list_users:
         raise Forbidden(
-            "The connected Zoom user is not an admin of the Zoom account: connect as an owner or admin."
+            "The site's Zoom connection reaches only its own Zoom user: an owner or admin of the Zoom "
+            "account connects it again with access=account (the admin-managed app)."
         )
     users, next_token = tokens.call(connection, lambda token: zoom.list_users_page(token, limit, cursor))
     return ZoomUsersPage(connection.connection_id, users, next_token)

@@ -15,7 +15,7 @@ import hashlib
 import hmac
 import json
 import time
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from datetime import UTC, datetime
 from typing import Any
 
@@ -23,7 +23,7 @@ from aws_lambda_powertools import Logger
 
 from shared.adapters.repository import Repository
 from shared.domain.errors import InvalidInput, Unauthorized
-from shared.domain.models import Removal
+from shared.domain.models import Removal, ZoomAppType
 from shared.domain.work import WorkRef
 from shared.services import connections
 
@@ -59,8 +59,25 @@ def verify(
     return event
 
 
+def verify_any(
+    headers: Mapping[str, str], raw_body: str, secret_tokens: tuple[str, ...], now: float | None = None
+) -> tuple[dict[str, Any], str]:
+    """Each of the deployment's Zoom apps signs with its own Secret Token: the event, and the
+    token that signed it (the URL validation answer is made with that one)."""
+    refusal = Unauthorized("Webhooks are not configured (no webhook secret token).")
+    for secret_token in secret_tokens:
+        try:
+            return verify(headers, raw_body, secret_token, now), secret_token
+        except Unauthorized as error:
+            refusal = error
+    raise refusal
+
+
 def handle(
-    repo: Repository, secret_token: str, event: dict[str, Any]
+    repo: Repository,
+    secret_token: str,
+    event: dict[str, Any],
+    app_of: Callable[[str], ZoomAppType | None] = lambda _: None,
 ) -> tuple[dict[str, Any], list[WorkRef]]:
     """The answer to a verified event, and the work it leaves for the worker (answered at once:
     Zoom waits 3 s at most, and retries what times out)."""
@@ -75,6 +92,7 @@ def handle(
             str(payload.get("account_id", "")),
             str(payload.get("user_id", "")),
             _event_time(event, payload),
+            app_of(str(payload.get("client_id", ""))),
         )
         return {"status": "ok", "removed_connections": len(work)}, work
     if name == "meeting.deleted":
@@ -85,11 +103,16 @@ def handle(
     return {"status": "ignored"}, []
 
 
-def deauthorize(repo: Repository, account_id: str, user_id: str, sent_at: datetime | None) -> list[WorkRef]:
-    """S08: every connection of the Zoom user goes (its data deleted by the pipeline). A notice
-    sent before a connection was made is about an earlier grant (a replay): that one stays."""
+def deauthorize(
+    repo: Repository, account_id: str, user_id: str, sent_at: datetime | None, app: ZoomAppType | None = None
+) -> list[WorkRef]:
+    """S08: the Zoom user's connections made through the app that was removed (`app`; None: all
+    of them) go, their data deleted by the pipeline. A notice sent before a connection was made
+    is about an earlier grant (a replay): that one stays."""
     work = []
     for connection in repo.connections_of_zoom_user(account_id, user_id):
+        if app is not None and connection.app is not app:
+            continue
         if connection.removal is Removal.DEAUTHORIZED or connections.predates(sent_at, connection):
             continue  # told before (Zoom retries), or about an earlier grant
         connections.start_removal(repo, connection, Removal.DEAUTHORIZED)
