@@ -15,7 +15,7 @@ from shared.adapters.zoom.tokens import app_credentials, get_token_secrets
 from shared.config import get_settings
 from shared.domain.auth import Role
 from shared.domain.errors import InvalidInput, PreconditionRequired, VclinksError
-from shared.domain.models import ID_PATTERN
+from shared.domain.models import ID_PATTERN, Language
 from shared.http import pages as join_page
 from shared.http.api import base_url, caller, handle, load_site_and_caller, logger, make_app
 from shared.http.models import ZoomUsers
@@ -74,7 +74,7 @@ def zoom_callback(
         )
     except VclinksError as failure:
         logger.info("zoom callback refused", extra={"problem": failure.slug})
-        page = join_page.render("Zoom was not connected", failure.detail)
+        page = join_page.zoom_not_connected_page(failure.slug, _browser_language())
         return Response(failure.status, HTML, page, NO_STORE)
     return Response(302, "text/plain", "", {**NO_STORE, "Location": result.redirect_to})
 
@@ -91,13 +91,17 @@ def zoom_host_link(token: Annotated[str, Path(max_length=512)]) -> Response[str]
     """A staff member's stable join link, when Zoom's host link must be read again (S04, S07)."""
     target = host_links.fresh_host_link(get_store(), get_zoom_client(), get_token_provider(), token)
     if target is None:
-        return Response(404, HTML, join_page.unknown_link_page(), NO_STORE)
+        return Response(404, HTML, join_page.unknown_link_page(_browser_language()), NO_STORE)
     if target.url is not None:
         return Response(302, "text/plain", "", {**NO_STORE, "Location": target.url})
     assert target.page is not None
-    return Response(
-        200, HTML, join_page.no_link_page(target.page, target.timezone, datetime.now(UTC)), NO_STORE
-    )
+    page = join_page.no_link_page(target.page, target.timezone, datetime.now(UTC), _browser_language())
+    return Response(200, HTML, page, NO_STORE)
+
+
+def _browser_language() -> Language:
+    """No site at hand here: the browser's language, among the seven (X06)."""
+    return join_page.browser_language(app.current_event.headers.get("accept-language"))
 
 
 @app.get("/v1/sites/<site>/zoom/users")

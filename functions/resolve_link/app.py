@@ -46,13 +46,15 @@ def session_link(
 def join(token: Annotated[str, Path(max_length=512)]) -> Response[str]:
     outcome = links.join(get_store(), token)
     if outcome.decision is None or outcome.site is None:
-        return Response(404, "text/html; charset=utf-8", join_page.unknown_link_page(), NO_STORE)
+        language = join_page.browser_language(app.current_event.headers.get("accept-language"))
+        return Response(404, "text/html; charset=utf-8", join_page.unknown_link_page(language), NO_STORE)
     if links.host_link_is_stale(outcome):  # Zoom's host link expired: read it again first
         location = f"{base_url(app)}/v1/zoom/host/{token}"
         return Response(302, "text/plain", "", {**NO_STORE, "Location": location})
     if isinstance(outcome.decision, Link):
         return Response(302, "text/plain", "", {**NO_STORE, "Location": outcome.decision.url})
-    page = join_page.no_link_page(outcome.decision, outcome.site.settings.timezone, datetime.now(UTC))
+    settings = outcome.site.settings
+    page = join_page.no_link_page(outcome.decision, settings.timezone, datetime.now(UTC), settings.language)
     return Response(200, "text/html; charset=utf-8", page, NO_STORE)
 
 

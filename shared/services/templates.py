@@ -6,7 +6,7 @@ from pydantic import BaseModel, Field
 
 from shared.adapters.repository import Store, from_item, site_pk
 from shared.domain.emails.templates import CustomTemplate, default_template
-from shared.domain.emails.variables import validate_custom_template
+from shared.domain.emails.variables import missing_join_details, validate_custom_template
 from shared.domain.models import EmailType, Language, Site
 
 
@@ -36,6 +36,9 @@ class TemplateView(BaseModel):
     subject: str
     body: str | None = Field(
         default=None, description="The custom body; null while the default template is used"
+    )
+    warnings: list[str] = Field(
+        default_factory=list, description="What the saved template leaves out that clients need (S05)"
     )
 
 
@@ -87,7 +90,13 @@ def save(store: Store, site: Site, email_type: EmailType, body: TemplateInput) -
             update={"settings": site.settings.model_copy(update={"hidden_email_sections": frozenset(hidden)})}
         )
         store.save_site(site)
-    return view(store, site, email_type, language)
+    saved = view(store, site, email_type, language)
+    missing = missing_join_details(body.body or "")
+    if not missing:
+        return saved
+    names = ", ".join(f"[{name}]" for name in missing)
+    warning = f"The body places [online_meeting_link] without {names}: clients will not see them."
+    return saved.model_copy(update={"warnings": [warning]})
 
 
 def reset(store: Store, site: Site, email_type: EmailType) -> TemplateView:

@@ -1,0 +1,1 @@
+"""Helpers the test tiers share (test modules never import each other)."""
