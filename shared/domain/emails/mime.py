@@ -13,8 +13,9 @@ ASCII); Reply-To, when given, sends answers to the business rather than the send
 
 from __future__ import annotations
 
+import base64
 import re
-from email import policy
+from email import message_from_bytes, policy
 from email.headerregistry import Address
 from email.message import EmailMessage
 from email.utils import formatdate, make_msgid, parseaddr
@@ -22,6 +23,8 @@ from email.utils import formatdate, make_msgid, parseaddr
 from shared.domain.emails.render import RenderedEmail
 from shared.domain.emails.variables import one_line
 
+POLICY = policy.SMTP.clone(cte_type="7bit")
+"""CRLF line endings, and parts that are not ASCII encoded (quoted-printable or base64) for any relay."""
 _METHOD = re.compile(rb"^METHOD:([A-Z-]+)\r?$", re.MULTILINE)
 
 
@@ -31,6 +34,15 @@ def _address(address: str, display_name: str | None) -> Address:
     username, _, domain = spec.rpartition("@")
     name = one_line(display_name or name)  # no CR or LF can reach a header
     return Address(display_name=name, username=username, domain=domain)
+
+
+def _calendar_part(ics: bytes, method: str) -> EmailMessage:
+    """The inline calendar alternative, its Content-Type written as calendar clients expect it
+    (`text/calendar; method=REQUEST; charset=utf-8`, unquoted: headers read from source are
+    written back as they are) and base64 for any relay."""
+    head = f"Content-Type: text/calendar; method={method}; charset=utf-8\r\nContent-Transfer-Encoding: base64"
+    body = base64.encodebytes(ics).replace(b"\n", b"\r\n")
+    return message_from_bytes(head.encode() + b"\r\n\r\n" + body, policy=POLICY)
 
 
 def build_mime(
@@ -43,7 +55,7 @@ def build_mime(
     sender_name: str | None = None,
     reply_to: str | None = None,
 ) -> bytes:
-    message = EmailMessage(policy=policy.SMTP)
+    message = EmailMessage(policy=POLICY)
     message["Subject"] = one_line(rendered.subject)
     message["From"] = _address(sender, sender_name)
     message["To"] = to
@@ -57,7 +69,7 @@ def build_mime(
     if ics is not None:
         found = _METHOD.search(ics)
         method = found.group(1).decode() if found else "PUBLISH"
-        message.add_alternative(ics.decode(), subtype="calendar", params={"method": method})
+        message.attach(_calendar_part(ics, method))
         message.make_mixed()
         message.add_attachment(ics, maintype="application", subtype="ics", filename="invite.ics")
-    return message.as_bytes(policy=policy.SMTP)
+    return message.as_bytes(policy=POLICY)
