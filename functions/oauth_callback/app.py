@@ -12,7 +12,7 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from shared.domain.auth import Role, authenticate
 from shared.domain.errors import InvalidInput, PreconditionRequired, VclinksError
-from shared.domain.models import ID_PATTERN, ZoomAppType
+from shared.domain.models import ID_PATTERN, Language, ZoomAppType
 from shared.http import pages
 from shared.http.api import handle, logger, make_app
 from shared.http.dependencies import AdminSite, BaseUrl, Root
@@ -69,7 +69,7 @@ def zoom_callback(
         result = connect.callback(root.repo, root.zoom, root.token_secrets, secret, state, code, error)
     except VclinksError as failure:
         logger.info("zoom callback refused", extra={"problem": failure.slug})
-        page = pages.render("Zoom was not connected", failure.detail)
+        page = pages.zoom_not_connected_page(failure.slug, _browser_language())
         return Response(failure.status, HTML, page, NO_STORE)
     root.queue.send(result.work)
     return Response(302, "text/plain", "", {**NO_STORE, "Location": result.redirect_to})
@@ -90,12 +90,13 @@ def zoom_host_link(token: Annotated[str, Path(max_length=512)], root: Root) -> R
     """A staff member's stable join link, when Zoom's host link must be read again (S04, S07)."""
     target = host_links.fresh_host_link(root.repo, root.zoom, root.tokens, token)
     if target is None:
-        return Response(404, HTML, pages.unknown_link_page(), NO_STORE)
+        return Response(404, HTML, pages.unknown_link_page(_browser_language()), NO_STORE)
     root.queue.send(target.work)
     if target.url is not None:
         return Response(302, "text/plain", "", {**NO_STORE, "Location": target.url})
     assert target.page is not None
-    return Response(200, HTML, pages.no_link_page(target.page, target.timezone, datetime.now(UTC)), NO_STORE)
+    page = pages.no_link_page(target.page, target.timezone, datetime.now(UTC), target.language)
+    return Response(200, HTML, page, NO_STORE)
 
 
 @app.get("/v1/sites/<site>/zoom/users")
@@ -109,6 +110,11 @@ def zoom_users(
     """W07: one page of the users of the admin-connected Zoom account; `next_cursor` reads the next."""
     page = users.list_zoom_users(root.repo, root.zoom, root.tokens, record, limit, cursor)
     return zoom_users_view(page.connection_id, page.users, page.cursor)
+
+
+def _browser_language() -> Language:
+    """No site at hand: the browser's language, among the seven (X06)."""
+    return pages.browser_language(app.current_event.headers.get("accept-language"))
 
 
 @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_HTTP, log_event=False)

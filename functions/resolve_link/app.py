@@ -50,12 +50,14 @@ def session_link(
 def join(token: Annotated[str, Path(max_length=512)], root: Root, base: BaseUrl) -> Response[str]:
     outcome = links.join(root.repo, token)
     if outcome.decision is None or outcome.site is None:
-        return Response(404, HTML, pages.unknown_link_page(), NO_STORE)
+        language = pages.browser_language(app.current_event.headers.get("accept-language"))
+        return Response(404, HTML, pages.unknown_link_page(language), NO_STORE)
     if links.host_link_is_stale(outcome):  # Zoom's host link expired: read it again first
         return Response(302, "text/plain", "", {**NO_STORE, "Location": f"{base}/v1/zoom/host/{token}"})
     if isinstance(outcome.decision, Link):
         return Response(302, "text/plain", "", {**NO_STORE, "Location": outcome.decision.url})
-    page = pages.no_link_page(outcome.decision, outcome.site.settings.timezone, datetime.now(UTC))
+    settings = outcome.site.settings
+    page = pages.no_link_page(outcome.decision, settings.timezone, datetime.now(UTC), settings.language)
     return Response(200, HTML, page, NO_STORE)
 
 

@@ -99,8 +99,10 @@ class Language(StrEnum):
     EN = "en"
     FR = "fr"
     IT = "it"
-    PT = "pt"
+    PT = "pt"  # Brazilian Portuguese (pt-BR), as the seed
     NL = "nl"
+    DE = "de"
+    ES = "es"
 
 
 class SiteSettings(Record):

@@ -309,3 +309,6 @@ class TemplateView(BaseModel):
     body: str | None = Field(
         default=None, description="The custom body; null while the default template is used"
     )
+    warnings: list[str] = Field(
+        default_factory=list, description="What the saved template leaves out that clients need (S05)"
+    )

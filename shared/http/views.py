@@ -137,6 +137,7 @@ def template_view(state: TemplateState) -> TemplateView:
         custom=state.custom is not None,
         subject=state.subject,
         body=state.custom.body if state.custom else None,
+        warnings=list(state.warnings),
     )
 
 

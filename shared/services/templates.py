@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 
 from pydantic import BaseModel
 
 from shared.adapters.repository import Repository
 from shared.domain.emails.templates import CustomTemplate, default_template
-from shared.domain.emails.variables import validate_custom_template
+from shared.domain.emails.variables import missing_join_details, validate_custom_template
 from shared.domain.errors import InvalidInput
 from shared.domain.models import EmailType, Language, Site
 
@@ -30,6 +31,7 @@ class TemplateState:
     show_online_section: bool
     custom: CustomTemplate | None
     subject: str
+    warnings: tuple[str, ...] = ()  # what a saved template leaves out that clients need (S05)
 
 
 def custom_template(
@@ -80,7 +82,13 @@ def save(
             return current.model_copy(update={"settings": settings})
 
         _, site = repo.update_site(site.site_id, toggle)
-    return state(repo, site, email_type, language)
+    saved = state(repo, site, email_type, language)
+    missing = missing_join_details(body or "")
+    if not missing:
+        return saved
+    names = ", ".join(f"[{name}]" for name in missing)
+    warning = f"The body places [online_meeting_link] without {names}: clients will not see them."
+    return dataclasses.replace(saved, warnings=(warning,))
 
 
 def reset(repo: Repository, site: Site, email_type: EmailType) -> TemplateState:

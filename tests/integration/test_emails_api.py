@@ -44,7 +44,7 @@ def test_w13_s04_x01_x05_confirmation_to_client_and_staff(booked: SiteHandle) ->
     assert "s3cret" in text
     ics = client.part("text/calendar")  # X05
     assert "LOCATION:https://api.vclinks.test/v1/j/" in ics.replace("\r\n ", "")
-    assert "Staff copy" in staff.part("text/plain")
+    assert "Bob Client has booked" in staff.part("text/plain")  # the staff copy's own words (S04)
     assert "/v1/j/" in staff.part("text/plain")
     client_link = text[text.index("/v1/j/") :].split()[0]
     assert client_link not in staff.part("text/plain")  # the staff copy has its own (host) link
@@ -212,3 +212,23 @@ def test_an_unverified_site_sender_is_a_clear_502_and_can_be_retried(booked: Sit
     again = booked.api.post(path, {"type": "reminder", "session_id": "s1", "booking_id": "b1"})
     assert again.status == 200  # the failed send left no marker behind
     assert again.json["results"][0]["sent"] is True
+
+
+def test_s05_a_template_that_places_the_link_without_the_password_is_saved_with_a_warning(
+    booked: SiteHandle,
+) -> None:
+    path = f"{booked.base}/email-templates/booking_confirmation"
+    saved = booked.api.put(path, {"subject": "Booked", "body": "Join: [online_meeting_link]"})
+    assert saved.status == 200, saved.text
+    assert saved.json["warnings"] == [
+        "The body places [online_meeting_link] without [online_meeting_password], "
+        "[online_meeting_opens_at]: clients will not see them."
+    ]
+    complete = booked.api.put(
+        path,
+        {
+            "subject": "Booked",
+            "body": "[online_meeting_link] [online_meeting_password] [online_meeting_opens_at]",
+        },
+    )
+    assert complete.json["warnings"] == []
