@@ -20,6 +20,7 @@ def _escape(text: str) -> str:
         .replace(";", "\\;")
         .replace(",", "\\,")
         .replace("\r\n", "\n")
+        .replace("\r", "\n")  # a bare CR would end the content line (RFC 5545 3.1)
         .replace("\n", "\\n")
     )
 
