@@ -10,10 +10,10 @@ Naming the records lets the join path read them directly: two DynamoDB round tri
 from __future__ import annotations
 
 import base64
-import hmac
 import secrets
 from dataclasses import dataclass
 
+from shared.domain.auth import same_secret
 from shared.domain.models import Booking, Session
 
 _SEP = "\x1f"
@@ -65,8 +65,8 @@ def parse(token: str) -> JoinTarget | None:
 def matches(target: JoinTarget, session: Session, booking: Booking | None) -> bool:
     """Constant-time check of the token's secret against the stored one."""
     if target.booking_id is None:
-        return hmac.compare_digest(target.secret, session.staff_join_secret)
-    return booking is not None and hmac.compare_digest(target.secret, booking.join_secret)
+        return same_secret(target.secret, session.staff_join_secret)
+    return booking is not None and same_secret(target.secret, booking.join_secret)
 
 
 def join_url(base_url: str, token: str) -> str:

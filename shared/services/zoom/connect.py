@@ -24,6 +24,7 @@ from aws_lambda_powertools import Logger
 from shared.adapters.repository import Store
 from shared.adapters.zoom.client import ZoomClient
 from shared.adapters.zoom.tokens import StoredTokens, TokenSecrets
+from shared.domain.auth import same_secret
 from shared.domain.errors import Conflict, Gone, InvalidInput, VclinksError
 from shared.domain.models import Session
 from shared.services.zoom.connections import (
@@ -161,7 +162,7 @@ def callback(
 
 def _take_state(store: Store, client_secret: str, state: str | None, now: float) -> dict[str, object]:
     nonce, _, signature = (state or "").partition(".")
-    if not nonce or not signature or not hmac.compare_digest(_sign(client_secret, nonce), signature):
+    if not nonce or not signature or not same_secret(_sign(client_secret, nonce), signature):
         raise InvalidInput(
             "The connect request is not valid (unknown or forged state). Start again from your site."
         )
