@@ -15,7 +15,7 @@ from shared.domain.models import ID_PATTERN, Audience
 from shared.domain.resolver import Link, Surface
 from shared.http import pages as join_page
 from shared.http.api import API_VERSION, base_url, handle, load_site_and_caller, logger, make_app
-from shared.http.models import Health, LinkView, Report
+from shared.http.models import Health, LinkView, Report, UtcDatetime
 from shared.services import links
 
 app = make_app()
@@ -59,18 +59,14 @@ def join(token: Annotated[str, Path(max_length=512)]) -> Response[str]:
 @app.get("/v1/sites/<site>/reports/online-meetings")
 def online_meetings(
     site: SiteId,
-    from_: Annotated[datetime, Query(alias="from")],
-    to: Annotated[datetime, Query()],
+    from_: Annotated[UtcDatetime, Query(alias="from")],
+    to: Annotated[UtcDatetime, Query()],
     staff: Annotated[str | None, Query(pattern=ID_PATTERN)] = None,
 ) -> Report:
     store = get_store()
     record, caller = load_site_and_caller(app, site, store.get_site)
     caller.require_admin()
-    return links.online_meetings_report(store, record, _aware(from_), _aware(to), staff, base_url(app))
-
-
-def _aware(moment: datetime) -> datetime:
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+    return links.online_meetings_report(store, record, from_, to, staff, base_url(app))
 
 
 @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_HTTP, log_event=False)

@@ -2,6 +2,15 @@
 
 Every error answer is an RFC 9457 problem document (`application/problem+json`) with a
 stable `type`. The mapping from error to answer lives here and only here.
+
+`handle` is every function's entry. Before the resolver sees the event it refuses bodies
+no one should parse (413, 415) and, on a site's route with a body, checks the caller: a
+request from someone without a valid credential is a 401 whatever its body holds, so the
+API's validation never answers (nor spends work on) an unauthenticated caller; only then
+is a body nested too deeply refused (400). The caller it checked is kept for the request
+(`load_site_and_caller` takes it instead of reading the site again). After the resolver,
+every answer gets `X-Content-Type-Options: nosniff`, and HTML pages the headers of
+`pages.PAGE_HEADERS`.
 """
 
 from __future__ import annotations
@@ -19,20 +28,14 @@ from botocore.exceptions import ClientError
 
 from shared.config import get_settings
 from shared.domain.auth import Principal, authenticate
-from shared.domain.errors import (
-    InvalidInput,
-    NotFound,
-    PayloadTooLarge,
-    StorageBusy,
-    UnsupportedMediaType,
-    VclinksError,
-)
+from shared.domain.errors import InvalidInput, NotFound, StorageBusy, VclinksError
 from shared.domain.models import Site
+from shared.http.body import refuse_too_deep, refuse_unreadable
+from shared.http.pages import PAGE_HEADERS
 
 logger = Logger(service="vclinks")
 
 PROBLEM_JSON = "application/problem+json"
-MAX_BODY_BYTES = 64 * 1024
 API_TITLE = "vclinks"
 API_VERSION = "1.0.0"
 
@@ -62,21 +65,6 @@ def _validation_problem(exc: RequestValidationError) -> InvalidInput:
     return InvalidInput("The request does not match the API's schema; see 'errors'.", errors=errors)
 
 
-def _refuse_body(event: dict[str, Any]) -> VclinksError | None:
-    """Oversized and non-JSON bodies are refused before anything parses them (413, 415)."""
-    body = event.get("body")
-    if not body:
-        return None
-    limit = MAX_BODY_BYTES * (4 / 3 if event.get("isBase64Encoded") else 1)
-    if len(body) > limit:
-        return PayloadTooLarge(f"The request body is larger than {MAX_BODY_BYTES} bytes.")
-    headers = {k.lower(): v for k, v in (event.get("headers") or {}).items()}
-    content_type = (headers.get("content-type") or "").split(";")[0].strip().lower()
-    if content_type not in ("application/json", "application/merge-patch+json", ""):
-        return UnsupportedMediaType("Send the request body as application/json.")
-    return None
-
-
 THROTTLING = frozenset(
     {
         "ProvisionedThroughputExceededException",
@@ -87,15 +75,83 @@ THROTTLING = frozenset(
 )
 
 
+def _aws_problem(error: ClientError) -> VclinksError:
+    code = error.response.get("Error", {}).get("Code", "")
+    if code in THROTTLING:
+        logger.warning("AWS throttled the request after retries", extra={"aws_code": code})
+        return StorageBusy("The data store is busy; retry in a few seconds.")
+    logger.exception("unexpected AWS error", extra={"aws_code": code})
+    return VclinksError("An unexpected error occurred; it has been logged.")
+
+
+def _log_refusal(error: VclinksError) -> None:
+    log = logger.exception if error.status >= 500 else logger.info
+    log("request refused", extra={"problem": error.slug, "status": error.status})
+
+
+_checked_caller: ContextVar[tuple[Site, Principal] | None] = ContextVar("checked_caller", default=None)
+
+
+def _check_caller_first(event: dict[str, Any]) -> None:
+    """On a site's route with a body: authenticate before anything parses the body."""
+    site_id = (event.get("pathParameters") or {}).get("site")
+    if not event.get("body") or site_id is None:
+        return
+    from shared.adapters.repository import get_store
+
+    site = get_store().get_site(site_id)
+    authorization = {k.lower(): v for k, v in (event.get("headers") or {}).items()}.get("authorization")
+    principal = _check(site_id, site, authorization)
+    assert site is not None  # authenticate() refuses a missing site
+    _checked_caller.set((site, principal))
+
+
+def _check(site_id: str, site: Site | None, authorization: str | None) -> Principal:
+    principal = authenticate(site, site_id, authorization)
+    logger.append_keys(site_id=site_id, role=principal.role.value)
+    return principal
+
+
+def _early_answer(error: VclinksError, event: dict[str, Any]) -> dict[str, Any]:
+    _log_refusal(error)
+    path = (event.get("requestContext") or {}).get("http", {}).get("path")
+    response = problem_response(error, path)
+    return {
+        "statusCode": response.status_code,
+        "headers": {"Content-Type": PROBLEM_JSON, **response.headers},
+        "body": response.body,
+        "isBase64Encoded": False,
+    }
+
+
 def handle(app: APIGatewayHttpResolver, event: dict[str, Any], context: Any) -> dict[str, Any]:
-    """Every function's entry: refuse unreadable bodies, then let the resolver route the event."""
-    refused = _refuse_body(event)
-    if refused is not None:
-        logger.info("request refused", extra={"problem": refused.slug, "status": refused.status})
-        path = (event.get("requestContext") or {}).get("http", {}).get("path")
-        headers = {"Content-Type": PROBLEM_JSON, "Cache-Control": "no-store"}
-        return {"statusCode": refused.status, "headers": headers, "body": json.dumps(refused.problem(path))}
-    return app.resolve(event, context)
+    """Every function's entry: refuse unreadable bodies and unknown callers, then route the event."""
+    _checked_caller.set(None)
+    try:
+        refused = refuse_unreadable(event)
+        if refused is None:
+            _check_caller_first(event)
+            refused = refuse_too_deep(event)
+    except VclinksError as error:
+        refused = error
+    except ClientError as error:
+        refused = _aws_problem(error)
+    except Exception:
+        logger.exception("unexpected error")
+        refused = VclinksError("An unexpected error occurred; it has been logged.")
+    answer = _early_answer(refused, event) if refused is not None else app.resolve(event, context)
+    return with_security_headers(answer)
+
+
+def with_security_headers(answer: dict[str, Any]) -> dict[str, Any]:
+    """nosniff on every answer; the page headers (CSP, no framing, no Referer) on HTML."""
+    headers = dict(answer.get("headers") or {})
+    names = {name.lower(): name for name in headers}
+    content_type = str(headers.get(names.get("content-type", ""), ""))
+    added = PAGE_HEADERS if content_type.startswith("text/html") else {"X-Content-Type-Options": "nosniff"}
+    for name, value in added.items():
+        headers[names.get(name.lower(), name)] = value
+    return {**answer, "headers": headers}
 
 
 def make_app() -> APIGatewayHttpResolver:
@@ -104,8 +160,7 @@ def make_app() -> APIGatewayHttpResolver:
 
     @app.exception_handler(VclinksError)
     def handle_domain_error(error: VclinksError) -> Response[str]:
-        log = logger.exception if error.status >= 500 else logger.info
-        log("request refused", extra={"problem": error.slug, "status": error.status})
+        _log_refusal(error)
         return problem_response(error, app.current_event.path)
 
     @app.exception_handler(RequestValidationError)
@@ -120,12 +175,7 @@ def make_app() -> APIGatewayHttpResolver:
 
     @app.exception_handler(ClientError)
     def handle_aws_error(error: ClientError) -> Response[str]:
-        code = error.response.get("Error", {}).get("Code", "")
-        if code in THROTTLING:
-            logger.warning("AWS throttled the request after retries", extra={"aws_code": code})
-            return problem_response(StorageBusy("The data store is busy; retry in a few seconds."))
-        logger.exception("unexpected AWS error", extra={"aws_code": code})
-        return problem_response(VclinksError("An unexpected error occurred; it has been logged."))
+        return problem_response(_aws_problem(error))
 
     @app.exception_handler(Exception)
     def handle_unexpected(error: Exception) -> Response[str]:
@@ -139,14 +189,16 @@ def caller(
     app: APIGatewayHttpResolver, site_id: str, site: Site | None, authorization: str | None = None
 ) -> Principal:
     """The checked caller of this request for `site_id` (`site`: its record, loaded by the caller)."""
-    principal = authenticate(site, site_id, authorization or app.current_event.headers.get("authorization"))
-    logger.append_keys(site_id=site_id, role=principal.role.value)
-    return principal
+    return _check(site_id, site, authorization or app.current_event.headers.get("authorization"))
 
 
 def load_site_and_caller(
     app: APIGatewayHttpResolver, site_id: str, load: Callable[[str], Site | None]
 ) -> tuple[Site, Principal]:
+    """The site of the path and its checked caller (checked already when the request had a body)."""
+    checked = _checked_caller.get()
+    if checked is not None and checked[0].site_id == site_id:
+        return checked
     site = load(site_id)
     principal = caller(app, site_id, site)
     assert site is not None  # authenticate() refuses a missing site

@@ -5,7 +5,15 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Annotated, Literal
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import (
+    AfterValidator,
+    AwareDatetime,
+    BaseModel,
+    ConfigDict,
+    Field,
+    field_validator,
+    model_validator,
+)
 
 from shared.domain.models import (
     CustomLink,
@@ -24,6 +32,20 @@ from shared.domain.models import (
 
 class Body(BaseModel):
     model_config = ConfigDict(extra="forbid", defer_build=True)
+
+
+def to_utc(moment: datetime) -> datetime:
+    """A moment in UTC (one without an offset is taken as UTC). Years 1 and 9999 with an offset
+    that carries them past the calendar's ends (`0001-01-01T00:00+14:00`) are refused (400),
+    where converting them would raise OverflowError (a 500)."""
+    try:
+        return (moment if moment.tzinfo else moment.replace(tzinfo=UTC)).astimezone(UTC)
+    except OverflowError as error:
+        raise ValueError("the moment is outside the years 1 to 9999 once converted to UTC") from error
+
+
+UtcDatetime = Annotated[datetime, AfterValidator(to_utc)]
+"""A date-time of a request, answered and stored in UTC whatever offset was sent."""
 
 
 # -- accounts -----------------------------------------------------------------------------
@@ -147,14 +169,9 @@ class SessionInput(Body):
 
     service_id: Id
     staff_id: Id | None = None
-    start: AwareDatetime
-    end: AwareDatetime
+    start: Annotated[AwareDatetime, AfterValidator(to_utc)]
+    end: Annotated[AwareDatetime, AfterValidator(to_utc)]
     online: bool | None = None
-
-    @field_validator("start", "end")
-    @classmethod
-    def _utc(cls, moment: datetime) -> datetime:
-        return moment.astimezone(UTC)  # stored and answered in UTC, whatever offset was sent
 
     @model_validator(mode="after")
     def _times(self) -> SessionInput:
