@@ -108,6 +108,8 @@ def zoom_users(site: Annotated[str, Path(pattern=ID_PATTERN)]) -> ZoomUsers:
     return users.list_zoom_users(store, get_zoom_client(), get_token_provider(), record)
 
 
-@logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_HTTP, log_event=False)
+@logger.inject_lambda_context(
+    correlation_id_path=correlation_paths.API_GATEWAY_HTTP, log_event=False, clear_state=True
+)
 def lambda_handler(event: dict, context: LambdaContext) -> dict:
     return handle(app, event, context)

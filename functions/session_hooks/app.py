@@ -120,7 +120,9 @@ def cancel_booking(site: SiteId, session: ItemId, booking: ItemId) -> Response[s
     return Response(204, None, "")
 
 
-@logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_HTTP, log_event=False)
+@logger.inject_lambda_context(
+    correlation_id_path=correlation_paths.API_GATEWAY_HTTP, log_event=False, clear_state=True
+)
 def lambda_handler(event: dict, context: LambdaContext) -> dict:
     if event.get("source") == "aws.events":  # the schedule: finish pending meeting work
         return {"swept": zoom_service.sweep()}
