@@ -23,6 +23,7 @@ through its real handler. The webhook sample carries a fake signature and a past
 
 from __future__ import annotations
 
+import base64
 import json
 import re
 import uuid
@@ -53,12 +54,11 @@ REQUEST_TIME = datetime(2031, 5, 4, 9, 30, tzinfo=UTC)
 
 
 def client_join_token() -> str:
-    from shared.domain.join_tokens import client_token
-    from shared.domain.models import Booking
-
-    return client_token(
-        Booking(site_id=SITE, session_id=SESSION, booking_id=BOOKING, join_secret=JOIN_SECRET)
-    )
+    """Booking b-ada's link in the first token format (readable ids, then the secret): links of
+    that format went out before join tokens became opaque and must keep working. An opaque
+    token needs the deployment's key, which a sample cannot know ahead of time."""
+    ids = "\x1f".join((SITE, SESSION, BOOKING)).encode()
+    return f"{base64.urlsafe_b64encode(ids).rstrip(b'=').decode()}.{JOIN_SECRET}"
 
 
 def path_values() -> dict[str, str]:

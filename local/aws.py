@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import socket
 from collections import Counter
@@ -14,10 +15,11 @@ from typing import TYPE_CHECKING, Any
 
 import botocore.client
 
-from local.template import table_specs, ttl_attribute
+from local.template import generated_secrets, table_specs, ttl_attribute
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb import DynamoDBClient
+    from mypy_boto3_secretsmanager import SecretsManagerClient
 
 REGION = "eu-west-1"
 CREDENTIALS = {
@@ -71,6 +73,26 @@ def create_tables(client: DynamoDBClient, template: dict[str, Any], prefix: str)
             )
         names[logical_id] = name
     return names
+
+
+def create_generated_secrets(
+    client: SecretsManagerClient, template: dict[str, Any], prefix: str
+) -> dict[str, str]:
+    """Create each secret the template has CloudFormation generate, as CloudFormation does:
+    GetRandomPassword with the GenerateSecretString options, set at GenerateStringKey of the
+    SecretStringTemplate. Logical id -> ARN."""
+    arns = {}
+    for logical_id, spec in generated_secrets(template).items():
+        options = {k: v for k, v in spec.items() if k not in ("SecretStringTemplate", "GenerateStringKey")}
+        password = client.get_random_password(**options)["RandomPassword"]
+        if "GenerateStringKey" in spec:
+            value = json.loads(spec.get("SecretStringTemplate", "{}")) | {spec["GenerateStringKey"]: password}
+            secret_string = json.dumps(value)
+        else:
+            secret_string = password
+        name = f"{prefix}/{logical_id}"
+        arns[logical_id] = client.create_secret(Name=name, SecretString=secret_string)["ARN"]
+    return arns
 
 
 class MotoServer:

@@ -14,7 +14,14 @@ from typing import Any
 import boto3
 from werkzeug.serving import BaseWSGIServer, make_server
 
-from local.aws import MotoServer, SentEmail, create_tables, free_port, sent_emails
+from local.aws import (
+    MotoServer,
+    SentEmail,
+    create_generated_secrets,
+    create_tables,
+    free_port,
+    sent_emails,
+)
 from local.gateway import Gateway, LambdaContext
 from local.template import (
     ROOT,
@@ -80,7 +87,8 @@ class LocalStack:
                 }
             ),
         )["ARN"]
-        self.environment = self._environment(template, secret_arn)
+        generated = create_generated_secrets(boto3.client("secretsmanager"), template, self.prefix)
+        self.environment = self._environment(template, secret_arn, generated)
         os.environ.update(self.environment)
         _reset_caches()
         gateway = Gateway(http_routes(template))
@@ -104,8 +112,11 @@ class LocalStack:
         )
         self.zoom_url = self.zoom.start(self.host, 0)
 
-    def _environment(self, template: dict[str, Any], secret_arn: str) -> dict[str, str]:
+    def _environment(
+        self, template: dict[str, Any], secret_arn: str, generated: dict[str, str]
+    ) -> dict[str, str]:
         refs = {
+            **generated,
             "AccountsTable": self.table_names["AccountsTable"],
             "SessionLinksTable": self.table_names["SessionLinksTable"],
             "ZoomAppSecret": secret_arn,
@@ -201,11 +212,13 @@ class LocalStack:
 
 def _reset_caches() -> None:
     """Settings and clients are cached per process; the stack's environment must take effect."""
+    from shared.adapters.join_key import get_join_key
     from shared.adapters.repository import get_store
     from shared.config import get_settings
 
     get_settings.cache_clear()
     get_store.cache_clear()
+    get_join_key.cache_clear()
 
 
 def read_state(path: Path = STATE_FILE) -> dict[str, Any]:

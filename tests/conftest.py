@@ -34,10 +34,12 @@ def reset_caches() -> None:
     get_settings.cache_clear()
     get_store.cache_clear()
     try:
+        from shared.adapters.join_key import get_join_key
         from shared.adapters.mailer import get_mailer
         from shared.adapters.zoom import tokens
         from shared.services.zoom import wiring as service
 
+        get_join_key.cache_clear()
         get_mailer.cache_clear()
         tokens.get_token_secrets.cache_clear()
         tokens._app_credentials.clear()
@@ -65,19 +67,31 @@ class Tables:
     session_links: str
 
 
+def create_aws_resources(prefix: str) -> dict[str, str]:
+    """What the template makes, on the (mocked) AWS of this process: both tables, and the secrets
+    CloudFormation generates (the join-token key), named in the environment as in Lambda."""
+    import boto3
+
+    from local.aws import create_generated_secrets, create_tables
+    from local.template import global_environment_refs, load_template
+
+    template = load_template()
+    names = create_tables(boto3.client("dynamodb"), template, prefix=prefix)
+    os.environ["ACCOUNTS_TABLE"] = names["AccountsTable"]
+    os.environ["SESSION_LINKS_TABLE"] = names["SessionLinksTable"]
+    secrets = create_generated_secrets(boto3.client("secretsmanager"), template, prefix)
+    os.environ.update(global_environment_refs(template, secrets))
+    return names
+
+
 @pytest.fixture
 def moto_aws(aws_env: dict[str, str]) -> Iterator[Tables]:
     """DynamoDB, Secrets Manager and SES on moto, with both tables created from template.yaml."""
     import boto3
     from moto import mock_aws
 
-    from local.aws import create_tables
-    from local.template import load_template
-
     with mock_aws():
-        names = create_tables(boto3.client("dynamodb"), load_template(), prefix="vclinks-test")
-        os.environ["ACCOUNTS_TABLE"] = names["AccountsTable"]
-        os.environ["SESSION_LINKS_TABLE"] = names["SessionLinksTable"]
+        names = create_aws_resources(prefix="vclinks-test")
         boto3.client("ses").verify_email_identity(EmailAddress=TEST_ENV["SENDER_EMAIL"])
         reset_caches()
         yield Tables(names["AccountsTable"], names["SessionLinksTable"])

@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
+from shared.adapters.join_key import get_join_key
 from shared.adapters.repository import LinkContext, Store
 from shared.domain import join_tokens
 from shared.domain.auth import Principal, Role, authenticate
@@ -88,9 +89,9 @@ def session_link(
             raise InvalidInput("Ask for a client's link with the booking id: ?audience=client&booking=...")
         if context.booking is None:
             raise NotFound(f"No booking '{booking_id}' in session '{session_id}'.")
-        token = join_tokens.client_token(context.booking)
+        token = join_tokens.client_token(context.booking, get_join_key(), session)
     else:
-        token = join_tokens.staff_token(session)
+        token = join_tokens.staff_token(session, get_join_key())
     decision = _decide(store, context, session, context.site, audience, surface, _now())
     return link_view(decision, join_tokens.join_url(base_url, token))
 
@@ -122,7 +123,7 @@ class JoinOutcome:
 
 def join(store: Store, token: str, now: datetime | None = None) -> JoinOutcome:
     """X01, X03, S07: follow a stable join link at click time. None: unknown or revoked link."""
-    target = join_tokens.parse(token)
+    target = join_tokens.parse(token, get_join_key())
     if target is None:
         return JoinOutcome(None, None, None)
     context = store.load_link_context(target.site_id, target.session_id, target.booking_id)
@@ -195,6 +196,6 @@ def _report_row(session: Session, decision: Decision, base_url: str) -> ReportRo
             provider=decision.provider,
             source=decision.source.value,
             url=decision.url,
-            open_url=join_tokens.join_url(base_url, join_tokens.staff_token(session)),
+            open_url=join_tokens.join_url(base_url, join_tokens.staff_token(session, get_join_key())),
         )
     return ReportRow(**base, decision="none", reason=decision.reason.value)

@@ -18,6 +18,7 @@ from datetime import UTC, datetime
 
 from aws_lambda_powertools import Logger
 
+from shared.adapters.join_key import get_join_key
 from shared.adapters.mailer import Mailer
 from shared.adapters.repository import Store
 from shared.domain import join_tokens
@@ -126,10 +127,12 @@ class Notifier:
     ) -> Sent:
         site, session = job.site, job.session
         shown = job.email_type not in site.settings.hidden_email_sections  # W14
+        join_key = get_join_key()
         if audience == "client":
-            stable = join_tokens.join_url(self.base_url, join_tokens.client_token(job.booking))
+            token = join_tokens.client_token(job.booking, join_key, session)
         else:
-            stable = join_tokens.join_url(self.base_url, join_tokens.staff_token(session))
+            token = join_tokens.staff_token(session, join_key)
+        stable = join_tokens.join_url(self.base_url, token)
         details = _join_details(decision, stable) if shown else None
         context = EmailContext(
             email_type=job.email_type,

@@ -11,6 +11,7 @@ import secrets
 from collections.abc import Callable
 from datetime import UTC, datetime
 
+from shared.adapters.join_key import get_join_key
 from shared.adapters.repository import Store
 from shared.domain.auth import Principal
 from shared.domain.errors import Conflict, InvalidInput, NotFound, PreconditionRequired
@@ -122,7 +123,7 @@ def session_view(session: Session, service: Service, base_url: str) -> SessionVi
         has_custom_link=session.override is not None,
         meeting_state=session.meeting_state.value,
         pending_reason=session.pending_reason,
-        staff_join_url=join_url(base_url, staff_token(session)),
+        staff_join_url=join_url(base_url, staff_token(session, get_join_key())),
     )
 
 
@@ -270,12 +271,12 @@ def _link_change(
 # -- bookings -----------------------------------------------------------------------------
 
 
-def booking_view(booking: Booking, base_url: str) -> BookingView:
+def booking_view(booking: Booking, session: Session, base_url: str) -> BookingView:
     return BookingView(
         booking_id=booking.booking_id,
         session_id=booking.session_id,
         status=booking.status.value,
-        join_url=join_url(base_url, client_token(booking)),
+        join_url=join_url(base_url, client_token(booking, get_join_key(), session)),
     )
 
 
@@ -303,7 +304,7 @@ def put_booking(
     )
     store.save_booking(booking)
     follow_up.booking_changed(store, site, session, existing, booking)
-    return booking_view(booking, base_url), existing is None
+    return booking_view(booking, session, base_url), existing is None
 
 
 def cancel_booking(store: Store, site: Site, session_id: str, booking_id: str) -> None:
