@@ -357,3 +357,19 @@ def test_the_pages_style_is_the_one_its_policy_allows() -> None:
     style = page[page.index("<style>") + len("<style>") : page.index("</style>")]
     assert "sha256-" + base64.b64encode(hashlib.sha256(style.encode()).digest()).decode() == STYLE_HASH
     assert "<script" not in page
+
+
+def test_the_join_token_key_is_generated_as_the_template_says(moto_aws: object) -> None:
+    """The tests (and the local stack) make the key as CloudFormation does from GenerateSecretString."""
+    import os
+    import string
+
+    import boto3
+
+    from local.template import generated_secrets, load_template
+
+    spec = generated_secrets(load_template())["JoinTokenKey"]
+    secret = boto3.client("secretsmanager").get_secret_value(SecretId=os.environ["JOIN_TOKEN_KEY_ARN"])
+    key = json.loads(secret["SecretString"])[spec["GenerateStringKey"]]
+    assert len(key) == spec["PasswordLength"] == 64
+    assert set(key) <= set(string.ascii_letters + string.digits)
