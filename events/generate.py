@@ -103,10 +103,17 @@ PUBLIC = frozenset(
 )
 """Routes that take no `Authorization` header (the others get the site's API key)."""
 
+ORIGIN = "https://app.demo-studio.example"
+"""The demo site's booking front-end: the one origin in its `allowed_origins`."""
+PREFLIGHT = {"origin": ORIGIN, "access-control-request-headers": "authorization,content-type"}
+
 SAMPLES: dict[str, dict[str, Any]] = {
     # resolve_link
     "GET /v1/health": {},
     "GET /v1/sites/{site}/sessions/{session}/link": {"query": {"audience": "client", "booking": BOOKING}},
+    "OPTIONS /v1/sites/{site}/sessions/{session}/link": {
+        "headers": PREFLIGHT | {"access-control-request-method": "PUT"}
+    },
     "GET /v1/j/{token}": {"headers": {"accept": "text/html"}},
     "GET /v1/zoom/host/{token}": {"headers": {"accept": "text/html"}},
     "GET /v1/sites/{site}/reports/online-meetings": {
@@ -121,6 +128,9 @@ SAMPLES: dict[str, dict[str, Any]] = {
     },
     "GET /v1/sites/{site}/staff/{staff}/vc-account": {},
     "DELETE /v1/sites/{site}/staff/{staff}/vc-account": {},
+    "OPTIONS /v1/sites/{site}/staff/{staff}/vc-account": {
+        "headers": PREFLIGHT | {"access-control-request-method": "PUT"}
+    },
     "GET /v1/sites/{site}/settings": {},
     "PATCH /v1/sites/{site}/settings": {
         "body": {"timezone": "Europe/Paris", "language": "fr", "join_window_minutes": 15}
@@ -152,6 +162,9 @@ SAMPLES: dict[str, dict[str, Any]] = {
     "PUT /v1/sites/{site}/sessions/{session}/link": {"body": SESSION_LINK},
     "DELETE /v1/sites/{site}/sessions/{session}/link": {},
     "POST /v1/sites/{site}/sessions/{session}/link/remove": {},
+    "OPTIONS /v1/sites/{site}/sessions/{session}/link/remove": {
+        "headers": PREFLIGHT | {"access-control-request-method": "POST"}
+    },
     "PUT /v1/sites/{site}/sessions/{session}/bookings/{booking}": {
         "body": {"client_name": "Ada Lovelace", "client_email": "ada@example.com"}
     },
@@ -243,7 +256,7 @@ def http_event(route: Route) -> dict[str, Any]:
         "x-forwarded-port": "443",
         "x-forwarded-proto": "https",
     }
-    if route.route_key not in PUBLIC:
+    if route.route_key not in PUBLIC and route.method != "OPTIONS":  # a preflight has no credential
         headers["authorization"] = f"Bearer {API_KEY}"
     if body is not None:
         headers["content-type"] = "application/json"

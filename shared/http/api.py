@@ -10,12 +10,15 @@ API's validation never answers (nor spends work on) an unauthenticated caller; o
 is a body nested too deeply refused (400). The caller it checked is kept for the request
 (`load_site_and_caller` takes it instead of reading the site again). After the resolver,
 every answer gets `X-Content-Type-Options: nosniff`, and HTML pages the headers of
-`pages.PAGE_HEADERS`.
+`pages.PAGE_HEADERS`. CORS (`shared.http.cors`): `handle` answers the preflights of the
+routes a scoped token may call, and adds `Access-Control-Allow-Origin` to their answers for
+an origin the site allows.
 """
 
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Callable
 from contextvars import ContextVar
 from typing import Any
@@ -29,7 +32,8 @@ from botocore.exceptions import ClientError
 from shared.config import get_settings
 from shared.domain.auth import Principal, authenticate
 from shared.domain.errors import InvalidInput, NotFound, StorageBusy, VclinksError
-from shared.domain.models import Site
+from shared.domain.models import ID_PATTERN, Site
+from shared.http import cors
 from shared.http.body import refuse_too_deep, refuse_unreadable
 from shared.http.pages import PAGE_HEADERS
 
@@ -90,6 +94,8 @@ def _log_refusal(error: VclinksError) -> None:
 
 
 _checked_caller: ContextVar[tuple[Site, Principal] | None] = ContextVar("checked_caller", default=None)
+_request_site: ContextVar[Site | None] = ContextVar("request_site", default=None)
+"""The site of the path, once read for this request (its allowed origins decide CORS)."""
 
 
 def _check_caller_first(event: dict[str, Any]) -> None:
@@ -97,16 +103,21 @@ def _check_caller_first(event: dict[str, Any]) -> None:
     site_id = (event.get("pathParameters") or {}).get("site")
     if not event.get("body") or site_id is None:
         return
-    from shared.adapters.repository import get_store
-
-    site = get_store().get_site(site_id)
+    site = _load_site(site_id)
     authorization = {k.lower(): v for k, v in (event.get("headers") or {}).items()}.get("authorization")
     principal = _check(site_id, site, authorization)
     assert site is not None  # authenticate() refuses a missing site
     _checked_caller.set((site, principal))
 
 
+def _load_site(site_id: str) -> Site | None:
+    from shared.adapters.repository import get_store
+
+    return get_store().get_site(site_id)
+
+
 def _check(site_id: str, site: Site | None, authorization: str | None) -> Principal:
+    _request_site.set(site)
     principal = authenticate(site, site_id, authorization)
     logger.append_keys(site_id=site_id, role=principal.role.value)
     return principal
@@ -127,6 +138,9 @@ def _early_answer(error: VclinksError, event: dict[str, Any]) -> dict[str, Any]:
 def handle(app: APIGatewayHttpResolver, event: dict[str, Any], context: Any) -> dict[str, Any]:
     """Every function's entry: refuse unreadable bodies and unknown callers, then route the event."""
     _checked_caller.set(None)
+    _request_site.set(None)
+    if cors.route_of(event)[0] == "OPTIONS":
+        return with_security_headers(_preflight(event))
     try:
         refused = refuse_unreadable(event)
         if refused is None:
@@ -140,7 +154,40 @@ def handle(app: APIGatewayHttpResolver, event: dict[str, Any], context: Any) -> 
         logger.exception("unexpected error")
         refused = VclinksError("An unexpected error occurred; it has been logged.")
     answer = _early_answer(refused, event) if refused is not None else app.resolve(event, context)
-    return with_security_headers(answer)
+    return with_security_headers(_with_cors(answer, event))
+
+
+def _site_of_path(event: dict[str, Any]) -> Site | None:
+    site_id = (event.get("pathParameters") or {}).get("site")
+    if site_id is None or not re.match(ID_PATTERN, site_id):
+        return None
+    return _load_site(site_id)
+
+
+def _preflight(event: dict[str, Any]) -> dict[str, Any]:
+    try:
+        return cors.answer_preflight(event, _site_of_path(event))
+    except VclinksError as error:
+        return _early_answer(error, event)
+    except ClientError as error:
+        return _early_answer(_aws_problem(error), event)
+
+
+def _with_cors(answer: dict[str, Any], event: dict[str, Any]) -> dict[str, Any]:
+    """`Access-Control-Allow-Origin` on a CORS route's answer for an origin the site allows."""
+    origin = cors.request_origin(event)
+    if origin is None:
+        return answer
+    headers = dict(answer.get("headers") or {})
+    vary = headers.get("Vary")
+    headers["Vary"] = f"{vary}, Origin" if vary and "origin" not in vary.lower() else vary or "Origin"
+    try:
+        site = _request_site.get() or _site_of_path(event)
+    except ClientError:
+        site = None  # the answer stands; only the browser will not read it
+    if cors.is_allowed(origin, site):
+        headers.update(cors.allow_origin(origin))
+    return {**answer, "headers": headers}
 
 
 def with_security_headers(answer: dict[str, Any]) -> dict[str, Any]:

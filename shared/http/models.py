@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 from typing import Annotated, Literal
+from urllib.parse import urlsplit
 
 from pydantic import (
     AfterValidator,
@@ -94,8 +95,33 @@ class AccountView(BaseModel):
     account: VcAccount | None = None
 
 
+def normalize_origin(value: str) -> str:
+    """An origin as browsers send it in `Origin`: scheme, host, and a port only when not the
+    scheme's default; lowercase. Anything else (a path, a query, credentials, a wildcard,
+    `null`) is refused: an allowed origin is matched exactly."""
+    parts = urlsplit(value.strip())
+    if parts.scheme.lower() not in ("http", "https") or not parts.hostname:
+        raise ValueError("an origin is http(s)://host[:port]")
+    if parts.path not in ("", "/") or parts.query or parts.fragment or parts.username or parts.password:
+        raise ValueError("an origin has no path, query, fragment or credentials: http(s)://host[:port]")
+    if "*" in value or any(ch.isspace() for ch in value.strip()):
+        raise ValueError("an origin is exact: no wildcard, no spaces")
+    try:
+        port = parts.port
+    except ValueError as error:
+        raise ValueError("the origin's port is not a number from 0 to 65535") from error
+    scheme = parts.scheme.lower()
+    default = {"http": 80, "https": 443}[scheme]
+    netloc = parts.hostname if port in (None, default) else f"{parts.hostname}:{port}"
+    return f"{scheme}://{netloc}"
+
+
+Origin = Annotated[str, Field(min_length=8, max_length=300), AfterValidator(normalize_origin)]
+
+
 class SettingsPatch(Body):
-    """Only the fields sent change; `"join_window_minutes": null` turns the time gate off (X03)."""
+    """Only the fields sent change; `"join_window_minutes": null` turns the time gate off (X03).
+    `allowed_origins` replaces the whole list (`[]`: no browser on another origin)."""
 
     members_area_links: bool | None = None
     join_window_minutes: int | None = Field(default=None, ge=0, le=1440)
@@ -104,6 +130,17 @@ class SettingsPatch(Body):
     sender_email: str | None = Field(
         default=None, min_length=3, max_length=320, pattern=r"^[^@\s<>]+@[^@\s<>]+$"
     )
+    allowed_origins: list[Origin] | None = Field(
+        default=None,
+        max_length=20,
+        description="Origins (https://app.example.com) whose browsers may call the routes of scoped "
+        "tokens: the session link and its edits, a staff member's own account",
+    )
+
+    @field_validator("allowed_origins")
+    @classmethod
+    def _unique(cls, origins: list[str] | None) -> list[str] | None:
+        return list(dict.fromkeys(origins)) if origins is not None else None
 
 
 class SettingsView(BaseModel):
@@ -113,6 +150,7 @@ class SettingsView(BaseModel):
     timezone: str
     sender_email: str | None
     hidden_email_sections: list[EmailType]
+    allowed_origins: list[str]
 
 
 class TokenRequest(Body):

@@ -46,12 +46,13 @@ def settings_view(site: Site) -> SettingsView:
         timezone=s.timezone,
         sender_email=s.sender_email,
         hidden_email_sections=sorted(s.hidden_email_sections),
+        allowed_origins=list(s.allowed_origins),
     )
 
 
 def update_settings(store: Store, site: Site, patch: SettingsPatch) -> SettingsView:
     changes = {name: getattr(patch, name) for name in patch.model_fields_set}
-    for name in ("members_area_links", "language", "timezone"):
+    for name in ("members_area_links", "language", "timezone", "allowed_origins"):
         if name in changes and changes[name] is None:
             raise InvalidInput(f"'{name}' cannot be null.")
     if changes.get("timezone"):
@@ -61,6 +62,8 @@ def update_settings(store: Store, site: Site, patch: SettingsPatch) -> SettingsV
             raise InvalidInput(
                 f"Unknown time zone '{changes['timezone']}'; use an IANA name like Europe/Paris."
             ) from error
+    if changes.get("allowed_origins") is not None:
+        changes["allowed_origins"] = tuple(changes["allowed_origins"])
     updated = site.model_copy(update={"settings": site.settings.model_copy(update=changes)})
     store.save_site(updated)
     return settings_view(updated)
