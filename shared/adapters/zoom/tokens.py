@@ -227,7 +227,7 @@ def app_credentials(ttl: float = 300.0) -> AppCredentials:
     credentials = get_token_secrets().app_credentials(arn) if arn else None
     if credentials is None or not (credentials.client_id and credentials.client_secret):
         raise ZoomNotConfigured(
-            "This deployment has no Zoom app: its admin sets ZoomClientId and ZoomClientSecret (sam deploy)."
+            "This deployment has no Zoom app: its operator puts the app's credentials in its ZoomAppSecret."
         )
     _app_credentials[arn] = (time.time() + ttl, credentials)
     return credentials
