@@ -26,6 +26,14 @@ def test_openapi_json_is_generated_from_the_code() -> None:
     assert OPENAPI_FILE.read_text() == render(), "openapi.json differs from the code: run `make openapi`"
 
 
+def test_every_reference_of_openapi_json_resolves() -> None:
+    """Generators (the TypeScript client's) refuse a document with a dangling $ref."""
+    text = OPENAPI_FILE.read_text()
+    schemas = json.loads(text)["components"]["schemas"]
+    referenced = set(re.findall(r'"\$ref": "#/components/schemas/([^"]+)"', text))
+    assert referenced <= set(schemas), referenced - set(schemas)
+
+
 def _api_routes() -> list[Route]:
     """The template's routes but the CORS preflights (answered by shared/http/cors.py, not documented)."""
     return [route for route in http_routes(load_template()) if route.method != "OPTIONS"]
