@@ -11,6 +11,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from email import message_from_bytes, policy
 from email.message import EmailMessage
+from email.utils import parseaddr
 from typing import TYPE_CHECKING, Any
 
 import botocore.client
@@ -155,5 +156,16 @@ def sent_emails(region: str = REGION) -> list[SentEmail]:
         if raw is None:
             continue
         parsed = message_from_bytes(raw.encode() if isinstance(raw, str) else raw, policy=policy.default)
-        found.append(SentEmail(message.source, list(message.destinations), parsed))
+        found.append(SentEmail(message.source, recipients(message.destinations), parsed))
     return found
+
+
+def recipients(destinations: list[str]) -> list[str]:
+    """Each recipient once. moto's SendRawEmail appends the message's To/Cc/Bcc addresses to the
+    Destinations it was given, so a recipient named in both came out twice; SES sends one copy
+    to each address (https://docs.aws.amazon.com/ses/latest/APIReference/API_SendRawEmail.html)."""
+    seen: dict[str, str] = {}
+    for destination in destinations:
+        address = parseaddr(destination)[1] or destination
+        seen.setdefault(address.lower(), address)
+    return list(seen.values())

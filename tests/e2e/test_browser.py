@@ -49,7 +49,7 @@ def page(browser: Any) -> Iterator[Any]:
 def test_s01_admin_connects_zoom_in_the_browser(stack: Stack, studio: SiteClient, page: Any) -> None:
     user = stack.new_zoom_user()
     token = studio.ok("POST", f"{studio.base}/tokens", {"role": "admin"})["token"]
-    return_to = f"{stack.base_url}/v1/health"
+    return_to = f"{stack.base_url}/_local/connected"  # the README's: a page the local stack serves
     query = urlencode({"site": studio.site_id, "return_to": return_to, "token": token})
     page.goto(f"{stack.base_url}/v1/oauth/zoom/start?{query}")
     assert page.url.startswith(f"{stack.zoom_url}/oauth/authorize")
@@ -57,6 +57,8 @@ def test_s01_admin_connects_zoom_in_the_browser(stack: Stack, studio: SiteClient
     page.click("#allow")
     page.wait_for_url(f"{return_to}?*")
     assert "zoom=connected" in page.url
+    assert page.text_content("h1") == "Back from Zoom"
+    assert "zoom = connected" in (page.text_content("ul") or "")
     account = studio.ok("GET", f"{studio.base}/vc-account")
     assert account["connected"] is True
     assert account["account"]["zoom_user_id"] == user
