@@ -13,6 +13,7 @@ from tests.e2e.conftest import CLI, ROOT, SiteClient, Stack
 
 
 def test_the_env_file_loads_in_a_shell_and_its_key_works(stack: Stack) -> None:
+    assert stack.env_file is not None
     command = f"set -a; . {shlex.quote(str(stack.env_file))}; set +a; env"
     loaded = subprocess.run(["bash", "-c", command], capture_output=True, text=True, check=True).stdout
     values = dict(
