@@ -374,3 +374,46 @@ def test_the_join_token_key_is_generated_as_the_template_says(moto_aws: object) 
     key = json.loads(secret["SecretString"])[spec["GenerateStringKey"]]
     assert len(key) == spec["PasswordLength"] == 64
     assert set(key) <= set(string.ascii_letters + string.digits)
+
+
+PREFLIGHT_SAMPLES = sorted(
+    relative for relative in generate.existing_samples() if relative.name.startswith("options-")
+)
+
+
+def test_every_cors_route_has_a_preflight_sample() -> None:
+    from shared.http.cors import CORS_ROUTES
+
+    assert {_sample(str(relative))["routeKey"].split(" ", 1)[1] for relative in PREFLIGHT_SAMPLES} == set(
+        CORS_ROUTES
+    )
+
+
+@pytest.mark.parametrize("relative", PREFLIGHT_SAMPLES, ids=str)
+def test_a_preflight_takes_no_credential_writes_nothing_and_serves_only_the_sites_origins(
+    relative: Path,
+    demo_world: None,  # noqa: F811
+) -> None:
+    from shared.adapters.repository import get_store
+    from shared.services.sites import create_site
+
+    _, other_key = create_site(get_store(), "Another Studio")
+    before = _snapshot()
+    for origin, authorization, expected in (
+        (generate.ORIGIN, None, 204),
+        (generate.ORIGIN, f"Bearer {other_key}", 204),  # a credential changes nothing: none is read
+        ("https://evil.example", None, 403),
+        ("https://evil.example", f"Bearer {generate.API_KEY}", 403),
+        ("null", None, 403),
+    ):
+        event = _sample(str(relative))
+        event["headers"]["origin"] = origin
+        if authorization:
+            event["headers"]["authorization"] = authorization
+        status, headers, body = _send(event, relative.parent.name)
+        assert status == expected, (relative, origin, body[:200])
+        assert headers.get("access-control-allow-origin") == (origin if expected == 204 else None)
+        assert headers["x-content-type-options"] == "nosniff"
+    unknown = _on_site(_sample(str(relative)), "no-such-site")
+    assert _send(unknown, relative.parent.name)[0] == 403
+    assert _snapshot() == before
