@@ -103,11 +103,15 @@ def _check_caller_first(event: dict[str, Any]) -> None:
     site_id = (event.get("pathParameters") or {}).get("site")
     if not event.get("body") or site_id is None:
         return
-    site = _load_site(site_id)
+    site = _load_site(site_id) if _is_id(site_id) else None  # an id no site can have: no read
     authorization = {k.lower(): v for k, v in (event.get("headers") or {}).items()}.get("authorization")
     principal = _check(site_id, site, authorization)
     assert site is not None  # authenticate() refuses a missing site
     _checked_caller.set((site, principal))
+
+
+def _is_id(value: str) -> bool:
+    return re.match(ID_PATTERN, value) is not None
 
 
 def _load_site(site_id: str) -> Site | None:
@@ -159,7 +163,7 @@ def handle(app: APIGatewayHttpResolver, event: dict[str, Any], context: Any) -> 
 
 def _site_of_path(event: dict[str, Any]) -> Site | None:
     site_id = (event.get("pathParameters") or {}).get("site")
-    if site_id is None or not re.match(ID_PATTERN, site_id):
+    if site_id is None or not _is_id(site_id):
         return None
     return _load_site(site_id)
 

@@ -417,3 +417,18 @@ def test_a_preflight_takes_no_credential_writes_nothing_and_serves_only_the_site
     unknown = _on_site(_sample(str(relative)), "no-such-site")
     assert _send(unknown, relative.parent.name)[0] == 403
     assert _snapshot() == before
+
+
+@pytest.mark.parametrize("site_id", ["x" * 3000, "not a site", "..", "é"])
+def test_a_path_no_site_can_have_is_refused_without_a_read(site_id: str, demo_world: None) -> None:  # noqa: F811
+    """Before the body, as for any site: 401 for a credential naming it, 404 for another's."""
+    from local.aws import count_aws_calls
+
+    for credential, expected in ((f"vcl_{site_id}.x", 401), (generate.API_KEY, 404)):
+        event = _on_site(_sample("accounts/patch-sites-site-settings.json"), site_id)
+        event["headers"]["authorization"] = f"Bearer {credential}"
+        event["body"] = '{"not": "the schema"}'
+        with count_aws_calls() as calls:
+            status, _, body = _send(event, "accounts")
+        assert status == expected, body[:300]
+        assert dict(calls) == {}
