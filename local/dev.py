@@ -1,6 +1,9 @@
 """`make dev`: the whole service locally, a demo site, the URLs. Ctrl-C stops it.
 
-python -m local.dev [--host 127.0.0.1] [--port 3000]
+python -m local.dev [--host 127.0.0.1] [--port 3000] [--env-file .env]
+
+It writes the demo site's API, SITE and KEY to the env file, for the README's examples:
+`set -a; . ./.env; set +a`.
 """
 
 from __future__ import annotations
@@ -14,6 +17,7 @@ from pathlib import Path
 from types import FrameType
 
 from local.stack import STATE_FILE, LocalStack
+from local.template import ROOT
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -26,6 +30,12 @@ def main(argv: list[str] | None = None) -> int:
         "--sweep-seconds", type=float, default=60.0, help="run the scheduled sweep this often (0: never)"
     )
     parser.add_argument("--state-file", type=Path, default=STATE_FILE, help="where the URLs are written")
+    parser.add_argument(
+        "--env-file",
+        type=Path,
+        default=ROOT / ".env",
+        help="where API, SITE and KEY are written (for `. ./.env`)",
+    )
     args = parser.parse_args(argv)
     stop = threading.Event()
 
@@ -42,7 +52,8 @@ def main(argv: list[str] | None = None) -> int:
         from vclinks_cli.sites import create_site
 
         site_id, api_key = create_site("Demo Studio")
-        print(banner(stack, site_id, api_key), flush=True)
+        write_env(args.env_file, stack.base_url, site_id, api_key)
+        print(banner(stack, site_id, api_key, args.env_file), flush=True)
         stop.wait()
     finally:
         print("\nstopping vclinks...", flush=True)
@@ -50,7 +61,16 @@ def main(argv: list[str] | None = None) -> int:
     return 0
 
 
-def banner(stack: LocalStack, site_id: str, api_key: str) -> str:
+def write_env(path: Path, api: str, site_id: str, api_key: str) -> None:
+    """API, SITE and KEY of the demo site, as shell assignments (values need no quoting)."""
+    path.write_text(
+        "# Written by `make dev` (local/dev.py) for the demo site; load it with: set -a; . ./.env; set +a\n"
+        f"API={api}\nSITE={site_id}\nKEY={api_key}\n"
+    )
+    path.chmod(0o600)  # it holds an API key
+
+
+def banner(stack: LocalStack, site_id: str, api_key: str, env_file: Path) -> str:
     api = stack.base_url
     return f"""
 vclinks is running (Ctrl-C stops it)
@@ -60,9 +80,11 @@ vclinks is running (Ctrl-C stops it)
   AWS (moto)     {stack.aws_endpoint}
   demo site      {site_id}
   demo API key   {api_key}
+  written to     {env_file}  (API, SITE, KEY)
 
-try:
-  curl -H "Authorization: Bearer {api_key}" {api}/v1/sites/{site_id}/settings
+try, in another shell:
+  set -a; . {env_file}; set +a
+  curl -H "Authorization: Bearer $KEY" $API/v1/sites/$SITE/settings
   .venv/bin/vclinks --local site create "My Studio"     (the state is in {stack.state_file})
   .venv/bin/vclinks --local outbox
 """

@@ -2,8 +2,14 @@
 
 Routes come from template.yaml (`local.template.http_routes`). A request becomes the
 event API Gateway would send; the handler's answer becomes the HTTP response. Extra
-local-only routes: `/swagger` (Swagger UI from Powertools' bundled files, no CDN) and
-`/openapi.json` (the committed document).
+local-only routes: `/swagger` (Swagger UI from Powertools' bundled files, no CDN),
+`/openapi.json` (the committed document) and `/_local/connected` (a page to come back to
+from the Zoom connect flow: a `return_to` that loads).
+
+As in an HTTP API without a CorsConfiguration, an OPTIONS request is routed like any other
+method: to the integration of a declared `OPTIONS` route, else `404 {"message":"Not Found"}`
+(https://docs.aws.amazon.com/apigateway/latest/developerguide/http-api-cors.html). The
+template declares no CorsConfiguration (a test keeps it so), so nothing else is emulated.
 """
 
 from __future__ import annotations
@@ -17,6 +23,7 @@ import traceback
 import uuid
 from collections.abc import Callable, Iterable
 from datetime import UTC, datetime
+from html import escape
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qsl, unquote
@@ -36,6 +43,9 @@ TEXT_TYPES = (
 SWAGGER_DIR = Path(
     importlib.import_module("aws_lambda_powertools.event_handler.openapi.swagger_ui").__file__ or ""
 ).parent
+CONNECTED_PAGE = """<!doctype html><html lang="en"><head><meta charset="utf-8"><title>vclinks (local)</title>
+</head><body><h1>Back from Zoom</h1><p>The connect flow came back with:</p><ul>{items}</ul>
+<p>This page stands in for your admin page: give your own as <code>return_to</code>.</p></body></html>"""
 SWAGGER_PAGE = """<!doctype html><html lang="en"><head><meta charset="utf-8"><title>vclinks API</title>
 <link rel="stylesheet" href="/swagger/swagger-ui.min.css"></head>
 <body><div id="swagger-ui"></div><script src="/swagger/swagger-ui-bundle.min.js"></script>
@@ -209,6 +219,12 @@ class Gateway:
                 kind = "text/javascript" if name.endswith(".js") else "text/css"
                 return Response((SWAGGER_DIR / name).read_bytes(), 200, content_type=kind)
             return _json(404, "Not Found")
+        if request.path == "/_local/connected":
+            items = "".join(
+                f"<li><code>{escape(name)}</code> = <code>{escape(value)}</code></li>"
+                for name, value in request.args.items(multi=True)
+            )
+            return Response(CONNECTED_PAGE.format(items=items), 200, content_type="text/html; charset=utf-8")
         if request.path == "/openapi.json":
             if not self.openapi_file.exists():
                 return _json(404, "Not Found")

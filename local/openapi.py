@@ -96,7 +96,7 @@ def build() -> dict[str, Any]:
                     responses.setdefault(code, answer)
                 target[method] = operation
         merged["components"]["schemas"].update(schema.get("components", {}).get("schemas", {}))
-    for unused in ("HTTPValidationError", "ValidationError"):
+    for unused in ("HTTPValidationError", "ValidationError", "ResponseValidationError"):
         merged["components"]["schemas"].pop(unused, None)
     merged["components"]["schemas"]["Problem"] = PROBLEM_SCHEMA
     merged["paths"] = dict(sorted(merged["paths"].items()))

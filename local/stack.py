@@ -17,7 +17,15 @@ from urllib.parse import parse_qs
 import boto3
 from werkzeug.serving import BaseWSGIServer, make_server
 
-from local.aws import MotoServer, SentEmail, create_queues, create_tables, free_port, sent_emails
+from local.aws import (
+    MotoServer,
+    SentEmail,
+    create_generated_secrets,
+    create_queues,
+    create_tables,
+    free_port,
+    sent_emails,
+)
 from local.esm import QueuePoller
 from local.gateway import Gateway, LambdaContext
 from local.template import (
@@ -102,7 +110,8 @@ class LocalStack:
                 }
             ),
         )["ARN"]
-        self.environment = self._environment(template, secret_arn)
+        generated = create_generated_secrets(boto3.client("secretsmanager"), template, self.prefix)
+        self.environment = self._environment(template, secret_arn, generated)
         os.environ.update(self.environment)
         from shared import bootstrap
 
@@ -169,9 +178,10 @@ class LocalStack:
                 name = f"vclinks-{source.function}-poller-{index}"
                 threading.Thread(target=poller.run, args=(self._stopping,), name=name, daemon=True).start()
 
-    def _refs(self, secret_arn: str = "") -> dict[str, str]:
+    def _refs(self, secret_arn: str = "", generated: dict[str, str] | None = None) -> dict[str, str]:
         """What CloudFormation would substitute: parameters, resources, pseudo-parameters."""
         return {
+            **(generated or {}),
             "AccountsTable": self.table_names.get("AccountsTable", ""),
             "SessionLinksTable": self.table_names.get("SessionLinksTable", ""),
             "ZoomAppSecret": secret_arn,
@@ -183,8 +193,10 @@ class LocalStack:
             **self.queue_refs,
         }
 
-    def _environment(self, template: dict[str, Any], secret_arn: str) -> dict[str, str]:
-        refs = self._refs(secret_arn)
+    def _environment(
+        self, template: dict[str, Any], secret_arn: str, generated: dict[str, str]
+    ) -> dict[str, str]:
+        refs = self._refs(secret_arn, generated)
         environment: dict[str, str] = {}
         for function in functions(template):  # the functions share their variables (Globals)
             environment.update(function_environment(template, function, refs))

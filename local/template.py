@@ -139,6 +139,26 @@ def table_specs(template: dict[str, Any]) -> dict[str, dict[str, Any]]:
     return specs
 
 
+def generated_secrets(template: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    """The `GenerateSecretString` of each AWS::SecretsManager::Secret CloudFormation generates."""
+    return {
+        name: resource["Properties"]["GenerateSecretString"]
+        for name, resource in template["Resources"].items()
+        if resource["Type"] == "AWS::SecretsManager::Secret"
+        and "GenerateSecretString" in resource.get("Properties", {})
+    }
+
+
+def global_environment_refs(template: dict[str, Any], logical_ids: dict[str, str]) -> dict[str, str]:
+    """The Globals environment variables that `!Ref` one of `logical_ids`, resolved to its value."""
+    variables = template.get("Globals", {}).get("Function", {}).get("Environment", {}).get("Variables", {})
+    return {
+        name: logical_ids[value.value]
+        for name, value in variables.items()
+        if isinstance(value, Tag) and value.name == "Ref" and value.value in logical_ids
+    }
+
+
 def ttl_attribute(template: dict[str, Any], table: str) -> str | None:
     ttl = template["Resources"][table]["Properties"].get("TimeToLiveSpecification") or {}
     return ttl.get("AttributeName") if ttl.get("Enabled") else None

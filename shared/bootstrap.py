@@ -18,6 +18,7 @@ import boto3
 from shared.adapters.queue import WorkQueue
 from shared.adapters.repository import Repository, dynamodb_client
 from shared.config import Settings
+from shared.domain.join_tokens import JoinKey, JoinLinks
 from shared.domain.models import ZoomAppType
 from shared.services.worker import Followup, Worker
 
@@ -110,12 +111,22 @@ class Container:
 
         return TokenProvider(repo, self.token_secrets, self.zoom, dead_grant)
 
+    @cached_property
+    def join_key(self) -> JoinKey:
+        """Read once per warm Lambda: minting and parsing join tokens then costs no AWS call."""
+        from shared.adapters.join_key import read_join_key
+
+        return read_join_key(boto3.client("secretsmanager"), self.settings.join_token_key_arn)
+
+    def join_links(self, base_url: str) -> JoinLinks:
+        return JoinLinks(base_url, self.join_key)
+
     # -- services --------------------------------------------------------------------------
 
     def notifier(self, base_url: str) -> Notifier:
         from shared.services.notifications import Notifier
 
-        return Notifier(self.repo, self.mailer, self.settings.sender_email, base_url)
+        return Notifier(self.repo, self.mailer, self.settings.sender_email, self.join_links(base_url))
 
     def step_context(self, inline: bool) -> StepContext:
         """What one attempt of a work item acts with; an inline attempt may call Zoom once."""

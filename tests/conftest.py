@@ -28,7 +28,7 @@ def moto_world(aws_env: dict[str, str], monkeypatch: pytest.MonkeyPatch) -> Iter
     from moto import mock_aws
 
     with mock_aws():
-        for name in ("ACCOUNTS_TABLE", "SESSION_LINKS_TABLE", "WORK_QUEUE_URL"):
+        for name in ("ACCOUNTS_TABLE", "SESSION_LINKS_TABLE", "WORK_QUEUE_URL", "JOIN_TOKEN_KEY_ARN"):
             monkeypatch.setenv(name, "")  # restored by monkeypatch after the test
         yield create_world()
 

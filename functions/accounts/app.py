@@ -105,6 +105,8 @@ def create_token(
     return Response(201, "application/json", view, {"Cache-Control": "no-store"})
 
 
-@logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_HTTP, log_event=False)
+@logger.inject_lambda_context(
+    correlation_id_path=correlation_paths.API_GATEWAY_HTTP, log_event=False, clear_state=True
+)
 def lambda_handler(event: dict, context: LambdaContext) -> dict:
     return handle(app, event, context)

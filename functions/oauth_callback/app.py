@@ -15,7 +15,7 @@ from shared.domain.errors import InvalidInput, PreconditionRequired, VclinksErro
 from shared.domain.models import ID_PATTERN, Language, ZoomAppType
 from shared.http import pages
 from shared.http.api import handle, logger, make_app
-from shared.http.dependencies import AdminSite, BaseUrl, Root
+from shared.http.dependencies import AdminSite, BaseUrl, Links, Root
 from shared.http.models import ZoomUsers
 from shared.http.views import zoom_users_view
 from shared.services.zoom import connect, host_links, users, webhooks
@@ -86,9 +86,9 @@ def zoom_webhook(root: Root) -> dict:
 
 
 @app.get("/v1/zoom/host/<token>")
-def zoom_host_link(token: Annotated[str, Path(max_length=512)], root: Root) -> Response[str]:
+def zoom_host_link(token: Annotated[str, Path(max_length=512)], root: Root, links: Links) -> Response[str]:
     """A staff member's stable join link, when Zoom's host link must be read again (S04, S07)."""
-    target = host_links.fresh_host_link(root.repo, root.zoom, root.tokens, token)
+    target = host_links.fresh_host_link(root.repo, links, root.zoom, root.tokens, token)
     if target is None:
         return Response(404, HTML, pages.unknown_link_page(_browser_language()), NO_STORE)
     root.queue.send(target.work)
@@ -117,6 +117,8 @@ def _browser_language() -> Language:
     return pages.browser_language(app.current_event.headers.get("accept-language"))
 
 
-@logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_HTTP, log_event=False)
+@logger.inject_lambda_context(
+    correlation_id_path=correlation_paths.API_GATEWAY_HTTP, log_event=False, clear_state=True
+)
 def lambda_handler(event: dict, context: LambdaContext) -> dict:
     return handle(app, event, context)

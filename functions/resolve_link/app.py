@@ -10,13 +10,12 @@ from aws_lambda_powertools.event_handler.openapi.params import Path, Query
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from shared.domain import join_tokens
 from shared.domain.models import ID_PATTERN, Audience
 from shared.domain.resolver import Link, Surface
 from shared.http import pages
 from shared.http.api import API_VERSION, handle, logger, make_app
-from shared.http.dependencies import AdminSite, BaseUrl, Root
-from shared.http.models import Health, LinkView, Report
+from shared.http.dependencies import AdminSite, BaseUrl, Root, State
+from shared.http.models import Health, LinkView, Report, UtcDatetime
 from shared.http.views import link_view, report_view
 from shared.services import links
 
@@ -37,18 +36,22 @@ def session_link(
     session: Annotated[str, Path(pattern=ID_PATTERN)],
     root: Root,
     base: BaseUrl,
+    state: State,
     audience: Annotated[Audience, Query()] = Audience.CLIENT,
     booking: Annotated[str | None, Query(pattern=ID_PATTERN)] = None,
     surface: Annotated[Surface, Query()] = Surface.API,
 ) -> LinkView:
+    """The site, the session and the booking come in one batch: the caller is checked on it."""
     authorization = app.current_event.headers.get("authorization")
-    found = links.session_link(root.repo, site, session, authorization, audience, booking, surface)
-    return link_view(found.decision, join_tokens.join_url(base, found.token))
+    join = root.join_links(base)
+    found = links.session_link(root.repo, join, site, session, authorization, audience, booking, surface)
+    state.remember_site(found.site)  # CORS reads its allowed origins without another read
+    return link_view(found.decision, found.join_url)
 
 
 @app.get("/v1/j/<token>")
 def join(token: Annotated[str, Path(max_length=512)], root: Root, base: BaseUrl) -> Response[str]:
-    outcome = links.join(root.repo, token)
+    outcome = links.join(root.repo, root.join_links(base), token)
     if outcome.decision is None or outcome.site is None:
         language = pages.browser_language(app.current_event.headers.get("accept-language"))
         return Response(404, HTML, pages.unknown_link_page(language), NO_STORE)
@@ -64,8 +67,8 @@ def join(token: Annotated[str, Path(max_length=512)], root: Root, base: BaseUrl)
 @app.get("/v1/sites/<site>/reports/online-meetings")
 def online_meetings(
     site: SiteId,
-    from_: Annotated[datetime, Query(alias="from")],
-    to: Annotated[datetime, Query()],
+    from_: Annotated[UtcDatetime, Query(alias="from")],
+    to: Annotated[UtcDatetime, Query()],
     record: AdminSite,
     root: Root,
     base: BaseUrl,
@@ -74,12 +77,8 @@ def online_meetings(
     cursor: Annotated[str | None, Query(max_length=2048)] = None,
 ) -> Report:
     """S06: one page of the online sessions of a period; `next_cursor` reads the next page."""
-    page = links.online_meetings_report(root.repo, record, _aware(from_), _aware(to), staff, limit, cursor)
-    return report_view(page, base)
-
-
-def _aware(moment: datetime) -> datetime:
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+    page = links.online_meetings_report(root.repo, record, from_, to, staff, limit, cursor)
+    return report_view(page, root.join_links(base))
 
 
 @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_HTTP, log_event=False)

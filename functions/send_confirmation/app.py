@@ -69,6 +69,8 @@ def reset_template(
     return template_view(templates.reset(root.repo, record, type))
 
 
-@logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_HTTP, log_event=False)
+@logger.inject_lambda_context(
+    correlation_id_path=correlation_paths.API_GATEWAY_HTTP, log_event=False, clear_state=True
+)
 def lambda_handler(event: dict, context: LambdaContext) -> dict:
     return handle(app, event, context)

@@ -12,7 +12,7 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from shared.domain.models import ID_PATTERN
 from shared.http.api import handle, logger, make_app
-from shared.http.dependencies import AdminSite, AnyCaller, BaseUrl, Root
+from shared.http.dependencies import AdminSite, AnyCaller, Links, Root
 from shared.http.models import (
     BookingInput,
     BookingView,
@@ -63,7 +63,7 @@ def put_session(
     body: Annotated[SessionInput, Body()],
     record: AdminSite,
     root: Root,
-    base: BaseUrl,
+    links: Links,
 ) -> Response[SessionView]:
     saved, service, created = root.sessions.put_session(
         record,
@@ -74,13 +74,13 @@ def put_session(
         end=body.end,
         online=body.online,
     )
-    return Response(201 if created else 200, "application/json", session_view(saved, service, base))
+    return Response(201 if created else 200, "application/json", session_view(saved, service, links))
 
 
 @app.get("/v1/sites/<site>/sessions/<session>")
-def get_session(site: SiteId, session: ItemId, record: AdminSite, root: Root, base: BaseUrl) -> SessionView:
+def get_session(site: SiteId, session: ItemId, record: AdminSite, root: Root, links: Links) -> SessionView:
     """A session as stored: its meeting's state, and why it is not ready yet (pending_reason)."""
-    return session_view(*root.sessions.get_session(record, session), base)
+    return session_view(*root.sessions.get_session(record, session), links)
 
 
 @app.delete("/v1/sites/<site>/sessions/<session>", responses=GONE)
@@ -96,25 +96,25 @@ def put_session_link(
     body: Annotated[CustomLinkInput, Body()],
     who: AnyCaller,
     root: Root,
-    base: BaseUrl,
+    links: Links,
 ) -> SessionView:
     return session_view(
-        *root.sessions.set_session_link(who.site, session, body.to_record(), who.principal), base
+        *root.sessions.set_session_link(who.site, session, body.to_record(), who.principal), links
     )
 
 
 @app.delete("/v1/sites/<site>/sessions/<session>/link")
 def restore_session_link(
-    site: SiteId, session: ItemId, who: AnyCaller, root: Root, base: BaseUrl
+    site: SiteId, session: ItemId, who: AnyCaller, root: Root, links: Links
 ) -> SessionView:
-    return session_view(*root.sessions.restore_session_link(who.site, session, who.principal), base)
+    return session_view(*root.sessions.restore_session_link(who.site, session, who.principal), links)
 
 
 @app.post("/v1/sites/<site>/sessions/<session>/link/remove")
 def remove_session_link(
-    site: SiteId, session: ItemId, who: AnyCaller, root: Root, base: BaseUrl
+    site: SiteId, session: ItemId, who: AnyCaller, root: Root, links: Links
 ) -> SessionView:
-    return session_view(*root.sessions.remove_session_link(who.site, session, who.principal), base)
+    return session_view(*root.sessions.remove_session_link(who.site, session, who.principal), links)
 
 
 @app.put("/v1/sites/<site>/sessions/<session>/bookings/<booking>", responses=UPSERT)
@@ -125,18 +125,21 @@ def put_booking(
     body: Annotated[BookingInput, Body()],
     record: AdminSite,
     root: Root,
-    base: BaseUrl,
+    links: Links,
 ) -> Response[BookingView]:
-    saved, created = root.sessions.put_booking(record, session, booking, body.client_name, body.client_email)
-    return Response(201 if created else 200, "application/json", booking_view(saved, base))
+    saved, of, created = root.sessions.put_booking(
+        record, session, booking, body.client_name, body.client_email
+    )
+    return Response(201 if created else 200, "application/json", booking_view(saved, links, of))
 
 
 @app.get("/v1/sites/<site>/sessions/<session>/bookings/<booking>")
 def get_booking(
-    site: SiteId, session: ItemId, booking: ItemId, record: AdminSite, root: Root, base: BaseUrl
+    site: SiteId, session: ItemId, booking: ItemId, record: AdminSite, root: Root, links: Links
 ) -> BookingView:
     """A booking as the admin sees it: the client's stable link, and an email refused for good."""
-    return booking_view(root.sessions.get_booking(record, session, booking), base)
+    saved, of = root.sessions.get_booking(record, session, booking)
+    return booking_view(saved, links, of)
 
 
 @app.delete("/v1/sites/<site>/sessions/<session>/bookings/<booking>", responses=GONE)
@@ -147,6 +150,8 @@ def cancel_booking(
     return Response(204, None, "")
 
 
-@logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_HTTP, log_event=False)
+@logger.inject_lambda_context(
+    correlation_id_path=correlation_paths.API_GATEWAY_HTTP, log_event=False, clear_state=True
+)
 def lambda_handler(event: dict, context: LambdaContext) -> dict:
     return handle(app, event, context)

@@ -2,12 +2,24 @@
 
 - API keys (`vcl_{site}.{secret}`) name their site and carry 256 random bits; only their
   SHA-256 is stored (a fast hash is right for a high-entropy secret: nothing to
-  brute-force). Naming the site lets a key used on another site's path be answered 404,
-  exactly like an unknown site, while a wrong key for the right site is 401.
+  brute-force).
 - Scoped tokens (`vcs_...`) are for browsers: `payload.signature`, the payload a compact
   JSON of the site, role, scope and expiry, the signature an HMAC-SHA256 with the site's
   own token secret. A staff token acts only for its staff member; a client token reads only
-  its booking's link. Rotating a site's token secret revokes every token at once.
+  its booking's link.
+
+What a caller learns from a refusal (W02, and no oracle of which sites exist):
+
+- A credential that names another site than the path's is 404, the answer of a site that
+  does not exist, and it is not even checked: whether the path's site exists, or the named
+  one, or whether the credential is genuine, changes nothing in the answer. So a valid key
+  of site A on site B's path is 404, as W02 says.
+- A credential that names the path's site is checked: a wrong secret and a site that does
+  not exist answer the same 401, word for word, after the same work (the hash is compared
+  with a stand-in when there is no site). So `Bearer vcl_{id}.x` tells nobody whether site
+  `{id}` exists, for API keys and scoped tokens alike.
+- Secrets are compared as UTF-8 bytes (`same_secret`): `hmac.compare_digest` raises
+  TypeError on a str with non-ASCII characters, and a credential is whatever was sent.
 """
 
 from __future__ import annotations
@@ -58,12 +70,29 @@ class Principal:
         raise Forbidden("This token may act only for its own staff member.")
 
 
+_NO_KEY_HASH = "0" * 64
+_NO_TOKEN_SECRET = secrets.token_urlsafe(32)
+"""What a credential is checked against when its site does not exist: the same work, the same 401."""
+
+WRONG_KEY = "The API key is not valid for this site."
+WRONG_SIGNATURE = "The token's signature is not valid."
+
+
+def _utf8(text: str) -> bytes:
+    return text.encode("utf-8", "surrogatepass")
+
+
+def same_secret(given: str, expected: str) -> bool:
+    """Constant-time equality of two secrets, whatever characters the caller sent."""
+    return hmac.compare_digest(_utf8(given), _utf8(expected))
+
+
 def new_api_key(site_id: str) -> str:
     return f"{API_KEY_PREFIX}{site_id}.{secrets.token_urlsafe(32)}"
 
 
 def hash_api_key(api_key: str) -> str:
-    return hashlib.sha256(api_key.encode()).hexdigest()
+    return hashlib.sha256(_utf8(api_key)).hexdigest()
 
 
 def new_token_secret() -> str:
@@ -129,24 +158,27 @@ def authenticate(
 ) -> Principal:
     """Check the caller's credential for the site `site_id` of the path (`site`: its record, or None).
 
-    Missing, malformed or wrong credentials are 401. A valid-looking credential of another
-    site is 404, the same answer as a site that does not exist: one site never learns
-    which ids another has (W02).
+    Missing, malformed or wrong credentials, and credentials of a site that does not exist,
+    are 401; a credential naming another site is 404 (see the module's docstring).
     """
     credential = bearer(authorization)
-    if claimed_site(credential) != site_id or site is None:
+    if claimed_site(credential) != site_id:
         raise NotFound(f"No site '{site_id}' for this credential.")
     if credential.startswith(TOKEN_PREFIX):
-        return _verify_token(site, credential, now)
-    if hmac.compare_digest(hash_api_key(credential), site.api_key_hash):
+        principal = _verify_token(site.token_secret if site else _NO_TOKEN_SECRET, site_id, credential, now)
+        if site is None:
+            raise Unauthorized(WRONG_SIGNATURE)
+        return principal
+    key_hash = site.api_key_hash if site else _NO_KEY_HASH
+    if same_secret(hash_api_key(credential), key_hash) and site is not None:
         return Principal(site_id=site_id, role=Role.ADMIN)
-    raise Unauthorized("The API key is not valid for this site.")
+    raise Unauthorized(WRONG_KEY)
 
 
-def _verify_token(site: Site, token: str, now: float | None) -> Principal:
+def _verify_token(token_secret: str, site_id: str, token: str, now: float | None) -> Principal:
     payload, _, signature = token[len(TOKEN_PREFIX) :].partition(".")
-    if not signature or not hmac.compare_digest(_sign(site.token_secret, payload), signature):
-        raise Unauthorized("The token's signature is not valid.")
+    if not signature or not same_secret(_sign(token_secret, payload), signature):
+        raise Unauthorized(WRONG_SIGNATURE)
     try:
         claims = json.loads(_unb64(payload))
         role = Role(claims["r"])
@@ -156,7 +188,7 @@ def _verify_token(site: Site, token: str, now: float | None) -> Principal:
     if expires < (now if now is not None else time.time()):
         raise Unauthorized("The token has expired; ask the booking platform for a new one.")
     return Principal(
-        site_id=site.site_id,
+        site_id=site_id,
         role=role,
         staff_id=claims.get("t"),
         session_id=claims.get("x"),

@@ -102,7 +102,7 @@ class PreconditionRequired(VclinksError):
 
 
 class ZoomNotConfigured(VclinksError):
-    """The deployment has no Zoom app credentials (ZoomClientId/ZoomClientSecret left empty)."""
+    """The deployment has no Zoom app credentials (its ZoomAppSecret secret is still empty)."""
 
     status = 503
     slug = "zoom-not-configured"

@@ -114,6 +114,8 @@ class SiteSettings(Record):
     timezone: str = Field(default="UTC", max_length=64)
     sender_email: str | None = Field(default=None, max_length=320)
     hidden_email_sections: frozenset[EmailType] = frozenset()
+    allowed_origins: tuple[str, ...] = Field(default=(), max_length=20)
+    """Exact origins (`https://app.example.com`) whose browsers may call the scoped-token routes."""
 
 
 class Site(Record):

@@ -12,8 +12,10 @@ from aws_lambda_powertools.event_handler import Request
 from aws_lambda_powertools.event_handler.depends import Depends
 
 from shared.bootstrap import Container, container
-from shared.domain.auth import Principal, authenticate
+from shared.domain.auth import Principal
+from shared.domain.join_tokens import JoinLinks
 from shared.domain.models import Site
+from shared.http.api import RequestState
 
 logger = Logger(service="vclinks")
 
@@ -28,6 +30,13 @@ def base_url(request: Request, root: Annotated[Container, Depends(deps)]) -> str
     return configured or f"https://{request.resolved_event.raw_event['requestContext']['domainName']}"
 
 
+def join_links(
+    root: Annotated[Container, Depends(deps)], base: Annotated[str, Depends(base_url)]
+) -> JoinLinks:
+    """The stable join links an answer shows (X01)."""
+    return root.join_links(base)
+
+
 @dataclass(frozen=True)
 class Caller:
     """The site of the path and who is calling it, checked (a wrong or foreign credential never gets here)."""
@@ -36,12 +45,17 @@ class Caller:
     principal: Principal
 
 
-def caller(request: Request, root: Annotated[Container, Depends(deps)]) -> Caller:
-    site_id = str(request.path_parameters.get("site", ""))
-    site = root.repo.get_site(site_id)
-    principal = authenticate(site, site_id, request.headers.get("authorization"))
-    assert site is not None  # authenticate() refuses a missing site
-    logger.append_keys(site_id=site_id, role=principal.role.value)
+def request_state(request: Request) -> RequestState:
+    """What `handle` learnt of this request before routing it (the caller it checked, the site)."""
+    state = request.context.get("request_state")
+    return state if isinstance(state, RequestState) else RequestState()
+
+
+def caller(request: Request, state: Annotated[RequestState, Depends(request_state)]) -> Caller:
+    """Checked once per request: `handle` may have done it before reading the body."""
+    site, principal = state.check(
+        str(request.path_parameters.get("site", "")), request.headers.get("authorization")
+    )
     return Caller(site, principal)
 
 
@@ -52,6 +66,8 @@ def admin(who: Annotated[Caller, Depends(caller)]) -> Site:
 
 
 Root = Annotated[Container, Depends(deps)]
+State = Annotated[RequestState, Depends(request_state)]
 BaseUrl = Annotated[str, Depends(base_url)]
+Links = Annotated[JoinLinks, Depends(join_links)]
 AnyCaller = Annotated[Caller, Depends(caller)]
 AdminSite = Annotated[Site, Depends(admin)]

@@ -4,8 +4,17 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 from typing import Annotated, Literal
+from urllib.parse import urlsplit
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import (
+    AfterValidator,
+    AwareDatetime,
+    BaseModel,
+    ConfigDict,
+    Field,
+    field_validator,
+    model_validator,
+)
 
 from shared.domain.models import (
     CustomLink,
@@ -24,6 +33,20 @@ from shared.domain.models import (
 
 class Body(BaseModel):
     model_config = ConfigDict(extra="forbid", defer_build=True)
+
+
+def to_utc(moment: datetime) -> datetime:
+    """A moment in UTC (one without an offset is taken as UTC). Years 1 and 9999 with an offset
+    that carries them past the calendar's ends (`0001-01-01T00:00+14:00`) are refused (400),
+    where converting them would raise OverflowError (a 500)."""
+    try:
+        return (moment if moment.tzinfo else moment.replace(tzinfo=UTC)).astimezone(UTC)
+    except OverflowError as error:
+        raise ValueError("the moment is outside the years 1 to 9999 once converted to UTC") from error
+
+
+UtcDatetime = Annotated[datetime, AfterValidator(to_utc)]
+"""A date-time of a request, answered and stored in UTC whatever offset was sent."""
 
 
 # -- accounts -----------------------------------------------------------------------------
@@ -72,8 +95,33 @@ class AccountView(BaseModel):
     account: VcAccount | None = None
 
 
+def normalize_origin(value: str) -> str:
+    """An origin as browsers send it in `Origin`: scheme, host, and a port only when not the
+    scheme's default; lowercase. Anything else (a path, a query, credentials, a wildcard,
+    `null`) is refused: an allowed origin is matched exactly."""
+    parts = urlsplit(value.strip())
+    if parts.scheme.lower() not in ("http", "https") or not parts.hostname:
+        raise ValueError("an origin is http(s)://host[:port]")
+    if parts.path not in ("", "/") or parts.query or parts.fragment or parts.username or parts.password:
+        raise ValueError("an origin has no path, query, fragment or credentials: http(s)://host[:port]")
+    if "*" in value or any(ch.isspace() for ch in value.strip()):
+        raise ValueError("an origin is exact: no wildcard, no spaces")
+    try:
+        port = parts.port
+    except ValueError as error:
+        raise ValueError("the origin's port is not a number from 0 to 65535") from error
+    scheme = parts.scheme.lower()
+    default = {"http": 80, "https": 443}[scheme]
+    netloc = parts.hostname if port in (None, default) else f"{parts.hostname}:{port}"
+    return f"{scheme}://{netloc}"
+
+
+Origin = Annotated[str, Field(min_length=8, max_length=300), AfterValidator(normalize_origin)]
+
+
 class SettingsPatch(Body):
-    """Only the fields sent change; `"join_window_minutes": null` turns the time gate off (X03)."""
+    """Only the fields sent change; `"join_window_minutes": null` turns the time gate off (X03).
+    `allowed_origins` replaces the whole list (`[]`: no browser on another origin)."""
 
     members_area_links: bool | None = None
     join_window_minutes: int | None = Field(default=None, ge=0, le=1440)
@@ -82,6 +130,17 @@ class SettingsPatch(Body):
     sender_email: str | None = Field(
         default=None, min_length=3, max_length=320, pattern=r"^[^@\s<>]+@[^@\s<>]+$"
     )
+    allowed_origins: list[Origin] | None = Field(
+        default=None,
+        max_length=20,
+        description="Origins (https://app.example.com) whose browsers may call the routes of scoped "
+        "tokens: the session link and its edits, a staff member's own account",
+    )
+
+    @field_validator("allowed_origins")
+    @classmethod
+    def _unique(cls, origins: list[str] | None) -> list[str] | None:
+        return list(dict.fromkeys(origins)) if origins is not None else None
 
 
 class SettingsView(BaseModel):
@@ -91,6 +150,7 @@ class SettingsView(BaseModel):
     timezone: str
     sender_email: str | None
     hidden_email_sections: list[EmailType]
+    allowed_origins: list[str]
 
 
 class TokenRequest(Body):
@@ -147,14 +207,9 @@ class SessionInput(Body):
 
     service_id: Id
     staff_id: Id | None = None
-    start: AwareDatetime
-    end: AwareDatetime
+    start: Annotated[AwareDatetime, AfterValidator(to_utc)]
+    end: Annotated[AwareDatetime, AfterValidator(to_utc)]
     online: bool | None = None
-
-    @field_validator("start", "end")
-    @classmethod
-    def _utc(cls, moment: datetime) -> datetime:
-        return moment.astimezone(UTC)  # stored and answered in UTC, whatever offset was sent
 
     @model_validator(mode="after")
     def _times(self) -> SessionInput:

@@ -2,10 +2,18 @@
 language (X06): why there is no meeting, when the link opens, an unknown link, and the end of
 a Zoom connection that failed. Where no site is known (an unknown link), the browser's
 Accept-Language picks among the seven languages.
+
+Every page goes out with PAGE_HEADERS (`shared.http.api.handle` adds them to any text/html
+answer): a Content-Security-Policy that allows nothing but the page's own stylesheet (by
+its hash, so no inline script or style could ever run), no framing (clickjacking), no
+content-type sniffing and no Referer (a join link's token must not leak to the meeting
+provider or anywhere else).
 """
 
 from __future__ import annotations
 
+import base64
+import hashlib
 from datetime import datetime
 from html import escape
 
@@ -14,15 +22,29 @@ from shared.domain.emails.languages import phrases
 from shared.domain.models import Language
 from shared.domain.resolver import NoLink, Reason
 
+_STYLE = (
+    "body{font-family:system-ui,sans-serif;max-width:32rem;margin:4rem auto;padding:0 1rem;\n"
+    "color:#1f2328;background:#ffffff;overflow-wrap:anywhere}h1{font-size:1.4rem}\n"
+    "@media (prefers-color-scheme: dark){body{color:#e6edf3;background:#0d1117}}"
+)
+STYLE_HASH = "sha256-" + base64.b64encode(hashlib.sha256(_STYLE.encode()).digest()).decode()
+CONTENT_SECURITY_POLICY = (
+    f"default-src 'none'; style-src '{STYLE_HASH}'; base-uri 'none'; form-action 'none'; "
+    "frame-ancestors 'none'"
+)
+PAGE_HEADERS = {
+    "Content-Security-Policy": CONTENT_SECURITY_POLICY,
+    "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": "no-referrer",
+    "X-Frame-Options": "DENY",
+}
 _PAGE = """<!doctype html>
 <html lang="{lang}"><head><meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <meta name="color-scheme" content="light dark">
 <meta name="robots" content="noindex">{refresh}
 <title>{title}</title>
-<style>body{{font-family:system-ui,sans-serif;max-width:32rem;margin:4rem auto;padding:0 1rem;
-color:#1f2328;background:#ffffff;overflow-wrap:anywhere}}h1{{font-size:1.4rem}}
-@media (prefers-color-scheme: dark){{body{{color:#e6edf3;background:#0d1117}}}}</style></head>
+<style>{style}</style></head>
 <body><main><h1>{title}</h1><p>{message}</p>{extra}</main></body></html>
 """
 
@@ -36,7 +58,12 @@ def render(
 ) -> str:
     refresh = f'\n<meta http-equiv="refresh" content="{refresh_seconds}">' if refresh_seconds else ""
     return _PAGE.format(
-        lang=language.value, title=escape(title), message=escape(message), extra=extra, refresh=refresh
+        lang=language.value,
+        title=escape(title),
+        message=escape(message),
+        extra=extra,
+        refresh=refresh,
+        style=_STYLE,
     )
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from shared.domain import join_tokens
+from shared.domain.join_tokens import JoinLinks
 from shared.domain.models import Booking, Service, Session, SiteSettings, VcAccount
 from shared.domain.resolver import Decision, Link, is_online
 from shared.http.models import (
@@ -39,6 +39,7 @@ def settings_view(settings: SiteSettings) -> SettingsView:
         timezone=settings.timezone,
         sender_email=settings.sender_email,
         hidden_email_sections=sorted(settings.hidden_email_sections),
+        allowed_origins=list(settings.allowed_origins),
     )
 
 
@@ -52,7 +53,7 @@ def service_view(service: Service) -> ServiceView:
     )
 
 
-def session_view(session: Session, service: Service, base_url: str) -> SessionView:
+def session_view(session: Session, service: Service, links: JoinLinks) -> SessionView:
     return SessionView(
         session_id=session.session_id,
         service_id=session.service_id,
@@ -64,16 +65,16 @@ def session_view(session: Session, service: Service, base_url: str) -> SessionVi
         has_custom_link=session.override is not None,
         meeting_state=session.meeting_state.value,
         pending_reason=session.pending_reason,
-        staff_join_url=join_tokens.join_url(base_url, join_tokens.staff_token(session)),
+        staff_join_url=links.staff(session),
     )
 
 
-def booking_view(booking: Booking, base_url: str) -> BookingView:
+def booking_view(booking: Booking, links: JoinLinks, session: Session | None = None) -> BookingView:
     return BookingView(
         booking_id=booking.booking_id,
         session_id=booking.session_id,
         status=booking.status.value,
-        join_url=join_tokens.join_url(base_url, join_tokens.client_token(booking)),
+        join_url=links.client(booking, session),
         client_name=booking.client_name,
         client_email=booking.client_email,
         email_problem=booking.email_problem,
@@ -102,7 +103,7 @@ def link_view(decision: Decision, join_url: str | None) -> LinkView:
     )
 
 
-def report_view(page: ReportPage, base_url: str) -> Report:
+def report_view(page: ReportPage, links: JoinLinks) -> Report:
     rows = []
     for entry in page.entries:
         session, decision = entry.session, entry.decision
@@ -121,7 +122,7 @@ def report_view(page: ReportPage, base_url: str) -> Report:
                     provider=decision.provider,
                     source=decision.source.value,
                     url=decision.url,
-                    open_url=join_tokens.join_url(base_url, join_tokens.staff_token(session)),
+                    open_url=links.staff(session),
                 )
             )
         else:

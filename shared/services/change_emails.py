@@ -15,7 +15,7 @@ from datetime import timedelta
 
 from shared.domain.models import Audience
 from shared.domain.resolver import resolve
-from shared.domain.work import Work, WorkRef
+from shared.domain.work import Deferred, Work, WorkRef
 from shared.services.notifications import EmailJob, change_email_type
 from shared.services.pipeline import StepContext
 
@@ -60,6 +60,8 @@ def tell_client(ctx: StepContext, work: Work) -> None:
     staff, service = ctx.repo.load_staff_and_service(site_id, session.staff_id, session.service_id)
     if service is None:
         return
+    if not ctx.notifier.links.base_url:  # a request that knows no public URL: the worker does
+        raise Deferred("no public base URL here for the join links")
     job = EmailJob(site, service, session, staff, booking, change_email_type(service))
     ctx.notifier.tell_of_change(job)
     return

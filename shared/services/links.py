@@ -30,7 +30,8 @@ def _now() -> datetime:
 @dataclass(frozen=True)
 class SessionLink:
     decision: Decision
-    token: str  # the stable /v1/j/{token} of this audience
+    join_url: str  # the stable /v1/j/{token} link of this audience
+    site: Site  # read on the way (CORS decides on its allowed origins)
 
 
 def _decide(
@@ -44,6 +45,7 @@ def _decide(
 
 def session_link(
     repo: Repository,
+    join: join_tokens.JoinLinks,
     site_id: str,
     session_id: str,
     authorization: str | None,
@@ -64,10 +66,10 @@ def session_link(
             raise InvalidInput("Ask for a client's link with the booking id: ?audience=client&booking=...")
         if context.booking is None:
             raise NotFound(f"No booking '{booking_id}' in session '{session_id}'.")
-        token = join_tokens.client_token(context.booking)
+        url = join.client(context.booking, session)
     else:
-        token = join_tokens.staff_token(session)
-    return SessionLink(_decide(repo, context, session, context.site, audience, surface), token)
+        url = join.staff(session)
+    return SessionLink(_decide(repo, context, session, context.site, audience, surface), url, context.site)
 
 
 def _check_scope(
@@ -95,9 +97,9 @@ class JoinOutcome:
     session: Session | None
 
 
-def join(repo: Repository, token: str) -> JoinOutcome:
+def join(repo: Repository, links: join_tokens.JoinLinks, token: str) -> JoinOutcome:
     """X01, X03, S07: follow a stable join link at click time. None: unknown or revoked link."""
-    target = join_tokens.parse(token)
+    target = links.parse(token)
     if target is None:
         return JoinOutcome(None, None, None)
     context = repo.load_link_context(target.site_id, target.session_id, target.booking_id)

@@ -84,11 +84,13 @@ class EmailJob:
 
 
 class Notifier:
-    def __init__(self, store: Repository, mailer: Mailer, default_sender: str, base_url: str) -> None:
+    def __init__(
+        self, store: Repository, mailer: Mailer, default_sender: str, links: join_tokens.JoinLinks
+    ) -> None:
         self.store = store
         self.mailer = mailer
         self.default_sender = default_sender
-        self.base_url = base_url
+        self.links = links
 
     def load(self, site: Site, session_id: str, booking_id: str, email_type: EmailType) -> EmailJob:
         context = self.store.load_link_context(site.site_id, session_id, booking_id)
@@ -125,10 +127,9 @@ class Notifier:
     ) -> Sent:
         site, session = job.site, job.session
         shown = job.email_type not in site.settings.hidden_email_sections  # W14
-        if audience == "client":
-            stable = join_tokens.join_url(self.base_url, join_tokens.client_token(job.booking))
-        else:
-            stable = join_tokens.join_url(self.base_url, join_tokens.staff_token(session))
+        stable = (
+            self.links.client(job.booking, session) if audience == "client" else self.links.staff(session)
+        )
         details = _join_details(decision, stable) if shown else None
         context = EmailContext(
             email_type=job.email_type,

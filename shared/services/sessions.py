@@ -254,7 +254,7 @@ class Sessions:
 
     def put_booking(
         self, site: Site, session_id: str, booking_id: str, client_name: str | None, client_email: str | None
-    ) -> tuple[Booking, bool]:
+    ) -> tuple[Booking, Session, bool]:
         """A client booked into a session. The same call twice, even at once, gives the same link (X01)."""
         session = self.repo.get_session(site.site_id, session_id)
         if session is None:
@@ -279,7 +279,7 @@ class Sessions:
         assert after is not None
         if before != after:
             self.followup.after_write([ref])
-        return after, before is None
+        return after, session, before is None
 
     def cancel_booking(self, site: Site, session_id: str, booking_id: str) -> None:
         """The booking's join link stops working at once (X01: revoked by the data)."""
@@ -294,11 +294,11 @@ class Sessions:
         if before != after:
             self.followup.after_write([ref])
 
-    def get_booking(self, site: Site, session_id: str, booking_id: str) -> Booking:
-        booking = self.repo.get_booking(site.site_id, session_id, booking_id)
-        if booking is None:
+    def get_booking(self, site: Site, session_id: str, booking_id: str) -> tuple[Booking, Session]:
+        context = self.repo.load_link_context(site.site_id, session_id, booking_id)
+        if context.booking is None or context.session is None:
             raise NotFound(f"No booking '{booking_id}' in session '{session_id}'.")
-        return booking
+        return context.booking, context.session
 
 
 def _no_service(site: Site, service_id: str) -> NotFound:

@@ -34,6 +34,8 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
             "0",
             "--state-file",
             str(state_file),
+            "--env-file",
+            str(state_file.parent / ".env"),
         ],
         cwd=ROOT,
         env=env,
@@ -50,7 +52,7 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
             time.sleep(0.1)
         state = json.loads(state_file.read_text())
         assert httpx.get(f"{state['base_url']}/v1/health", timeout=30).status_code == 200
-        yield Stack(state["base_url"], state["zoom_url"], state_file)
+        yield Stack(state["base_url"], state["zoom_url"], state_file, state_file.parent / ".env")
     finally:
         process.terminate()
         try:

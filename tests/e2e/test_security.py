@@ -99,3 +99,79 @@ def test_zooms_daily_limit_is_a_clear_pending_state_finished_later(stack: Stack,
         studio.ok("GET", f"{studio.base}/sessions/s1/link", params={"audience": "staff"})["decision"]
         == "link"
     )
+
+
+# -- hardening over HTTP (issue 12): a 4xx for whatever an attacker sends, never a 500 ------
+
+
+def test_non_ascii_credentials_are_refused_over_http(stack: Stack, studio: SiteClient) -> None:
+    settings = f"{stack.base_url}{studio.base}/settings"
+    for credential, expected in (
+        (f"vcl_{studio.site_id}.clé", 401),
+        ("vcs_eyJzIjoi" + "é.é", 401),
+    ):
+        answer = httpx.get(settings, headers={"Authorization": f"Bearer {credential}".encode()}, timeout=30)
+        assert answer.status_code == expected
+    join = httpx.get(f"{stack.base_url}/v1/j/{'é' * 20}", timeout=30)
+    state = httpx.get(
+        f"{stack.base_url}/v1/oauth/zoom/callback", params={"state": "n.é", "code": "c"}, timeout=30
+    )
+    now = str(int(time.time()))
+    webhook = httpx.post(
+        f"{stack.base_url}/v1/zoom/webhook",
+        content=b"{}",
+        headers={
+            "content-type": "application/json",
+            "x-zm-request-timestamp": now,
+            "x-zm-signature": "v0=é".encode(),
+        },
+        timeout=30,
+    )
+    assert (join.status_code, state.status_code, webhook.status_code) == (404, 400, 401)
+
+
+def test_an_unknown_site_and_a_wrong_key_are_the_same_401_over_http(stack: Stack, studio: SiteClient) -> None:
+    answers = [
+        httpx.get(
+            f"{stack.base_url}/v1/sites/{site}/settings",
+            headers={"Authorization": f"Bearer vcl_{site}.x"},
+            timeout=30,
+        )
+        for site in (studio.site_id, "no-such-site-0000")
+    ]
+    assert [a.status_code for a in answers] == [401, 401]
+    assert answers[0].json()["detail"] == answers[1].json()["detail"]
+
+
+def test_hostile_bodies_are_401_before_authentication_and_400_after(stack: Stack, studio: SiteClient) -> None:
+    path = f"{studio.base}/sessions/s1"
+    year_one = {"service_id": "x", "start": "0001-01-01T00:00:00+14:00", "end": "0001-01-01T01:00:00+14:00"}
+    for body in ("[" * 30_000, json.dumps(year_one), '{"not": "the schema"}'):
+        headers = {"content-type": "application/json"}
+        anonymous = httpx.put(f"{stack.base_url}{path}", content=body, headers=headers, timeout=30)
+        admin = studio.http.put(path, content=body, headers=headers)
+        assert (anonymous.status_code, admin.status_code) == (401, 400), body[:40]
+
+
+def test_pages_and_answers_carry_their_security_headers_over_http(stack: Stack, studio: SiteClient) -> None:
+    page = httpx.get(f"{stack.base_url}/v1/j/not-a-link", timeout=30)
+    assert page.headers["content-security-policy"].startswith("default-src 'none'")
+    assert "frame-ancestors 'none'" in page.headers["content-security-policy"]
+    assert page.headers["x-content-type-options"] == "nosniff"
+    assert page.headers["referrer-policy"] == "no-referrer"
+    for answer in (studio.call("GET", f"{studio.base}/settings"), httpx.get(f"{stack.base_url}/v1/health")):
+        assert answer.headers["x-content-type-options"] == "nosniff"
+
+
+def test_return_to_with_a_line_break_is_refused(stack: Stack, studio: SiteClient) -> None:
+    """(Dot segments climbing out of an allowed path: tests/integration/test_oauth.py; the local
+    stack allows whole origins.)"""
+    for return_to in (
+        f"{RETURN_TO}%0d%0aSet-Cookie:%20x=1",
+        f"{RETURN_TO}\r\nX: 1",
+    ):
+        start = studio.http.get(
+            "/v1/oauth/zoom/start", params={"site": studio.site_id, "return_to": return_to}
+        )
+        assert start.status_code == 400, return_to
+        assert "location" not in start.headers

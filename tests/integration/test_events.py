@@ -25,6 +25,9 @@ EXPECTED_STATUS = {
     "oauth_callback/get-oauth-zoom-callback.json": 400,  # a made-up state is refused
     "oauth_callback/post-zoom-webhook.json": 401,  # a made-up signature is refused
     "oauth_callback/get-sites-site-zoom-users.json": 404,  # the site's default account is not Zoom
+    "accounts/options-sites-site-staff-staff-vc-account.json": 204,  # CORS preflights of the front-end
+    "resolve_link/options-sites-site-sessions-session-link.json": 204,
+    "session_hooks/options-sites-site-sessions-session-link-remove.json": 204,
 }
 """Status of each sample's answer; every other HTTP sample answers 200."""
 

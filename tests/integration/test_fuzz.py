@@ -14,10 +14,9 @@ from hypothesis import HealthCheck, settings
 from schemathesis.checks import not_a_server_error
 from schemathesis.specs.openapi.checks import status_code_conformance
 
-from local.aws import create_tables
 from local.gateway import Gateway
 from local.template import http_routes, load_template
-from tests.support.aws import TEST_ENV, reset_caches
+from tests.support.aws import TEST_ENV, create_world, reset_caches
 
 CREDENTIAL: dict[str, str] = {}
 
@@ -39,9 +38,7 @@ def fuzz_aws() -> Iterator[None]:
     os.environ.update(TEST_ENV)
     try:
         with mock_aws():
-            names = create_tables(boto3.client("dynamodb"), load_template(), prefix="vclinks-fuzz")
-            os.environ["ACCOUNTS_TABLE"] = names["AccountsTable"]
-            os.environ["SESSION_LINKS_TABLE"] = names["SessionLinksTable"]
+            create_world(prefix="vclinks-fuzz")
             app = '{"client_id": "id", "client_secret": "secret", "webhook_secret_token": "token"}'
             arn = boto3.client("secretsmanager").create_secret(Name="vclinks/fuzz/app", SecretString=app)[
                 "ARN"

@@ -5,15 +5,17 @@ passwords and host links, join-link secrets."""
 
 from __future__ import annotations
 
+import json
 import logging
 import re
 from collections.abc import Iterator
 from datetime import timedelta
+from typing import Any
 
 import pytest
 
 from local.zoom_emulator import ZoomEmulator
-from tests.support.api import SiteHandle
+from tests.support.api import Api, SiteHandle
 from tests.support.links import START, iso
 from tests.support.zoom import connect
 
@@ -91,3 +93,20 @@ def test_no_secret_reaches_the_logs_or_an_error_answer(
         assert secret not in output, f"{name} was logged"
         assert all(secret not in answer for answer in answers[2:]), f"{name} in an error answer"
     assert not ZOOM_TOKEN.findall(output), "a Zoom access or refresh token was logged"
+
+
+def test_a_log_line_never_carries_the_previous_requests_site_and_role(
+    make_site: Any, anonymous: Api, debug_logs: Collect
+) -> None:
+    first, second = make_site("First"), make_site("Second")
+    assert first.api.get(f"{first.base}/settings").status == 200  # site and role appended
+    debug_logs.lines.clear()
+    assert anonymous.get(f"{second.base}/settings").status == 401  # the next request, refused
+    refused = [json.loads(line) for line in debug_logs.lines if '"request refused"' in line]
+    assert refused, debug_logs.lines
+    assert all("site_id" not in line and "role" not in line for line in refused)
+    debug_logs.lines.clear()
+    assert second.api.put(f"{second.base}/vc-account", {"provider": "none"}).status == 400
+    logged = [json.loads(line) for line in debug_logs.lines if '"invalid request"' in line]
+    assert len(logged) == 1
+    assert {(line.get("site_id"), line.get("role")) for line in logged} == {(second.site_id, "admin")}

@@ -49,6 +49,7 @@ def test_check_return_url_keeps_to_the_allowed_origins_and_paths() -> None:
         "http://127.0.0.1/a",
         "https://app.example.com/admin/zoom",
         "https://app.example.com/admin",
+        "https://app.example.com/admin/x/../zoom",  # climbs, but stays under /admin
     ):
         assert check_return_url(good, allowed) == good
     for bad in (
@@ -58,6 +59,15 @@ def test_check_return_url_keeps_to_the_allowed_origins_and_paths() -> None:
         "https://app.example.com/",
         "https://user:pw@admin.example.com/",
         "https://admin.example.com\\@evil.test/",
+        "https://admin.example.com/\r\nSet-Cookie: session=stolen",
+        "https://admin.example.com/\nx",
+        "https://admin.example.com/%0d%0aSet-Cookie:%20session=stolen",
+        "https://admin.example.com/zoom?next=%0D%0A",
+        "https://app.example.com/admin/../evil",
+        "https://app.example.com/admin/x/../../evil",
+        "https://app.example.com/admin/%2e%2e/evil",
+        "https://app.example.com/admin/%2E%2e/",
+        "https://app.example.com/admin/..",
     ):
         with pytest.raises(Exception, match="return_to"):
             check_return_url(bad, allowed)
@@ -72,6 +82,8 @@ def test_check_return_url_keeps_to_the_allowed_origins_and_paths() -> None:
         "https://admin.studio.test@evil.example/",
         "http://admin.studio.test/",  # another scheme
         "https://admin.studio.test:8443/",  # another port
+        "https://admin.studio.test/\r\nSet-Cookie: session=stolen",  # a header of its own
+        "https://admin.studio.test/%0d%0aSet-Cookie:%20session=stolen",
     ],
 )
 def test_a_return_url_outside_the_allow_list_is_refused(

@@ -48,3 +48,23 @@ def test_join_redirect_costs_two_dynamodb_round_trips(
 
     assert answer.status == 302
     assert dict(aws_calls) == {"dynamodb.BatchGetItem": 2}
+
+
+def test_the_join_token_key_is_read_once_per_warm_lambda(
+    site: SiteHandle, anonymous: Api, aws_calls: Counter[str], worker_switch: Any
+) -> None:
+    from shared import bootstrap
+
+    set_default(site)
+    setup_session(site)
+    join = join_path(book(site)["join_url"])
+    bootstrap.reset()  # a new Lambda: its first join reads the key
+    aws_calls.clear()
+    with worker_switch.paused():
+        assert anonymous.get(join).status == 302
+    assert dict(aws_calls) == {"secretsmanager.GetSecretValue": 1, "dynamodb.BatchGetItem": 2}
+    aws_calls.clear()
+    with worker_switch.paused():
+        for _ in range(3):
+            assert anonymous.get(join).status == 302
+    assert dict(aws_calls) == {"dynamodb.BatchGetItem": 6}

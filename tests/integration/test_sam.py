@@ -4,6 +4,7 @@ the layer's dependencies come as arm64 wheels). `make test` installs the SAM CLI
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 from pathlib import Path
 
@@ -59,3 +60,46 @@ def test_sam_build(tmp_path: Path) -> None:
     binaries = list((layer / "pydantic_core").glob("_pydantic_core*.so"))
     assert binaries, "pydantic_core has no compiled extension in the layer"
     assert all("aarch64" in b.name for b in binaries), [b.name for b in binaries]
+
+
+PROMPT = r"\x1b\[0m( \[[^\]\n]*\])?: ?$"
+"""A `sam deploy --guided` question: bold text, then its default answer in brackets (if any)."""
+
+
+@pytest.mark.timeout(300)
+def test_sam_deploy_guided_goes_through_on_default_answers(tmp_path: Path) -> None:
+    """Every question answered with Enter, up to the first call to AWS, which fails for want of
+    credentials (none here): no route is refused as "has no authentication", no secret asked."""
+    import pexpect
+
+    config = ROOT / "samconfig.toml"
+    kept = config.read_text()
+    env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")} | {
+        "HOME": str(tmp_path),
+        "AWS_CONFIG_FILE": str(tmp_path / "no-config"),
+        "AWS_SHARED_CREDENTIALS_FILE": str(tmp_path / "no-credentials"),
+        "AWS_EC2_METADATA_DISABLED": "true",
+        "SAM_CLI_TELEMETRY": "0",
+        "PATH": f"{SAM_BIN}{os.pathsep}{os.environ.get('PATH', '')}",
+    }
+    child = pexpect.spawn(
+        str(SAM), ["deploy", "--guided"], cwd=str(ROOT), env=env, encoding="utf-8", timeout=240
+    )
+    questions: list[str] = []
+    while child.expect([PROMPT, pexpect.EOF]) == 0:
+        questions.append(str(child.before).rsplit("\n", 1)[-1])
+        assert len(questions) < 30, questions
+        child.sendline("")
+    child.close()
+    said = str(child.before)
+
+    asked = [re.sub(r"\x1b\[[0-9;]*m", "", q).strip() for q in questions]
+    assert asked[:2] == ["Stack Name", "AWS Region"]
+    assert [q for q in asked if q.startswith("Parameter ")] == [
+        f"Parameter {name}" for name in load_template()["Parameters"]
+    ]
+    assert not [q for q in asked if "authentication" in q]
+    assert "Looking for resources needed for deployment" in said
+    assert "Unable to locate credentials" in said
+    assert child.exitstatus == 1
+    assert config.read_text() == kept  # nothing saved: it stopped at AWS

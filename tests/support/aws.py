@@ -43,9 +43,9 @@ def create_world(prefix: str = "vclinks-test") -> tuple[Tables, Any]:
     Returns the tables and the work queue's poller (what Lambda's SQS polling does in AWS)."""
     import boto3
 
-    from local.aws import create_queues, create_tables
+    from local.aws import create_generated_secrets, create_queues, create_tables
     from local.esm import QueuePoller
-    from local.template import function_timeout, load_template, queue_sources
+    from local.template import function_timeout, global_environment_refs, load_template, queue_sources
 
     template = load_template()
     names = create_tables(boto3.client("dynamodb"), template, prefix=prefix)
@@ -53,6 +53,8 @@ def create_world(prefix: str = "vclinks-test") -> tuple[Tables, Any]:
     os.environ["ACCOUNTS_TABLE"] = names["AccountsTable"]
     os.environ["SESSION_LINKS_TABLE"] = names["SessionLinksTable"]
     os.environ["WORK_QUEUE_URL"] = queues["WorkQueue"]
+    secrets = create_generated_secrets(boto3.client("secretsmanager"), template, prefix)  # the join key
+    os.environ.update(global_environment_refs(template, secrets))
     boto3.client("ses").verify_email_identity(EmailAddress=TEST_ENV["SENDER_EMAIL"])
     reset_caches()
     (source,) = queue_sources(template)

@@ -37,6 +37,7 @@ def seed_demo_world(monkeypatch: Any) -> None:
         ServiceKind,
         Session,
         Site,
+        SiteSettings,
         Staff,
     )
 
@@ -62,6 +63,7 @@ def seed_demo_world(monkeypatch: Any) -> None:
             api_key_hash=hash_api_key(generate.API_KEY),
             token_secret="sample-token-secret",
             default_account=CustomLink(url="https://meet.google.com/abc-defg-hij"),
+            settings=SiteSettings(allowed_origins=(generate.ORIGIN,)),
             created_at=datetime(2031, 1, 1, tzinfo=UTC),
         )
     )

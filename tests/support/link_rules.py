@@ -4,6 +4,7 @@ unchanged, over real HTTP against the local stack (tests/e2e/test_link_rules_ove
 
 from __future__ import annotations
 
+import base64
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -260,6 +261,23 @@ def test_x01_join_link_redirects_to_the_current_link_at_click_time(site: SiteHan
     assert (first.status, first.headers["Location"]) == (302, MEET)
     assert (second.status, second.headers["Location"]) == (302, OVERRIDE)
     assert second.headers["Cache-Control"] == "no-store"
+
+
+def test_x01_join_links_are_opaque(site: SiteHandle, anonymous: Api) -> None:
+    set_default(site)
+    setup_session(site)
+    token = join_path(book(site)["join_url"]).removeprefix("/v1/j/")
+    staff = join_path(
+        site.api.get(f"{site.base}/sessions/s1/link", query={"audience": "staff"}).json["join_url"]
+    )
+    for opaque in (token, staff.removeprefix("/v1/j/")):
+        decoded = base64.urlsafe_b64decode(opaque + "=" * (-len(opaque) % 4))
+        for name in (site.site_id, "s1", "b1", "svc", "anna"):
+            assert name.encode() not in decoded
+    for path in (f"/v1/j/{token}", staff):
+        answer = anonymous.get(path)
+        assert (answer.status, answer.headers["Location"]) == (302, MEET)
+    assert anonymous.get(f"/v1/j/{token[:-2]}").status == 404
 
 
 def test_x01_cancelled_booking_link_stops_working(site: SiteHandle, anonymous: Api) -> None:

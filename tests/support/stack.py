@@ -27,6 +27,7 @@ class Stack:
     base_url: str
     zoom_url: str
     state_file: Path
+    env_file: Path | None = None  # where `python -m local.dev` wrote API, SITE and KEY
 
     def zoom(self, method: str, path: str, **kw: Any) -> Any:
         answer = httpx.request(method, f"{self.zoom_url}/_emulator/{path}", timeout=30, **kw)

@@ -102,3 +102,34 @@ def test_token_lifetime_is_capped_at_a_day(keyed_site) -> None:
     site, _ = keyed_site
     _, expires = mint_token(site, Role.STAFF, 10**9, staff_id="anna", now=0)
     assert expires == 24 * 3600
+
+
+def test_an_unknown_site_and_a_wrong_key_are_the_same_401(keyed_site) -> None:
+    site, _ = keyed_site
+    refusals = []
+    for record, site_id in ((site, f.SITE), (None, "no-such-site")):
+        with pytest.raises(Unauthorized) as refused:
+            authenticate(record, site_id, f"Bearer vcl_{site_id}.not-the-key")
+        refusals.append(refused.value.problem())
+    assert refusals[0] == refusals[1]
+
+
+def test_an_unknown_site_and_a_forged_token_are_the_same_401(keyed_site) -> None:
+    site, _ = keyed_site
+    impostor = site.model_copy(update={"token_secret": "guessed"})
+    refusals = []
+    for record, site_id in ((site, f.SITE), (None, "no-such-site")):
+        token, _ = mint_token(impostor.model_copy(update={"site_id": site_id}), Role.ADMIN, 600)
+        with pytest.raises(Unauthorized) as refused:
+            authenticate(record, site_id, f"Bearer {token}")
+        refusals.append(refused.value.problem())
+    assert refusals[0] == refusals[1]
+
+
+@pytest.mark.parametrize("secret", ["clé", "\u00e9" * 43, "\udcff", "日本"])
+def test_a_credential_with_any_characters_is_a_401(keyed_site, secret: str) -> None:
+    site, _ = keyed_site
+    token, _ = mint_token(site, Role.ADMIN, 600)
+    for credential in (f"vcl_{f.SITE}.{secret}", f"{token.rpartition('.')[0]}.{secret}"):
+        with pytest.raises(Unauthorized):
+            authenticate(site, f.SITE, f"Bearer {credential}")

@@ -170,6 +170,14 @@ def test_ics_folds_long_lines_without_splitting_characters() -> None:
     assert "Séance " * 30 in _unfold(ics).replace("\\", "")
 
 
+@pytest.mark.parametrize("newline", ["\r\n", "\n", "\r"])
+def test_ics_text_never_keeps_a_line_break_of_its_own(newline: str) -> None:
+    ics = build_ics(context(service_name=f"Flow{newline}X-INJECTED:1")).decode()
+    assert "SUMMARY:Flow\\nX-INJECTED:1 – " in _unfold(ics)
+    assert ics.count("\r") == ics.count("\r\n")  # no bare CR anywhere
+    assert "\nX-INJECTED" not in ics.replace("\\n", "")
+
+
 def test_mime_has_text_html_and_the_invitation() -> None:
     email = render_email(context())
     raw = build_mime(

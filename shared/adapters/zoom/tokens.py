@@ -244,8 +244,8 @@ class AppCredentialsCache:
         credentials = self.secrets.app_credentials(self.arn) if self.arn else None
         if credentials is None or not (credentials.client_id and credentials.client_secret):
             raise ZoomNotConfigured(
-                "This deployment has no Zoom app: its admin sets ZoomClientId and ZoomClientSecret "
-                "(sam deploy)."
+                "This deployment has no Zoom app: its operator puts the app's credentials in its "
+                "ZoomAppSecret (README: Set up your Zoom apps)."
             )
         self._cached = (time.time() + self.ttl, credentials)
         return credentials

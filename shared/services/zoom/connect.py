@@ -16,11 +16,12 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
+import re
 import secrets
 import time
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from urllib.parse import SplitResult, urlencode, urlsplit
+from urllib.parse import SplitResult, unquote, urlencode, urlsplit
 
 from aws_lambda_powertools import Logger
 
@@ -28,6 +29,7 @@ from shared.adapters.repository import Repository
 from shared.adapters.zoom.client import ZoomClient
 from shared.adapters.zoom.scopes import missing_scopes
 from shared.adapters.zoom.tokens import StoredTokens, TokenSecrets
+from shared.domain.auth import same_secret
 from shared.domain.errors import Conflict, Gone, InvalidInput, VclinksError
 from shared.domain.models import ZoomAppType, ZoomConnection
 from shared.domain.work import WorkRef
@@ -58,15 +60,34 @@ def _challenge(verifier: str) -> str:
 
 
 def _within(url: SplitResult, allowed: SplitResult) -> bool:
-    """Same scheme and host (and port), and a path under the allowed one: a prefix written
-    without its trailing slash still never admits `https://admin.example.com.evil.test`."""
+    """Same scheme and host (and port), and a path under the allowed one once its dot segments
+    are resolved as a browser would: a prefix written without its trailing slash still never
+    admits `https://admin.example.com.evil.test`, and `/admin/../evil` is not under `/admin`."""
     if (url.scheme, url.netloc.lower()) != (allowed.scheme, allowed.netloc.lower()):
         return False
     base = allowed.path.rstrip("/")
-    return url.path == base or url.path.startswith(base + "/") or not base
+    path = _resolved(url.path)
+    return path == base or path.startswith(base + "/") or not base
+
+
+def _resolved(path: str) -> str:
+    """The path with `.` and `..` segments (`%2e` counts as a dot, as browsers read it) resolved."""
+    segments: list[str] = []
+    for segment in re.sub("%2e", ".", path, flags=re.IGNORECASE).split("/"):
+        if segment == "..":
+            if len(segments) > 1:
+                segments.pop()
+        elif segment != ".":
+            segments.append(segment)
+    return "/".join(segments)
+
+
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 
 
 def check_return_url(return_to: str, allowed: tuple[str, ...]) -> str:
+    if _CONTROL.search(return_to) or _CONTROL.search(unquote(return_to)):
+        raise InvalidInput("return_to must not contain line breaks or other control characters.")
     parts = urlsplit(return_to)
     if parts.scheme not in ("http", "https") or not parts.netloc or len(return_to) > 2000:
         raise InvalidInput("return_to must be an absolute http(s) URL.")
@@ -176,7 +197,7 @@ def callback(
 
 def _take_state(store: Repository, client_secret: str, state: str | None, now: float) -> dict[str, object]:
     nonce, _, signature = (state or "").partition(".")
-    if not nonce or not signature or not hmac.compare_digest(_sign(client_secret, nonce), signature):
+    if not nonce or not signature or not same_secret(_sign(client_secret, nonce), signature):
         raise InvalidInput(
             "The connect request is not valid (unknown or forged state). Start again from your site."
         )

@@ -15,6 +15,7 @@ from shared.adapters.zoom.client import ZoomClient
 from shared.adapters.zoom.errors import ZoomNotFound
 from shared.adapters.zoom.tokens import TokenProvider
 from shared.domain.errors import VclinksError, ZoomNeedsReconnect
+from shared.domain.join_tokens import JoinLinks
 from shared.domain.models import Language
 from shared.domain.resolver import NoLink, Reason, no_link
 from shared.domain.work import WorkRef
@@ -35,8 +36,10 @@ class HostLink:
     work: list[WorkRef] = field(default_factory=list)  # a meeting found gone leaves its session's item
 
 
-def fresh_host_link(repo: Repository, zoom: ZoomClient, tokens: TokenProvider, token: str) -> HostLink | None:
-    outcome = links.join(repo, token)
+def fresh_host_link(
+    repo: Repository, join: JoinLinks, zoom: ZoomClient, tokens: TokenProvider, token: str
+) -> HostLink | None:
+    outcome = links.join(repo, join, token)
     if outcome.decision is None or outcome.site is None or outcome.session is None:
         return None
     timezone, language = outcome.site.settings.timezone, outcome.site.settings.language

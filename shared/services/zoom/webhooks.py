@@ -22,6 +22,7 @@ from typing import Any
 from aws_lambda_powertools import Logger
 
 from shared.adapters.repository import Repository
+from shared.domain.auth import same_secret
 from shared.domain.errors import InvalidInput, Unauthorized
 from shared.domain.models import Removal, ZoomAppType
 from shared.domain.work import WorkRef
@@ -43,12 +44,12 @@ def verify(
         raise Unauthorized("Webhooks are not configured (no webhook secret token).")
     timestamp = headers.get("x-zm-request-timestamp", "")
     signature = headers.get("x-zm-signature", "")
-    if not timestamp.isdigit() or not signature:
+    if not (timestamp.isascii() and timestamp.isdigit()) or not signature:
         raise Unauthorized("The webhook is not signed.")
     if abs((now or time.time()) - int(timestamp)) > TIMESTAMP_WINDOW_SECONDS:
         raise Unauthorized("The webhook's timestamp is outside the accepted window.")
     expected = "v0=" + _hex_hmac(secret_token, f"v0:{timestamp}:{raw_body}")
-    if not hmac.compare_digest(expected, signature):
+    if not same_secret(expected, signature):
         raise Unauthorized("The webhook's signature does not match.")
     try:
         event = json.loads(raw_body)
