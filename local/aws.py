@@ -32,21 +32,38 @@ TABLE_NAMES = {"AccountsTable": "accounts", "SessionLinksTable": "session-links"
 
 
 @contextmanager
-def count_aws_calls() -> Iterator[Counter[str]]:
+def count_aws_calls(items: Counter[str] | None = None) -> Iterator[Counter[str]]:
     """Count every AWS API call any boto3 client of this process makes, by service and operation
-    (the resolve path's round trips, in the tests and in `make bench`)."""
+    (the resolve path's round trips, in the tests and in `make bench`). With `items`, also the
+    DynamoDB items each operation read (what a request's cost grows with)."""
     calls: Counter[str] = Counter()
     original = botocore.client.BaseClient._make_api_call  # type: ignore[attr-defined]
 
     def counting(client: Any, operation: str, params: Any) -> Any:
-        calls[f"{client.meta.service_model.service_name}.{operation}"] += 1
-        return original(client, operation, params)
+        service = client.meta.service_model.service_name
+        calls[f"{service}.{operation}"] += 1
+        answer = original(client, operation, params)
+        if items is not None and service == "dynamodb":
+            items[operation] += _items_read(answer)
+        return answer
 
     botocore.client.BaseClient._make_api_call = counting  # type: ignore[attr-defined]
     try:
         yield calls
     finally:
         botocore.client.BaseClient._make_api_call = original  # type: ignore[attr-defined]
+
+
+def _items_read(answer: dict[str, Any]) -> int:
+    if "Item" in answer:
+        return 1
+    if "Responses" in answer:
+        return sum(len(found) for found in answer["Responses"].values())
+    if "Count" in answer:
+        return int(answer["Count"])
+    if "Attributes" in answer:  # an update or delete that returned the item
+        return 1
+    return 0
 
 
 def free_port(host: str = "127.0.0.1") -> int:

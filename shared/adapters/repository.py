@@ -361,6 +361,21 @@ class Repository:
             raise Conflict("The database is busy; try again.", retryable=True)
         return found
 
+    def _batch_write(self, table: str, items: Sequence[Item]) -> None:
+        """Put items 25 at a time (BatchWriteItem), retrying what DynamoDB did not process."""
+        for start in range(0, len(items), 25):
+            pending: dict[str, Any] = {
+                table: [{"PutRequest": {"Item": i}} for i in items[start : start + 25]]
+            }
+            for attempt in range(BATCH_RETRIES * 2):
+                if attempt:
+                    time.sleep(min(0.05 * 2**attempt, 1.0))
+                pending = self.client.batch_write_item(RequestItems=pending).get("UnprocessedItems") or {}
+                if not pending:
+                    break
+            if pending:
+                raise Conflict("The database is busy; try again.", retryable=True)
+
     def _query(
         self,
         table: str,
@@ -530,6 +545,20 @@ class Repository:
         return self._update_versioned(
             self.links, session_key(site_id, session_id), Session, change, work, _session_indexes
         )
+
+    def import_sessions(self, sessions: Sequence[Session]) -> None:
+        """New sessions written in bulk (an import, a test's seed): no version check and no work
+        flagged; flag their SESSION items after, if they need meetings."""
+        self._batch_write(self.links, [_session_item(s) for s in sessions])
+
+    def import_bookings(self, bookings: Sequence[Booking]) -> None:
+        """New bookings written in bulk (as `import_sessions`)."""
+        keys = [booking_key(b.site_id, b.session_id, b.booking_id) for b in bookings]
+        self._batch_write(self.links, [to_item(b, k) for b, k in zip(bookings, keys, strict=True)])
+
+    def import_work(self, refs: Sequence[WorkRef], due: datetime) -> None:
+        """Work items written in bulk, all due at `due` (a backlog's seed: `flag_work` is one write each)."""
+        self._batch_write(self.links, [work_item(ref, due) for ref in refs])
 
     def record_meeting(
         self,
@@ -1138,6 +1167,20 @@ Work_ = Sequence[WorkRef] | Callable[[Any, Any], Sequence[WorkRef]]
 
 class _Missing(Exception):
     pass
+
+
+def work_item(ref: WorkRef, due: datetime) -> Item:
+    """A work item as `flag_work` leaves it (new, nobody working on it)."""
+    return _serialize(
+        {
+            **work_key(ref),
+            "gen": _new_gen(),
+            "attempts": 0,
+            "due_pk": due_shard(ref.site_id),
+            "due_sk": _due_sk(ref, due),
+            "site_id_w": ref.site_id,
+        }
+    )
 
 
 def _new_gen() -> str:

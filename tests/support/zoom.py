@@ -17,13 +17,13 @@ ADMIN_APP = ("test-admin-client-id", "test-admin-client-secret")
 WEBHOOK_TOKENS = ("t", "t-admin")  # each app's Secret Token
 
 
-def connect(site: SiteHandle, zoom: ZoomEmulator, access: str = "user") -> None:
+def connect(site: SiteHandle, zoom: ZoomEmulator, access: str = "user", user: str = "zu-host") -> None:
     query = {"site": site.site_id, "return_to": RETURN_TO, "access": access}
     start = site.api.get("/v1/oauth/zoom/start", query=query)
     assert start.status == 302, start.text
     authorize = start.headers["Location"]
     form = {k: v[0] for k, v in parse_qs(urlsplit(authorize).query).items()} | {
-        "user": "zu-host",
+        "user": user,
         "allow": "1",
     }
     callback = urlsplit(httpx.post(f"{zoom.base_url}/oauth/authorize", data=form).headers["location"])
