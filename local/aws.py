@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import socket
+import threading
 from collections import Counter
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -32,14 +33,20 @@ TABLE_NAMES = {"AccountsTable": "accounts", "SessionLinksTable": "session-links"
 
 
 @contextmanager
-def count_aws_calls(items: Counter[str] | None = None) -> Iterator[Counter[str]]:
+def count_aws_calls(
+    items: Counter[str] | None = None, *, except_threads: str | None = None
+) -> Iterator[Counter[str]]:
     """Count every AWS API call any boto3 client of this process makes, by service and operation
     (the resolve path's round trips, in the tests and in `make bench`). With `items`, also the
-    DynamoDB items each operation read (what a request's cost grows with)."""
+    DynamoDB items each operation read (what a request's cost grows with). `except_threads`:
+    calls from threads whose name contains it are not counted (the local stack's queue pollers,
+    whose long polls are not the request's cost)."""
     calls: Counter[str] = Counter()
     original = botocore.client.BaseClient._make_api_call  # type: ignore[attr-defined]
 
     def counting(client: Any, operation: str, params: Any) -> Any:
+        if except_threads and except_threads in threading.current_thread().name:
+            return original(client, operation, params)
         service = client.meta.service_model.service_name
         calls[f"{service}.{operation}"] += 1
         answer = original(client, operation, params)
