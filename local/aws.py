@@ -7,7 +7,7 @@ import os
 import socket
 import threading
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
 from email import message_from_bytes, policy
@@ -30,6 +30,57 @@ CREDENTIALS = {
     "AWS_DEFAULT_REGION": REGION,
 }
 TABLE_NAMES = {"AccountsTable": "accounts", "SessionLinksTable": "session-links"}
+
+
+class _QueueAttributes(Mapping[str, Any]):
+    """A moto queue's attributes, each read when asked for.
+
+    moto builds every attribute of a queue whenever it needs one: SendMessage reads
+    `ContentBasedDeduplication` and ReceiveMessage the retention period, twice per message,
+    through `Queue.attributes`, whose three message counts walk the whole queue. With the
+    10,000 messages of a real backlog a receive took seconds. Same names, same values, as
+    `moto.sqs.models.Queue.attributes` gives them; only when they are computed changes."""
+
+    def __init__(self, queue: Any) -> None:
+        self._queue = queue
+        names = list(queue.BASE_ATTRIBUTES)
+        names += queue.FIFO_ATTRIBUTES if queue.fifo_queue else []
+        names += queue.KMS_ATTRIBUTES if queue.kms_master_key_id else []
+        names += ["Policy"] if queue.policy else []
+        names += ["RedrivePolicy"] if queue.redrive_policy else []
+        self._names = list(dict.fromkeys(names))
+
+    def __getitem__(self, name: str) -> Any:
+        if name not in self._names:
+            raise KeyError(name)
+        if name == "Policy" and self._queue.policy:
+            return self._queue.policy
+        if name == "RedrivePolicy" and self._queue.redrive_policy:
+            return json.dumps(self._queue.redrive_policy)
+        from moto.core.utils import camelcase_to_underscores
+
+        value = getattr(self._queue, camelcase_to_underscores(name))
+        return str(value).lower() if isinstance(value, bool) else value
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._names)
+
+    def __len__(self) -> int:
+        return len(self._names)
+
+
+def _lazy_queue_attributes() -> Any:
+    """Install `_QueueAttributes`; returns moto's own property (the tests compare the two)."""
+    from moto.sqs.models import Queue
+
+    original = Queue.__dict__["attributes"]
+    if not isinstance(original, property) or original.fget is not _QueueAttributes:
+        Queue.attributes = property(_QueueAttributes)  # type: ignore[assignment,method-assign]
+        return original
+    return None
+
+
+MOTO_QUEUE_ATTRIBUTES = _lazy_queue_attributes()
 
 
 @contextmanager
