@@ -24,6 +24,10 @@ class Settings(BaseModel):
     domain the request came to; the worker always has it (template.yaml gives it the API's URL)."""
     work_queue_url: str = ""
     """The SQS queue of the pipeline's work (template.yaml: WorkQueue)."""
+    email_configuration_set: str = ""
+    """The SES configuration set every email goes through (its events: bounces, complaints)."""
+    stack_name: str = "vclinks"
+    """Tags the SES identities this deployment creates for sites' senders (the IAM policy reads it)."""
 
     @classmethod
     def from_environ(cls, env: dict[str, str] | None = None) -> Settings:
@@ -42,4 +46,6 @@ class Settings(BaseModel):
             sender_email=env.get("SENDER_EMAIL", ""),
             public_base_url=env.get("PUBLIC_BASE_URL", "").rstrip("/"),
             work_queue_url=env.get("WORK_QUEUE_URL", ""),
+            email_configuration_set=env.get("EMAIL_CONFIGURATION_SET", ""),
+            stack_name=env.get("STACK_NAME") or "vclinks",
         )
