@@ -221,8 +221,10 @@ class Notifier:
             raise InvalidInput("The session's staff member has no email; set it with PUT .../staff/{staff}.")
         decision = self._client_decision(job)
         changes = self.changes(job, decision) if job.email_type in CHANGE_TYPES and not cancelled else ()
+        told_cancelled = job.booking.told is not None and job.booking.told.cancelled
+        raise_sequence = bool(changes) or (cancelled is not None and not told_cancelled)
         client = self._client_email(
-            job, decision, key=key, changes=changes, raise_sequence=bool(changes or cancelled), force=True
+            job, decision, key=key, changes=changes, raise_sequence=raise_sequence, force=True
         )
         results = [client or Sent(address, "client", sent=False)]
         if staff_address:
