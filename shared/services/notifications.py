@@ -300,7 +300,8 @@ class Notifier:
         if told.link is not None and settled(decision):
             if link_fingerprint(decision) != told.link:
                 found.append(LinkChanged())
-            if isinstance(decision, Link) and password_fingerprint(decision) != told.password:
+            back = told.link == GONE  # the link comes back: the section gives it all, password included
+            if isinstance(decision, Link) and not back and password_fingerprint(decision) != told.password:
                 found.append(PasswordChanged())
         if told.host != session.staff_id:
             found.append(
