@@ -6,7 +6,9 @@
   address is not verified"). moto marks it verified at once. Source:
   https://docs.aws.amazon.com/ses/latest/dg/creating-identities.html#verify-email-addresses-procedure
   and https://docs.aws.amazon.com/ses/latest/APIReference-V2/API_GetEmailIdentity.html.
-  `click_verification_link` is the owner's click.
+  `click_verification_link` is the owner's click. Creating an identity that exists is refused
+  (AlreadyExistsException; moto overwrites it). DeleteEmailIdentity deletes it whatever its
+  status (moto deletes only verified ones).
 - A verification link expires after 24 hours (VerificationStatus FAILED): `expire_verification`.
 - SendEmail names a configuration set that must exist (NotFoundException otherwise) and carries
   message tags that SES puts in the message's events; moto ignores both. Here a missing set is
@@ -37,6 +39,7 @@ def emulate_identity_verification() -> None:
     global _PATCHED
     if _PATCHED:
         return
+    from moto.core.exceptions import JsonRESTError
     from moto.ses.models import SESBackend
     from moto.sesv2.models import SESV2Backend
 
@@ -44,6 +47,8 @@ def emulate_identity_verification() -> None:
     is_verified = SESBackend._is_verified_address
 
     def create_pending(self: Any, email_identity: str, *args: Any, **kwargs: Any) -> Any:
+        if email_identity in self.core_backend.email_identities:
+            raise JsonRESTError("AlreadyExistsException", f"Email identity {email_identity} already exist.")
         identity = create(self, email_identity, *args, **kwargs)
         if "@" in email_identity:
             identity.verification_status = "PENDING"
@@ -58,7 +63,12 @@ def emulate_identity_verification() -> None:
             return domain is not None and domain.verification_status == "SUCCESS"
         return bool(is_verified(self, source))
 
+    def delete_any(self: Any, email_identity: str) -> None:
+        """SES deletes an identity whatever its status (moto only deletes verified ones)."""
+        self.core_backend.email_identities.pop(email_identity, None)
+
     SESV2Backend.create_email_identity = create_pending  # type: ignore[method-assign]
+    SESV2Backend.delete_email_identity = delete_any  # type: ignore[method-assign]
     SESBackend._is_verified_address = verified_only  # type: ignore[method-assign]
     _keep_sends()
     _PATCHED = True
