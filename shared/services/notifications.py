@@ -71,7 +71,8 @@ CALENDAR_TYPES = frozenset(
         EmailType.REQUEST_APPROVED,
     }
 )
-"""The emails that carry the invitation, and whose content the client then holds (X05, X09)."""
+"""The emails that carry the invitation (X05, X09). Every client email (a reminder too) is kept as
+what the client was told: a later change or cancellation is announced to them."""
 CHANGE_TYPES = frozenset({EmailType.BOOKING_CHANGED, EmailType.COURSE_CHANGED})
 UNSETTLED = frozenset({Reason.PENDING, Reason.NEEDS_RECONNECT})
 """A link that is being prepared or waits for the admin: not a change to tell clients about."""
@@ -341,11 +342,10 @@ class Notifier:
             return None
         digest = self._digest(job, "client", address, details, key, sequence)
         sent = self._deliver(job, "client", address, context, digest, with_ics=calendar)
-        if calendar:
-            told = told_now(
-                job.session, decision, details is not None, booking.told, job.cancellation is not None
-            )
-            self.store.remember_email(booking, told, uid, sequence)
+        told = told_now(
+            job.session, decision, details is not None, booking.told, job.cancellation is not None
+        )
+        self.store.remember_email(booking, told, uid, sequence)
         return sent
 
     def _staff_email(self, job: EmailJob, address: str, key: str | None) -> Sent:
@@ -446,7 +446,7 @@ class Notifier:
         if booking.calendar_uid is not None:
             sequence = booking.calendar_sequence or 0
             return booking.calendar_uid, sequence + 1 if raise_sequence else sequence
-        if booking.notified_fingerprint is not None and booking.told is None:
+        if booking.notified_fingerprint is not None:  # only emails sent before issue 11 set it
             # emailed before issue 11: its invitations had this UID, and minutes since 1970 as SEQUENCE
             return legacy_uid(booking.booking_id, booking.session_id), int(self.clock().timestamp()) // 60 + 1
         return calendar_uid(job.site.site_id, job.session.session_id, booking.booking_id), 0
