@@ -428,8 +428,9 @@ class Notifier:
             self.mailer.send(sender, address, raw, tags)
         except EmailNotSent as refused:
             self.store.unmark_sent(site.site_id, session.session_id, digest)
-            if refused.permanent and audience == "client":
+            if refused.permanent and audience == "client":  # recorded, and never tried again
                 logger.info("a client's address was refused for good", extra={"problem": refused.slug})
+                self.store.mark_undeliverable(site.site_id, address, refused.detail, self.clock())
                 self.store.set_email_problem(
                     site.site_id, session.session_id, job.booking.booking_id, refused.detail
                 )
