@@ -20,13 +20,17 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from aws_lambda_powertools import Logger
+
 from shared.adapters.repository import REMIND_SHARDS, Repository
+from shared.domain.errors import VclinksError
 from shared.domain.models import BookingStatus, EmailType, Session, Site
 from shared.domain.reminders import plan
 from shared.domain.work import Work, WorkRef
 from shared.services.notifications import EmailJob
 from shared.services.pipeline import StepContext
 
+logger = Logger(service="vclinks")
 SCAN_PAGE = 100
 SCAN_BUDGET = 2000
 """Sessions one schedule run plans at most (the rest waits a minute: they stay due in the index)."""
@@ -75,7 +79,11 @@ def flag_due(repo: Repository, now: datetime) -> list[WorkRef]:
                 site = sites[site_id]
                 if site is None:
                     continue
-                ref = replan(repo, site, session_id, now)
+                try:
+                    ref = replan(repo, site, session_id, now)
+                except VclinksError:  # a session busy with writes: it stays due, the next run takes it
+                    logger.info("reminder not planned; tried again next run", extra={"site_id": site_id})
+                    continue
                 if ref is not None:
                     refs.append(ref)
             cursor = page.cursor

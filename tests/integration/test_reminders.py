@@ -202,3 +202,30 @@ def test_x08_a_reminder_flagged_before_a_move_is_not_sent_for_the_new_time(
         assert classroom.api.put(f"{classroom.base}/sessions/s1", body).status == 200
     worker.drain()  # the reminder item of the old start runs after the move
     assert [e.subject.split(":")[0] for e in to("ada@client.test")] == []
+
+
+def test_x08_a_session_too_busy_to_plan_waits_for_the_next_run_and_holds_up_no_other(
+    make_site: Any, worker: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from shared.domain.errors import Conflict
+    from shared.services import reminders
+
+    busy, calm = make_site("Busy"), make_site("Calm")
+    for site in (busy, calm):
+        set_default(site, MEET)
+        setup_session(site)
+        book(site, "b1", f"ada@{site.site_id}.test")
+        offsets(site, [HOUR])
+    plan_one = reminders.replan
+
+    def contended(repo: Any, site: Any, session_id: str, now: datetime) -> Any:
+        if site.site_id == busy.site_id:
+            raise Conflict("The record keeps changing under concurrent requests; try again.", retryable=True)
+        return plan_one(repo, site, session_id, now)
+
+    monkeypatch.setattr(reminders, "replan", contended)
+    assert schedule(worker, START - timedelta(minutes=HOUR))["reminders"] == 1
+    assert [e.destinations[0] for e in sent_emails()] == [f"ada@{calm.site_id}.test"]
+    monkeypatch.setattr(reminders, "replan", plan_one)
+    assert schedule(worker, START - timedelta(minutes=HOUR - 1))["reminders"] == 1
+    assert len(to(f"ada@{busy.site_id}.test")) == 1
