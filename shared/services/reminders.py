@@ -39,10 +39,15 @@ REMINDER_PAGE = 25
 
 
 def plan_reminders(ctx: StepContext, work: Work) -> None:
-    """SESSION step: the session's next reminder, from the site's offsets (flags one due now)."""
-    site = ctx.repo.get_site(work.ref.site_id)
-    if site is not None:
-        replan(ctx.repo, site, work.ref.session_id, ctx.clock())
+    """SESSION step: the session's next reminder, from the site's offsets (flags one due now).
+    Reads nothing more for a site without reminders (what the request or step 1 read suffices)."""
+    site = ctx.hint.site if ctx.hint is not None else ctx.repo.get_site(work.ref.site_id)
+    if site is None:
+        return
+    session = ctx.session
+    if not site.settings.reminder_offsets_minutes and session is not None and session.reminders is None:
+        return
+    replan(ctx.repo, site, work.ref.session_id, ctx.clock())
 
 
 def replan(repo: Repository, site: Site, session_id: str, now: datetime) -> WorkRef | None:
