@@ -7,9 +7,10 @@ Regenerate after adding or changing a route (tests/integration/test_events.py fa
 
 It writes `events/<function-dir>/<method>-<path-slug>.json` (for example
 `events/resolve_link/get-sites-site-sessions-session-link.json`),
-`events/worker/sqs-work.json` and `events/worker/schedule-dispatch.json`, and removes samples
-of routes that are gone. Invoke a function with one of them (`sam local invoke` needs Docker;
-from the repository root):
+`events/worker/sqs-work.json`, `events/worker/schedule-dispatch.json` and
+`events/worker/rule-emailevents.json` (a bounce SES publishes through the EventBridge rule),
+and removes samples of routes that are gone. Invoke a function with one of them (`sam local
+invoke` needs Docker; from the repository root):
 
     sam local invoke ResolveLinkFunction -e events/resolve_link/get-health.json
     sam local invoke WorkerFunction -e events/worker/sqs-work.json
@@ -34,7 +35,18 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
 
-from local.template import QueueSource, Route, Schedule, http_routes, load_template, queue_sources, schedules
+from local.template import (
+    EventRule,
+    QueueSource,
+    Route,
+    Schedule,
+    event_rules,
+    http_routes,
+    load_template,
+    queue_sources,
+    schedules,
+)
+from shared.adapters.mailer import tag_value
 
 EVENTS_DIR = Path(__file__).resolve().parent
 
@@ -140,6 +152,13 @@ SAMPLES: dict[str, dict[str, Any]] = {
         "body": {"timezone": "Europe/Paris", "language": "fr", "join_window_minutes": 15}
     },
     "POST /v1/sites/{site}/tokens": {"body": {"role": "staff", "staff_id": STAFF, "ttl_seconds": 900}},
+    "PUT /v1/sites/{site}/staff/{staff}": {
+        "body": {"name": "Anna Rossi", "email": "anna@demo-studio.example"}
+    },
+    "GET /v1/sites/{site}/staff/{staff}": {},
+    "POST /v1/sites/{site}/sender": {"body": {"email": "hello@demo-studio.example"}},
+    "GET /v1/sites/{site}/sender": {},
+    "DELETE /v1/sites/{site}/sender": {},
     # session_hooks
     "PUT /v1/sites/{site}/services/{service}": {
         "body": {"kind": "course", "online": True, "name": "Yoga for beginners"}
@@ -316,6 +335,34 @@ def scheduled_event(function: str, event_name: str) -> dict[str, Any]:
     }
 
 
+def rule_path(rule: EventRule) -> Path:
+    return Path(function_dir(rule.module)) / f"rule-{rule.event.lower()}.json"
+
+
+def rule_event(rule: EventRule) -> dict[str, Any]:
+    """What EventBridge sends for an `EventBridgeRule` event: SES's bounce of booking b-ada's email."""
+    from local.ses import ses_event
+
+    tags = {"vclinks-site": SITE, "vclinks-session": SESSION, "vclinks-booking": BOOKING}
+    tags = {name: tag_value(value) for name, value in tags.items()} | {"vclinks-audience": "client"}
+    event = ses_event(
+        "Bounce",
+        "ada@example.com",
+        "bookings@demo-studio.example",
+        tags,
+        "vclinks-EmailConfigurationSet-EXAMPLE",
+        region=REGION,
+        account=ACCOUNT,
+    )
+    stamp = REQUEST_TIME.strftime("%Y-%m-%dT%H:%M:%S.000Z")
+    event["id"] = str(uuid.uuid5(uuid.NAMESPACE_URL, f"{rule.function}/{rule.event}"))
+    event["time"] = REQUEST_TIME.strftime("%Y-%m-%dT%H:%M:%SZ")
+    detail = event["detail"]
+    detail["mail"].update(timestamp=stamp, messageId="0102018f-sample-message-id-000000")
+    detail["bounce"].update(timestamp=stamp, feedbackId="0102018f-sample-feedback-id-000000")
+    return event
+
+
 def queue_path(source: QueueSource) -> Path:
     return Path(function_dir(source.module)) / f"sqs-{source.queue.lower().removesuffix('queue')}.json"
 
@@ -368,6 +415,8 @@ def build_events(template: dict[str, Any] | None = None) -> dict[Path, dict[str,
         samples[schedule_path(schedule)] = scheduled_event(schedule.function, schedule.event)
     for source in queue_sources(template):
         samples[queue_path(source)] = sqs_event(source)
+    for rule in event_rules(template):
+        samples[rule_path(rule)] = rule_event(rule)
     return samples
 
 

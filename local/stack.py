@@ -28,15 +28,19 @@ from local.aws import (
 )
 from local.esm import QueuePoller
 from local.gateway import Gateway, LambdaContext
+from local.ses import click_verification_link, emulate_identity_verification, event_for_last_email
 from local.template import (
     ROOT,
+    event_rules,
     function_environment,
     function_timeout,
     functions,
     http_routes,
     load_template,
+    matches,
     output,
     queue_sources,
+    resolve_pattern,
     schedules,
 )
 
@@ -90,12 +94,19 @@ class LocalStack:
     def aws_endpoint(self) -> str:
         return self.moto.endpoint
 
+    @property
+    def configuration_set(self) -> str:
+        """template.yaml's EmailConfigurationSet, as CloudFormation would name it."""
+        return f"{self.prefix}-emails"
+
     def start(self) -> LocalStack:
+        emulate_identity_verification()
         self.moto.start()
         template = self.template = load_template()
         self.table_names = create_tables(boto3.client("dynamodb"), template, self.prefix)
         self.queue_refs = create_queues(boto3.client("sqs"), template, self.prefix, LOCAL_VISIBILITY_SECONDS)
         boto3.client("ses").verify_email_identity(EmailAddress=SENDER)
+        boto3.client("sesv2").create_configuration_set(ConfigurationSetName=self.configuration_set)
         self._start_zoom(template)
         secret_arn = boto3.client("secretsmanager").create_secret(
             Name=f"{self.prefix}/zoom-app",
@@ -188,6 +199,7 @@ class LocalStack:
             "AWS::StackName": self.prefix,
             "AllowedReturnUrls": f"http://127.0.0.1,http://localhost,{self.base_url}/",
             "SenderEmail": SENDER,
+            "EmailConfigurationSet": self.configuration_set,
             "PublicBaseUrl": self.base_url,
             "LogLevel": os.environ.get("VCLINKS_LOG_LEVEL", "WARNING"),
             **self.queue_refs,
@@ -253,6 +265,15 @@ class LocalStack:
                 answers[schedule.function] = handler(event, LambdaContext(schedule.function))
         return answers
 
+    def publish(self, event: dict[str, Any]) -> dict[str, Any]:
+        """What EventBridge does with an event: invoke each function whose rule matches it."""
+        answers = {}
+        for rule in event_rules(self.template):
+            if matches(resolve_pattern(rule.pattern, self._refs(), self.template), event):
+                handler = getattr(importlib.import_module(rule.module), rule.handler)
+                answers[rule.function] = handler(event, LambdaContext(rule.function))
+        return answers
+
     def sweep(self, ahead: timedelta = timedelta()) -> dict[str, Any]:
         """Run the schedules (the dispatcher, `ahead` of now) and wait for the worker to finish."""
         answers = self.run_schedules(datetime.now(UTC) + ahead)
@@ -280,6 +301,19 @@ class LocalStack:
                 return _json_answer(start_response, {"settled": True})
             if path == "/_local/outbox":
                 return _json_answer(start_response, [email.as_dict() for email in self.sent_emails()])
+            if path == "/_local/ses/verify" and method == "POST":  # the owner clicks SES's link
+                address = parse_qs(environ.get("QUERY_STRING", "")).get("address", [""])[0]
+                click_verification_link(address, os.environ["AWS_DEFAULT_REGION"])
+                return _json_answer(start_response, {"verified": address})
+            if path == "/_local/ses/events" and method == "POST":  # SES publishes a bounce or complaint
+                ask = json.loads(environ["wsgi.input"].read(int(environ.get("CONTENT_LENGTH") or 0)) or b"{}")
+                event = event_for_last_email(
+                    ask["to"],
+                    ask.get("kind", "Bounce"),
+                    os.environ["AWS_DEFAULT_REGION"],
+                    **ask.get("options", {}),
+                )
+                return _json_answer(start_response, self.publish(event))
             return gateway(environ, start_response)
 
         return app

@@ -266,3 +266,48 @@ def queue_specs(template: dict[str, Any]) -> dict[str, dict[str, Any]]:
 def function_timeout(template: dict[str, Any], function: str) -> int:
     own = functions(template)[function]["Properties"].get("Timeout")
     return int(own or template.get("Globals", {}).get("Function", {}).get("Timeout", 3))
+
+
+@dataclass(frozen=True)
+class EventRule:
+    """A function's `EventBridgeRule` event: EventBridge invokes the handler with matching events."""
+
+    function: str
+    event: str
+    module: str
+    handler: str
+    pattern: dict[str, Any]  # as written (intrinsics unresolved): see `resolve_pattern`
+
+
+def event_rules(template: dict[str, Any]) -> list[EventRule]:
+    found = []
+    for name, resource in functions(template).items():
+        props = resource["Properties"]
+        module, handler = _handler_of(props)
+        for event_name, event in props.get("Events", {}).items():
+            if event["Type"] == "EventBridgeRule":
+                found.append(EventRule(name, event_name, module, handler, event["Properties"]["Pattern"]))
+    return found
+
+
+def resolve_pattern(pattern: Any, refs: dict[str, str], template: dict[str, Any]) -> Any:
+    """A rule's pattern with its intrinsic functions resolved."""
+    if isinstance(pattern, dict):
+        return {key: resolve_pattern(value, refs, template) for key, value in pattern.items()}
+    if isinstance(pattern, list):
+        return [resolve_pattern(value, refs, template) for value in pattern]
+    return resolve_value(pattern, refs, template) if isinstance(pattern, Tag) else pattern
+
+
+def matches(pattern: Any, event: Any) -> bool:
+    """EventBridge's matching of exact values: each field of the pattern is in the event, and a
+    list of values matches when the event's value (or one of the event's list) is among them.
+    https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-event-patterns.html"""
+    if isinstance(pattern, dict):
+        return isinstance(event, dict) and all(
+            key in event and matches(value, event[key]) for key, value in pattern.items()
+        )
+    if isinstance(pattern, list):
+        values = event if isinstance(event, list) else [event]
+        return any(value in pattern for value in values)
+    return bool(pattern == event)

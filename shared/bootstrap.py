@@ -23,6 +23,8 @@ from shared.domain.models import ZoomAppType
 from shared.services.worker import Followup, Worker
 
 if TYPE_CHECKING:
+    from mypy_boto3_sesv2 import SESV2Client
+
     from shared.adapters.mailer import Mailer
     from shared.adapters.zoom.client import ZoomClient
     from shared.adapters.zoom.tokens import AppCredentialsCache, TokenProvider, TokenSecrets
@@ -30,6 +32,7 @@ if TYPE_CHECKING:
     from shared.services.accounts import Accounts
     from shared.services.notifications import Notifier
     from shared.services.pipeline import StepContext
+    from shared.services.senders import Senders
     from shared.services.sessions import Sessions
 
 
@@ -53,10 +56,22 @@ class Container:
         return WorkQueue(boto3.client("sqs"), self.settings.work_queue_url)
 
     @cached_property
+    def sesv2(self) -> SESV2Client:
+        return boto3.client("sesv2")
+
+    @cached_property
     def mailer(self) -> Mailer:
         from shared.adapters.mailer import Mailer
 
-        return Mailer(boto3.client("ses"))
+        return Mailer(self.sesv2, self.settings.email_configuration_set)
+
+    @cached_property
+    def senders(self) -> Senders:
+        from shared.adapters.mailer import SenderIdentities
+        from shared.services.senders import Senders
+
+        identities = SenderIdentities(self.sesv2, self.settings.stack_name)
+        return Senders(self.repo, identities, self.settings.sender_email, self.repo.now)
 
     @cached_property
     def token_secrets(self) -> TokenSecrets:
@@ -126,7 +141,7 @@ class Container:
     def notifier(self, base_url: str) -> Notifier:
         from shared.services.notifications import Notifier
 
-        return Notifier(self.repo, self.mailer, self.settings.sender_email, self.join_links(base_url))
+        return Notifier(self.repo, self.mailer, self.senders, self.join_links(base_url), self.repo.now)
 
     def step_context(self, inline: bool) -> StepContext:
         """What one attempt of a work item acts with; an inline attempt may call Zoom once."""

@@ -1,4 +1,5 @@
-"""VC accounts of the site and its staff, site settings, scoped tokens for browsers."""
+"""VC accounts of the site and its staff, staff names and addresses, site settings, the site's
+own sender address, scoped tokens for browsers."""
 
 from __future__ import annotations
 
@@ -16,15 +17,20 @@ from shared.http.dependencies import AdminSite, AnyCaller, Root
 from shared.http.models import (
     AccountInput,
     AccountView,
+    SenderInput,
+    SenderView,
     SettingsPatch,
     SettingsView,
     StaffAccountInput,
+    StaffInput,
+    StaffView,
     TokenRequest,
     TokenView,
     ZoomUserInput,
 )
-from shared.http.views import account_view, settings_view
+from shared.http.views import account_view, sender_view, settings_view, staff_view
 from shared.services import sites
+from shared.services import staff as staff_profiles
 
 app = make_app()
 SiteId = Annotated[str, Path(pattern=ID_PATTERN)]
@@ -75,9 +81,23 @@ def delete_staff_account(site: SiteId, staff: StaffId, who: AnyCaller, root: Roo
     return account_view(None)
 
 
+@app.put("/v1/sites/<site>/staff/<staff>")
+def put_staff(
+    site: SiteId, staff: StaffId, body: Annotated[StaffInput, Body()], who: AnyCaller, root: Root
+) -> StaffView:
+    who.principal.require_admin_or_staff(staff)
+    return staff_view(staff_profiles.set_profile(root.repo, who.site, staff, body.name, body.email))
+
+
+@app.get("/v1/sites/<site>/staff/<staff>")
+def get_staff(site: SiteId, staff: StaffId, who: AnyCaller, root: Root) -> StaffView:
+    who.principal.require_admin_or_staff(staff)
+    return staff_view(staff_profiles.get_profile(root.repo, who.site, staff))
+
+
 @app.get("/v1/sites/<site>/settings")
 def get_settings(site: SiteId, record: AdminSite) -> SettingsView:
-    return settings_view(record.settings)
+    return settings_view(record.settings, record.sender)
 
 
 @app.patch("/v1/sites/<site>/settings")
@@ -85,7 +105,36 @@ def patch_settings(
     site: SiteId, body: Annotated[SettingsPatch, Body()], record: AdminSite, root: Root
 ) -> SettingsView:
     changes = {name: getattr(body, name) for name in body.model_fields_set}
-    return settings_view(sites.update_settings(root.repo, record, changes))
+    return settings_view(sites.update_settings(root.repo, record, changes, root.followup), record.sender)
+
+
+@app.post(
+    "/v1/sites/<site>/sender",
+    responses={
+        200: {"description": "Already verified"},
+        202: {"description": "SES emailed the address a link"},
+    },
+)
+def post_sender(
+    site: SiteId, body: Annotated[SenderInput, Body()], record: AdminSite, root: Root
+) -> Response[SenderView]:
+    """The site's own From address: SES emails it a verification link; it is used once verified."""
+    sender = root.senders.request(record, body.email)
+    view = sender_view(sender, root.settings.sender_email)
+    return Response(202 if sender.status.value == "pending" else 200, "application/json", view)
+
+
+@app.get("/v1/sites/<site>/sender")
+def get_sender(site: SiteId, record: AdminSite, root: Root) -> SenderView:
+    return sender_view(root.senders.current(record), root.settings.sender_email)
+
+
+@app.delete(
+    "/v1/sites/<site>/sender", responses={204: {"description": "Emails go from the deployment's address"}}
+)
+def delete_sender(site: SiteId, record: AdminSite, root: Root) -> Response[str]:
+    root.senders.remove(record)
+    return Response(204, None, "")
 
 
 @app.post("/v1/sites/<site>/tokens", responses={201: {"description": "The token (shown once)"}})

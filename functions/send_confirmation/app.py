@@ -25,7 +25,7 @@ def send_notification(
 ) -> NotificationResult:
     notifier = root.notifier(base)
     job = notifier.load(record, body.session_id, body.booking_id, body.type)
-    sent = notifier.send(job, body.staff_email, body.idempotency_key)
+    sent = notifier.send(job, body.staff_email, body.idempotency_key, body.staff_copy)
     return NotificationResult(
         results=[SentView(recipient=s.recipient, audience=s.audience, sent=s.sent) for s in sent]
     )

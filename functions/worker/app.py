@@ -1,8 +1,10 @@
-"""The pipeline's worker: work items from the queue (SQS, partial batch failures), and the
-dispatcher's round on a schedule (a safety net: due items nobody queued, retries, daily limits)."""
+"""The pipeline's worker: work items from the queue (SQS, partial batch failures); on a schedule,
+the reminders that fell due (X08) and the dispatcher's round (due items nobody queued, retries,
+daily limits); SES's bounces and complaints (an EventBridge rule on the configuration set)."""
 
 from __future__ import annotations
 
+from dataclasses import asdict
 from datetime import datetime
 from typing import Any
 
@@ -14,6 +16,8 @@ from shared.adapters.queue import is_dispatch
 from shared.bootstrap import container
 from shared.domain.work import WorkRef
 from shared.http.api import logger
+from shared.services import deliveries
+from shared.services.reminders import flag_due
 
 processor = BatchProcessor(event_type=EventType.SQS)
 
@@ -38,7 +42,11 @@ def _event_time(event: dict[str, Any]) -> datetime | None:
 @logger.inject_lambda_context(log_event=False)
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     if event.get("source") == "aws.events":  # the schedule, with the time it stands for
-        return {"queued": container().worker.dispatch(_event_time(event))}
+        root, at = container(), _event_time(event)
+        reminders = flag_due(root.repo, at or root.repo.now())
+        return {"reminders": len(reminders), "queued": root.worker.dispatch(at)}
+    if event.get("source") == "aws.ses":  # a bounce or complaint of the configuration set
+        return asdict(deliveries.record(container().repo, event))
     return dict(
         process_partial_response(event=event, record_handler=do, processor=processor, context=context)
     )

@@ -48,6 +48,7 @@ from shared.domain.models import (
     Session,
     Site,
     Staff,
+    Told,
     ZoomConnection,
 )
 from shared.domain.work import Scope, Work, WorkKind, WorkRef
@@ -76,10 +77,13 @@ INDEX_ATTRS = (
     "due_sk",
     "user_pk",
     "user_sk",
+    "remind_pk",
+    "remind_sk",
 )
 BATCH_RETRIES = 5
 WRITE_ATTEMPTS = 8
 DUE_SHARDS = 8
+REMIND_SHARDS = 4
 MEETING_INDEX_DAYS = 30
 SESSION_MAX_HOURS = 24
 TRANSACT_LIMIT = 100
@@ -146,6 +150,19 @@ def due_shard(site_id: str) -> str:
     return f"DUE#{zlib.crc32(site_id.encode()) % DUE_SHARDS}"
 
 
+def remind_shard(site_id: str) -> str:
+    """A site's sessions with a reminder to come live in one of REMIND_SHARDS index partitions."""
+    return f"REMIND#{zlib.crc32(site_id.encode()) % REMIND_SHARDS}"
+
+
+def undeliverable_key(site_id: str, address: str) -> Key:
+    return {"pk": _site_pk(site_id), "sk": f"UNDELIVERABLE#{address.strip().lower()}"}
+
+
+def sender_claim_key(address: str) -> Key:
+    return {"pk": f"SENDER#{address.strip().lower()}", "sk": "SENDER"}
+
+
 # -- (de)serialisation -----------------------------------------------------------------------
 
 
@@ -198,6 +215,7 @@ def _session_indexes(session: Session) -> dict[str, str | None]:
     """The index attributes of a session item (None: the session is not in that index)."""
     site, sid, end = session.site_id, session.session_id, _sortable(session.end)
     meeting = session.meeting
+    remind_at = session.reminders.next_at if session.reminders else None
     return {
         "start_pk": _site_pk(site),
         "start_sk": f"{_sortable(session.start)}#{sid}",
@@ -207,6 +225,8 @@ def _session_indexes(session: Session) -> dict[str, str | None]:
         "staff_sk": f"{end}#{sid}" if session.staff_id else None,
         "conn_pk": f"{_site_pk(site)}#CONN#{meeting.connection_id}" if meeting else None,
         "conn_sk": f"{end}#{sid}" if meeting else None,
+        "remind_pk": remind_shard(site) if remind_at else None,
+        "remind_sk": f"{_sortable(remind_at)}#{site}#{sid}" if remind_at else None,
     }
 
 
@@ -729,6 +749,28 @@ class Repository:
         items, last = self._query(self.links, condition, values, index="by_start", limit=limit, start=begin)
         return Page([from_item(Session, i) for i in items], encode_cursor(last))
 
+    def reminders_due(
+        self, shard: int, now: datetime, cursor: str | None, limit: int
+    ) -> Page[tuple[str, str]]:
+        """(site, session) of the sessions whose next reminder is due by `now`, across sites, oldest
+        first (X08). A session leaves the index when it has no reminder to come."""
+        pk = f"REMIND#{shard}"
+        values = _serialize({":pk": pk, ":hi": f"{_sortable(now)}#\uffff"})
+        start = decode_cursor(cursor, {"remind_pk": pk})
+        items, last = self._query(
+            self.links,
+            "remind_pk = :pk AND remind_sk <= :hi",
+            values,
+            index="by_reminder",
+            limit=limit,
+            start=start,
+        )
+        found = []
+        for item in items:
+            site_part, _, session_id = item["pk"]["S"].partition("#SESSION#")
+            found.append((site_part.removeprefix("SITE#"), session_id))
+        return Page(found, encode_cursor(last))
+
     # -- bookings --------------------------------------------------------------------------
 
     def get_booking(self, site_id: str, session_id: str, booking_id: str) -> Booking | None:
@@ -768,31 +810,75 @@ class Repository:
             if not is_conditional_failure(error):
                 raise
 
-    def set_told(self, booking: Booking, fingerprint: str | None, problem: str | None = None) -> None:
-        """What a client was last told of their link (X02), and the last email refused for good."""
-        sets, removes, values = [], [], {}
-        for name, value in (("notified_fingerprint", fingerprint), ("email_problem", problem)):
-            if value is None:
-                removes.append(name)
-            else:
+    def remember_email(
+        self, booking: Booking, told: Told | None, calendar_uid: str | None, sequence: int | None
+    ) -> None:
+        """What a client's email told them (X02) and the invitation it carried (X09), after it went.
+
+        Raises the version: a platform write that read the booking before this one retries on
+        fresh data instead of putting the old state back."""
+        sets = ["version = version + :one"]
+        values: dict[str, Any] = {":one": 1}
+        removes = ["email_problem"]
+        for name, value in (
+            ("told", told.model_dump(mode="json", exclude_none=True) if told else None),
+            ("calendar_uid", calendar_uid),
+            ("calendar_sequence", sequence),
+        ):
+            if value is not None:
                 sets.append(f"{name} = :{name}")
                 values[f":{name}"] = value
-        expression = (("SET " + ", ".join(sets)) if sets else "") + (
-            (" REMOVE " + ", ".join(removes)) if removes else ""
+        self._update_booking(booking, "SET " + ", ".join(sets) + " REMOVE " + ", ".join(removes), values)
+
+    def set_email_problem(self, site_id: str, session_id: str, booking_id: str, problem: str) -> None:
+        """An email to the booking's client was refused or bounced for good (shown to the admin)."""
+        key = booking_key(site_id, session_id, booking_id)
+        values = {":p": problem[:500], ":one": 1}
+        self._update_booking_key(key, "SET email_problem = :p, version = version + :one", values)
+
+    def _update_booking(self, booking: Booking, expression: str, values: dict[str, Any]) -> None:
+        self._update_booking_key(
+            booking_key(booking.site_id, booking.session_id, booking.booking_id), expression, values
         )
-        kwargs: dict[str, Any] = {
-            "TableName": self.links,
-            "Key": _key(booking_key(booking.site_id, booking.session_id, booking.booking_id)),
-            "UpdateExpression": expression.strip(),
-            "ConditionExpression": "attribute_exists(pk)",
-        }
-        if values:
-            kwargs["ExpressionAttributeValues"] = _serialize(values)
+
+    def _update_booking_key(self, key: Key, expression: str, values: dict[str, Any]) -> None:
         try:
-            self.client.update_item(**kwargs)
+            self.client.update_item(
+                TableName=self.links,
+                Key=_key(key),
+                UpdateExpression=expression,
+                ConditionExpression="attribute_exists(pk)",
+                ExpressionAttributeValues=_serialize(values),
+            )
         except ClientError as error:
             if not is_conditional_failure(error):
                 raise
+
+    # -- addresses emails cannot reach -------------------------------------------------------
+
+    def mark_undeliverable(self, site_id: str, address: str, reason: str, at: datetime) -> None:
+        """A site's client address that bounced for good or complained: never emailed again."""
+        item = {**undeliverable_key(site_id, address), "reason": reason[:500], "at": at.isoformat()}
+        self._put(self.accounts, _serialize(item))
+
+    def undeliverable(self, site_id: str, address: str) -> str | None:
+        """Why this site may not email this address any more (None: it may)."""
+        item = self._get_item(self.accounts, undeliverable_key(site_id, address))
+        return str(_deserialize(item)["reason"]) if item else None
+
+    # -- sender addresses (one site each) ---------------------------------------------------
+
+    def claim_sender(self, site_id: str, address: str) -> bool:
+        """Make `address` this site's sender; False when another site holds it."""
+        item = _serialize({**sender_claim_key(address), "site_id": site_id})
+        return self._put(
+            self.accounts, item, "attribute_not_exists(pk) OR site_id = :site", _serialize({":site": site_id})
+        )
+
+    def release_sender(self, site_id: str, address: str) -> None:
+        self._delete(
+            self.accounts, sender_claim_key(address), "site_id = :site", _serialize({":site": site_id})
+        )
 
     def bookings_page(self, site_id: str, session_id: str, cursor: str | None, limit: int) -> Page[Booking]:
         pk = _session_pk(site_id, session_id)

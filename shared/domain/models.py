@@ -105,17 +105,57 @@ class Language(StrEnum):
     ES = "es"
 
 
+REMINDER_OFFSETS_MAX = 3
+REMINDER_OFFSET_MINUTES = (5, 30 * 1440)
+"""A reminder goes 5 minutes to 30 days before a session; a site sets up to three (X08)."""
+
+
+def check_reminder_offsets(offsets: tuple[int, ...]) -> tuple[int, ...]:
+    """Distinct offsets within REMINDER_OFFSET_MINUTES, at most REMINDER_OFFSETS_MAX, earliest first."""
+    low, high = REMINDER_OFFSET_MINUTES
+    if len(offsets) > REMINDER_OFFSETS_MAX:
+        raise ValueError(f"at most {REMINDER_OFFSETS_MAX} reminders")
+    if len(set(offsets)) != len(offsets):
+        raise ValueError("each reminder offset once")
+    if any(not low <= offset <= high for offset in offsets):
+        raise ValueError(f"a reminder goes {low} to {high} minutes before the session")
+    return tuple(sorted(offsets, reverse=True))
+
+
 class SiteSettings(Record):
-    """Per-site switches (W14, W15, X03, X06)."""
+    """Per-site switches (W14, W15, X03, X06, X08)."""
 
     members_area_links: bool = True
     join_window_minutes: int | None = Field(default=None, ge=0, le=1440)
     language: Language = Language.EN
     timezone: str = Field(default="UTC", max_length=64)
     sender_email: str | None = Field(default=None, max_length=320)
+    """The business's address as set before issue 11 (never verified for the site): only the
+    default Reply-To now; the From address is the site's verified `Site.sender`."""
+    reply_to: str | None = Field(default=None, max_length=320)
+    """Where clients' answers go (default: the business's own address, when known)."""
     hidden_email_sections: frozenset[EmailType] = frozenset()
     allowed_origins: tuple[str, ...] = Field(default=(), max_length=20)
     """Exact origins (`https://app.example.com`) whose browsers may call the scoped-token routes."""
+    reminder_offsets_minutes: tuple[int, ...] = ()
+    """X08: minutes before each session that its clients are reminded (none: the platform asks)."""
+
+    _check_offsets = field_validator("reminder_offsets_minutes")(check_reminder_offsets)
+
+
+class SenderStatus(StrEnum):
+    PENDING = "pending"  # SES emailed the verification link; not clicked yet
+    VERIFIED = "verified"
+    FAILED = "failed"  # the link expired (24 hours): ask again
+
+
+class SiteSender(Record):
+    """The site's own From address: an SES identity created for this site and verified by its
+    owner. Until it is verified, emails go from the deployment's SenderEmail."""
+
+    email: str = Field(min_length=3, max_length=320)
+    status: SenderStatus = SenderStatus.PENDING
+    checked_at: datetime
 
 
 class Site(Record):
@@ -125,6 +165,7 @@ class Site(Record):
     token_secret: str
     default_account: VcAccount | None = None
     settings: SiteSettings = SiteSettings()
+    sender: SiteSender | None = None
     created_at: datetime
     version: int = 0
 
@@ -201,6 +242,15 @@ def with_history(history: tuple[LinkChange, ...], entry: LinkChange) -> tuple[Li
     return tuple(reversed(kept))
 
 
+class Reminders(Record):
+    """Which reminders of a session were flagged for which start, and when the next one is due
+    (X08). A session moved to another start has none flagged for the new one."""
+
+    start: datetime
+    flagged: tuple[int, ...] = ()  # offsets in minutes, sent or skipped for `start`
+    next_at: datetime | None = None  # when the next reminder is due (the reminder index's key)
+
+
 class SessionStatus(StrEnum):
     SCHEDULED = "scheduled"
     CANCELLED = "cancelled"
@@ -223,12 +273,27 @@ class Session(Record):
     meeting_state: MeetingState = MeetingState.NONE
     pending_reason: str | None = None
     clients_fingerprint: str | None = None  # what the bookings were last brought in step with (X02)
+    reminders: Reminders | None = None  # X08: the reminders flagged for its start, and the next one
     version: int = 0
 
 
 class BookingStatus(StrEnum):
     ACTIVE = "active"
     CANCELLED = "cancelled"
+
+
+class Told(Record):
+    """What a client's last email (confirmation, change, cancellation) told them: what a change
+    email compares with (X02). Secrets are kept as fingerprints only."""
+
+    start: datetime
+    end: datetime
+    link: str | None = (
+        None  # the join link's fingerprint; None: never told of a link; "none": told it is gone
+    )
+    password: str | None = None  # the password's fingerprint ("none": no password)
+    host: str | None = None  # the staff member leading the session
+    cancelled: bool = False  # told that the booking or the session is cancelled
 
 
 class Registrant(Record):
@@ -248,8 +313,13 @@ class Booking(Record):
     status: BookingStatus = BookingStatus.ACTIVE
     join_secret: str
     registrant: Registrant | None = None
-    notified_fingerprint: str | None = None  # X02: the link the client was last told of
-    email_problem: str | None = None  # the last email refused for good (shown to the admin)
+    notified_fingerprint: str | None = None  # before issue 11: a hash of the link last emailed
+    told: Told | None = (
+        None  # X02: what the client's last email said (None: never emailed, or before issue 11)
+    )
+    calendar_uid: str | None = None  # X09: the UID of the booking's invitations, kept once sent
+    calendar_sequence: int | None = None  # X09: the SEQUENCE last sent, raised on every change
+    email_problem: str | None = None  # the last email refused or bounced for good (shown to the admin)
     version: int = 0
 
 

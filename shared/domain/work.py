@@ -29,6 +29,7 @@ class WorkKind(StrEnum):
     BOOKINGS = "bookings"  # every booking of one session (a paged fan-out)
     SESSIONS = "sessions"  # every upcoming session of a scope (a paged fan-out)
     CONNECTION = "connection"  # a provider connection goes away: its sessions first, then its data
+    REMINDERS = "reminders"  # one reminder (an offset) of a session's start, to each booking (paged)
 
 
 class Scope:
@@ -83,10 +84,21 @@ class WorkRef:
     def connection(cls, site_id: str, connection_id: str) -> WorkRef:
         return cls(site_id, WorkKind.CONNECTION, connection_id)
 
+    @classmethod
+    def reminders(cls, site_id: str, session_id: str, offset: int, start: datetime) -> WorkRef:
+        """X08: one per session, offset and start: a session moved gets new items for its new start."""
+        return cls(site_id, WorkKind.REMINDERS, f"{session_id}/{offset}/{int(start.timestamp())}")
+
     @property
     def session_id(self) -> str:
-        """The session a SESSION, BOOKING or BOOKINGS item is about."""
+        """The session a SESSION, BOOKING, BOOKINGS or REMINDERS item is about."""
         return self.target.partition("/")[0]
+
+    @property
+    def reminder(self) -> tuple[int, datetime]:
+        """A REMINDERS item's offset (minutes) and the session start it was planned for."""
+        _, offset, start = self.target.split("/")
+        return int(offset), datetime.fromtimestamp(int(start), UTC)
 
     @property
     def booking_id(self) -> str:

@@ -27,6 +27,7 @@ from shared.domain.models import (
     ServiceKind,
     VcAccount,
     WebUrl,
+    check_reminder_offsets,
     check_web_url,
 )
 
@@ -47,6 +48,7 @@ def to_utc(moment: datetime) -> datetime:
 
 UtcDatetime = Annotated[datetime, AfterValidator(to_utc)]
 """A date-time of a request, answered and stored in UTC whatever offset was sent."""
+EmailAddress = Annotated[str, Field(min_length=3, max_length=320, pattern=r"^[^@\s<>]+@[^@\s<>]+$")]
 
 
 # -- accounts -----------------------------------------------------------------------------
@@ -127,8 +129,8 @@ class SettingsPatch(Body):
     join_window_minutes: int | None = Field(default=None, ge=0, le=1440)
     language: Language | None = None
     timezone: str | None = Field(default=None, min_length=1, max_length=64)
-    sender_email: str | None = Field(
-        default=None, min_length=3, max_length=320, pattern=r"^[^@\s<>]+@[^@\s<>]+$"
+    reply_to: EmailAddress | None = Field(
+        default=None, description="Where clients' answers go (null: the business's own address, when known)"
     )
     allowed_origins: list[Origin] | None = Field(
         default=None,
@@ -141,6 +143,16 @@ class SettingsPatch(Body):
     @classmethod
     def _unique(cls, origins: list[str] | None) -> list[str] | None:
         return list(dict.fromkeys(origins)) if origins is not None else None
+    reminder_offsets_minutes: list[int] | None = Field(
+        default=None,
+        description="X08: minutes before each session that its clients are reminded, up to 3 "
+        "(5 to 43200 each); [] turns automatic reminders off",
+    )
+
+    @field_validator("reminder_offsets_minutes")
+    @classmethod
+    def _offsets(cls, offsets: list[int] | None) -> list[int] | None:
+        return None if offsets is None else list(check_reminder_offsets(tuple(offsets)))
 
 
 class SettingsView(BaseModel):
@@ -148,9 +160,42 @@ class SettingsView(BaseModel):
     join_window_minutes: int | None
     language: Language
     timezone: str
-    sender_email: str | None
+    sender_email: str | None = Field(
+        description="The site's own From address once verified (POST .../sender), else null: "
+        "emails then go from the deployment's address"
+    )
+    reply_to: str | None
     hidden_email_sections: list[EmailType]
     allowed_origins: list[str]
+    reminder_offsets_minutes: list[int]
+
+
+class SenderInput(Body):
+    """The address the site's emails should come from: SES emails it a verification link."""
+
+    email: EmailAddress
+
+
+class SenderView(BaseModel):
+    email: str
+    status: Literal["pending", "verified", "failed"] = Field(
+        description="pending: the owner has not clicked SES's link yet; failed: it expired, POST again"
+    )
+    from_address: str = Field(description="The address the site's emails go from now")
+
+
+class StaffInput(Body):
+    """A staff member's name (greetings, "with Anna") and email (the staff copy, S04)."""
+
+    name: str | None = Field(default=None, min_length=1, max_length=200)
+    email: EmailAddress | None = None
+
+
+class StaffView(BaseModel):
+    staff_id: str
+    name: str | None
+    email: str | None
+    has_account: bool = Field(description="Whether the staff member has an individual VC account (W04)")
 
 
 class TokenRequest(Body):
@@ -249,7 +294,9 @@ class BookingView(BaseModel):
     client_name: str | None = None
     client_email: str | None = None
     email_problem: str | None = Field(
-        default=None, description="The last email SES refused for good for this client, and why"
+        default=None,
+        description="The last email to this client that SES refused or that bounced or was marked as spam, "
+        "and why (an address that bounced for good or complained is not emailed again)",
     )
 
 
@@ -332,6 +379,11 @@ class NotificationRequest(Body):
         max_length=320,
         pattern=r"^[^@\s<>]+@[^@\s<>]+$",
         description="Also send the staff member's copy, with the host link, to this address (S04)",
+    )
+    staff_copy: bool = Field(
+        default=False,
+        description="Also send the staff member's copy to the address stored for the session's staff "
+        "member (PUT /v1/sites/{site}/staff/{staff}); staff_email, when given, is used instead",
     )
     idempotency_key: str | None = Field(default=None, min_length=1, max_length=128)
 

@@ -5,7 +5,16 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from shared.domain.join_tokens import JoinLinks
-from shared.domain.models import Booking, Service, Session, SiteSettings, VcAccount
+from shared.domain.models import (
+    Booking,
+    SenderStatus,
+    Service,
+    Session,
+    SiteSender,
+    SiteSettings,
+    Staff,
+    VcAccount,
+)
 from shared.domain.resolver import Decision, Link, is_online
 from shared.http.models import (
     AccountView,
@@ -13,9 +22,11 @@ from shared.http.models import (
     LinkView,
     Report,
     ReportRow,
+    SenderView,
     ServiceView,
     SessionView,
     SettingsView,
+    StaffView,
     TemplateView,
     ZoomUsers,
     ZoomUserView,
@@ -31,15 +42,33 @@ def account_view(account: VcAccount | None) -> AccountView:
     return AccountView(connected=account is not None, account=account)
 
 
-def settings_view(settings: SiteSettings) -> SettingsView:
+def settings_view(settings: SiteSettings, sender: SiteSender | None) -> SettingsView:
+    verified = sender is not None and sender.status is SenderStatus.VERIFIED
     return SettingsView(
         members_area_links=settings.members_area_links,
         join_window_minutes=settings.join_window_minutes,
         language=settings.language,
         timezone=settings.timezone,
-        sender_email=settings.sender_email,
+        sender_email=sender.email if sender is not None and verified else None,
+        reply_to=settings.reply_to,
         hidden_email_sections=sorted(settings.hidden_email_sections),
         allowed_origins=list(settings.allowed_origins),
+        reminder_offsets_minutes=list(settings.reminder_offsets_minutes),
+    )
+
+
+def sender_view(sender: SiteSender, deployment_sender: str) -> SenderView:
+    verified = sender.status is SenderStatus.VERIFIED
+    return SenderView(
+        email=sender.email,
+        status=sender.status.value,
+        from_address=sender.email if verified else deployment_sender,
+    )
+
+
+def staff_view(staff: Staff) -> StaffView:
+    return StaffView(
+        staff_id=staff.staff_id, name=staff.name, email=staff.email, has_account=staff.account is not None
     )
 
 

@@ -1,10 +1,12 @@
-"""X02: clients who were told of a link hear of its change, once (the pipeline's "tell" steps).
+"""X02: clients who were emailed hear of a change, once (the pipeline's "tell" steps).
 
 SESSION, step 2 (`tell_clients`), after the meeting is in step: if what the session's
 clients see changed since its bookings were last brought in step (the link, its meeting,
-the times), every booking gets a BOOKING item, through a paged fan-out. BOOKING, step 2
-(`tell_client`): the client's email, if the link they were told of changed; one refused
-address never holds up another client's, and a refusal for good is recorded on the booking.
+the times, the host, a cancellation), every booking gets a BOOKING item, through a paged
+fan-out. BOOKING, step 2 (`tell_client`): the client's email saying what changed since
+their last one (or that the booking or the session is cancelled), none when nothing they
+see changed; one refused address never holds up another client's, and a refusal for good
+is recorded on the booking.
 """
 
 from __future__ import annotations
@@ -38,6 +40,7 @@ def tell_clients(ctx: StepContext, work: Work) -> None:
             session.start.isoformat(),
             session.end.isoformat(),
             session.status.value,
+            session.staff_id,
         ],
         sort_keys=True,
     )

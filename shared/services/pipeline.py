@@ -6,8 +6,9 @@ the item, in this order, every time it is due. Every step is idempotent: it read
 current state and brings the outside world in line with it, so running an item again
 after a crash, a retry or a duplicate message changes nothing more.
 
-    SESSION     reconcile the meeting, then tell the clients (the email needs the new link)
+    SESSION     reconcile the meeting, tell the clients (the email needs the new link), plan its reminders
     BOOKING     the client's registrant in a class meeting, then the client's email
+    REMINDERS   one reminder of a session's start to each of its bookings (paged)
     BOOKINGS    every booking of a session -> a BOOKING item each (paged)
     SESSIONS    every upcoming session of a scope -> a SESSION item each (paged)
     CONNECTION  the accounts that embed a connection, then (when it goes) its sessions, its data
@@ -54,10 +55,10 @@ Step = Callable[[StepContext, Work], "str | None"]
 
 def reactions() -> Mapping[WorkKind, tuple[Step, ...]]:
     """The table. Imported on first use: a handler that only flags work loads none of the steps."""
-    from shared.services import change_emails, connections, fan_out, meetings, registrants
+    from shared.services import change_emails, connections, fan_out, meetings, registrants, reminders
 
     return {
-        WorkKind.SESSION: (meetings.reconcile_meeting, change_emails.tell_clients),
+        WorkKind.SESSION: (meetings.reconcile_meeting, change_emails.tell_clients, reminders.plan_reminders),
         WorkKind.BOOKING: (registrants.sync_registrant, change_emails.tell_client),
         WorkKind.BOOKINGS: (fan_out.to_bookings,),
         WorkKind.SESSIONS: (fan_out.to_sessions,),
@@ -66,4 +67,5 @@ def reactions() -> Mapping[WorkKind, tuple[Step, ...]]:
             connections.reconcile_its_sessions,
             connections.remove_when_unused,
         ),
+        WorkKind.REMINDERS: (reminders.send_reminders,),
     }

@@ -6,15 +6,19 @@ import re
 import secrets
 from collections.abc import Mapping
 from datetime import UTC, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from shared.adapters.repository import Repository
 from shared.domain.auth import Role, hash_api_key, mint_token, new_api_key, new_token_secret
 from shared.domain.errors import InvalidInput, NotFound
 from shared.domain.models import Site, SiteSettings
+from shared.domain.work import Scope, WorkRef
 
-NOT_NULL = ("members_area_links", "language", "timezone", "allowed_origins")
+if TYPE_CHECKING:
+    from shared.services.worker import Followup
+
+NOT_NULL = ("members_area_links", "language", "timezone", "allowed_origins", "reminder_offsets_minutes")
 
 
 def new_site_id(name: str) -> str:
@@ -40,8 +44,11 @@ def create_site(repo: Repository, name: str) -> tuple[Site, str]:
     return site, api_key
 
 
-def update_settings(repo: Repository, site: Site, changes: Mapping[str, Any]) -> SiteSettings:
-    """Only the fields given change; two PATCHes of different fields at once both land."""
+def update_settings(
+    repo: Repository, site: Site, changes: Mapping[str, Any], followup: Followup | None = None
+) -> SiteSettings:
+    """Only the fields given change; two PATCHes of different fields at once both land. New
+    reminder offsets re-plan the reminders of every upcoming session of the site (X08)."""
     for name in NOT_NULL:
         if name in changes and changes[name] is None:
             raise InvalidInput(f"'{name}' cannot be null.")
@@ -53,11 +60,21 @@ def update_settings(repo: Repository, site: Site, changes: Mapping[str, Any]) ->
                 f"Unknown time zone '{changes['timezone']}'; use an IANA name like Europe/Paris."
             ) from error
     changes = dict(changes)
-    if changes.get("allowed_origins") is not None:
-        changes["allowed_origins"] = tuple(changes["allowed_origins"])
-    _, after = repo.update_site(
-        site.site_id, lambda s: s.model_copy(update={"settings": s.settings.model_copy(update=changes)})
+    for name in ("allowed_origins", "reminder_offsets_minutes"):
+        if changes.get(name) is not None:
+            changes[name] = tuple(changes[name])
+
+    def replan(before: Site | None, after: Site | None) -> list[WorkRef]:
+        offsets = [s.settings.reminder_offsets_minutes if s else () for s in (before, after)]
+        return [WorkRef.sessions(site.site_id, Scope.SITE)] if offsets[0] != offsets[1] else []
+
+    before, after = repo.update_site(
+        site.site_id,
+        lambda s: s.model_copy(update={"settings": s.settings.model_copy(update=dict(changes))}),
+        replan,
     )
+    if followup is not None and replan(before, after):
+        followup.after_write(replan(before, after))
     return after.settings
 
 

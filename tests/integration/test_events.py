@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from events import generate
-from local.template import queue_sources, schedules
+from local.template import event_rules, queue_sources, schedules
 from tests.support.events import ROUTES, TEMPLATE, invoke, route_of
 
 SAMPLE_FILES = sorted(generate.existing_samples())
@@ -28,6 +28,9 @@ EXPECTED_STATUS = {
     "accounts/options-sites-site-staff-staff-vc-account.json": 204,  # CORS preflights of the front-end
     "resolve_link/options-sites-site-sessions-session-link.json": 204,
     "session_hooks/options-sites-site-sessions-session-link-remove.json": 204,
+    "accounts/post-sites-site-sender.json": 202,  # SES emailed the address its verification link
+    "accounts/get-sites-site-sender.json": 404,  # the demo site has no sender of its own
+    "accounts/delete-sites-site-sender.json": 404,
 }
 """Status of each sample's answer; every other HTTP sample answers 200."""
 
@@ -52,12 +55,17 @@ def test_every_route_has_a_sample_event() -> None:
 def test_every_sample_event_names_a_route_of_the_template() -> None:
     scheduled = {generate.schedule_path(schedule).parent for schedule in schedules(TEMPLATE)}
     polled = {generate.queue_path(source) for source in queue_sources(TEMPLATE)}
+    ruled = {generate.rule_path(rule) for rule in event_rules(TEMPLATE)}
     orphans = []
     for relative in SAMPLE_FILES:
         event = json.loads((generate.EVENTS_DIR / relative).read_text())
         if event.get("source") == "aws.events":
             if relative.parent not in scheduled:
                 orphans.append(f"{relative}: no function of that folder has a Schedule event")
+            continue
+        if event.get("source") == "aws.ses":
+            if relative not in ruled:
+                orphans.append(f"{relative}: no function has that EventBridgeRule event")
             continue
         if "Records" in event:
             if relative not in polled:
@@ -89,6 +97,9 @@ def test_http_samples_have_the_shape_of_the_local_gateway_events() -> None:
         if event.get("source") == "aws.events":
             assert event["detail-type"] == "Scheduled Event"
             continue
+        if event.get("source") == "aws.ses":
+            assert event["detail-type"] in ("Email Bounced", "Email Complaint Received")
+            continue
         if "Records" in event:
             assert all(record["eventSource"] == "aws:sqs" for record in event["Records"])
             continue
@@ -115,7 +126,16 @@ def test_sample_event_is_answered_by_its_handler(relative: Path, demo_world: Non
     if event.get("source") == "aws.events":  # the dispatcher, at the event's time: the one due item
         repo.flag_work([WorkRef.session(generate.SITE, generate.SESSION)])
         schedule = next(s for s in schedules(TEMPLATE) if generate.schedule_path(s) == relative)
-        assert invoke(schedule.function, schedule.module, schedule.handler, event) == {"queued": 1}
+        answer = invoke(schedule.function, schedule.module, schedule.handler, event)
+        assert answer == {"reminders": 0, "queued": 1}
+        return
+    if event.get("source") == "aws.ses":  # the bounce of b-ada's email: recorded on the address and booking
+        rule = next(r for r in event_rules(TEMPLATE) if generate.rule_path(r) == relative)
+        answer = invoke(rule.function, rule.module, rule.handler, event)
+        assert answer == {"undeliverable": 1, "problems": 1, "ignored": False}
+        booking = repo.get_booking(generate.SITE, generate.SESSION, generate.BOOKING)
+        assert booking is not None
+        assert booking.email_problem == "An email to this address bounced: smtp; 550 5.1.1 user unknown"
         return
     if "Records" in event:  # the worker does the session's and the booking's items, and a round
         refs = [WorkRef.from_message(r["body"]) for r in event["Records"] if "dispatch" not in r["body"]]

@@ -302,3 +302,37 @@ def test_staff_is_created_on_first_change(repo: Repository) -> None:
     before, after = repo.update_staff(f.SITE, "new", lambda s: s.model_copy(update={"name": "New"}))
     assert before is None
     assert after == Staff(site_id=f.SITE, staff_id="new", name="New", version=1)
+
+
+# -- reminders (X08) -----------------------------------------------------------------------
+
+
+def test_x08_the_reminder_index_gives_the_due_sessions_across_sites_and_only_those(repo: Repository) -> None:
+    from shared.adapters.repository import REMIND_SHARDS
+    from shared.domain.models import Reminders
+
+    due_at = SOON - timedelta(hours=1)
+    for site_id, n, next_at in (("a", 1, due_at), ("b", 2, due_at - timedelta(minutes=5)), ("c", 3, SOON)):
+        put_session(repo, session(n, site_id=site_id, reminders=Reminders(start=SOON, next_at=next_at)))
+    put_session(repo, session(4, site_id="d", reminders=Reminders(start=SOON, flagged=(60,))))  # none to come
+    put_session(repo, session(5, site_id="e"))
+
+    def due(now: datetime) -> list[tuple[str, str]]:
+        found = []
+        for shard in range(REMIND_SHARDS):
+            cursor = None
+            while True:
+                page = repo.reminders_due(shard, now, cursor, 1)  # pages of one: the cursor is followed
+                found += page.items
+                if (cursor := page.cursor) is None:
+                    break
+        return sorted(found)
+
+    assert due(due_at - timedelta(minutes=10)) == []
+    assert due(due_at) == [("a", "s1"), ("b", "s2")]
+    assert due(SOON) == [("a", "s1"), ("b", "s2"), ("c", "s3")]
+    _, moved = repo.update_session(
+        "a", "s1", lambda s: s.model_copy(update={"reminders": Reminders(start=SOON, flagged=(60,))})
+    )
+    assert moved is not None
+    assert due(SOON) == [("b", "s2"), ("c", "s3")]  # a session with no reminder to come leaves the index

@@ -16,6 +16,8 @@ TEST_ENV = {
     "SESSION_LINKS_TABLE": "vclinks-test-session-links",
     "PUBLIC_BASE_URL": "https://api.vclinks.test",
     "SENDER_EMAIL": "bookings@studio.test",
+    "EMAIL_CONFIGURATION_SET": "vclinks-test-emails",
+    "STACK_NAME": "vclinks-test",
     "ZOOM_TOKEN_SECRET_PREFIX": "vclinks/test/zoom/",
     "ALLOWED_RETURN_URLS": "https://admin.studio.test/",
     "POWERTOOLS_TRACE_DISABLED": "true",
@@ -45,6 +47,7 @@ def create_world(prefix: str = "vclinks-test") -> tuple[Tables, Any]:
 
     from local.aws import create_generated_secrets, create_queues, create_tables
     from local.esm import QueuePoller
+    from local.ses import emulate_identity_verification
     from local.template import function_timeout, global_environment_refs, load_template, queue_sources
 
     template = load_template()
@@ -55,7 +58,9 @@ def create_world(prefix: str = "vclinks-test") -> tuple[Tables, Any]:
     os.environ["WORK_QUEUE_URL"] = queues["WorkQueue"]
     secrets = create_generated_secrets(boto3.client("secretsmanager"), template, prefix)  # the join key
     os.environ.update(global_environment_refs(template, secrets))
+    emulate_identity_verification()
     boto3.client("ses").verify_email_identity(EmailAddress=TEST_ENV["SENDER_EMAIL"])
+    boto3.client("sesv2").create_configuration_set(ConfigurationSetName=TEST_ENV["EMAIL_CONFIGURATION_SET"])
     reset_caches()
     (source,) = queue_sources(template)
     poller = QueuePoller(

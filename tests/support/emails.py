@@ -51,3 +51,12 @@ def part(message: EmailMessage, content_type: str) -> str:
             content = piece.get_content()
             return content.decode() if isinstance(content, bytes) else str(content)
     return ""
+
+
+def invitation(ics_text: str) -> tuple[Any, Any]:
+    """An email's calendar part read back as a calendar does: (the calendar, its one event)."""
+    import icalendar
+
+    calendar = icalendar.Calendar.from_ical(ics_text)
+    [event] = calendar.walk("VEVENT")
+    return calendar, event

@@ -64,6 +64,19 @@ class Stack:
     def outbox(self) -> list[dict[str, Any]]:
         return list(httpx.get(f"{self.base_url}/_local/outbox", timeout=30).json())
 
+    def click_ses_verification_link(self, address: str) -> None:
+        """The owner of `address` clicks the link SES emailed them."""
+        httpx.post(
+            f"{self.base_url}/_local/ses/verify", params={"address": address}, timeout=30
+        ).raise_for_status()
+
+    def ses_publishes(self, to: str, kind: str = "Bounce", **options: str) -> Any:
+        """SES publishes a bounce or complaint of the last email to `to` (EventBridge -> the worker)."""
+        body = {"to": to, "kind": kind, "options": options}
+        answer = httpx.post(f"{self.base_url}/_local/ses/events", json=body, timeout=60)
+        answer.raise_for_status()
+        return answer.json()
+
     def create_site(self, name: str) -> SiteClient:
         out = subprocess.run(  # the console command, against the running stack
             [*CLI, "--state-file", str(self.state_file), "site", "create", name, "--json"],

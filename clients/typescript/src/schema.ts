@@ -125,6 +125,25 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/sites/{site}/sender": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** GET /v1/sites/{site}/sender */
+        get: operations["get_sender_v1_sites__site__sender_get"];
+        put?: never;
+        /** POST /v1/sites/{site}/sender */
+        post: operations["post_sender_v1_sites__site__sender_post"];
+        /** DELETE /v1/sites/{site}/sender */
+        delete: operations["delete_sender_v1_sites__site__sender_delete"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/sites/{site}/services/{service}": {
         parameters: {
             query?: never;
@@ -251,6 +270,24 @@ export interface paths {
         head?: never;
         /** PATCH /v1/sites/{site}/settings */
         patch: operations["patch_settings_v1_sites__site__settings_patch"];
+        trace?: never;
+    };
+    "/v1/sites/{site}/staff/{staff}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** GET /v1/sites/{site}/staff/{staff} */
+        get: operations["get_staff_v1_sites__site__staff__staff__get"];
+        /** PUT /v1/sites/{site}/staff/{staff} */
+        put: operations["put_staff_v1_sites__site__staff__staff__put"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
         trace?: never;
     };
     "/v1/sites/{site}/staff/{staff}/vc-account": {
@@ -398,7 +435,7 @@ export interface components {
             client_email?: string | null;
             /**
              * Email Problem
-             * @description The last email SES refused for good for this client, and why
+             * @description The last email to this client that SES refused or that bounced or was marked as spam, and why (an address that bounced for good or complained is not emailed again)
              */
             email_problem?: string | null;
         };
@@ -542,6 +579,12 @@ export interface components {
              * @description Also send the staff member's copy, with the host link, to this address (S04)
              */
             staff_email?: string | null;
+            /**
+             * Staff Copy
+             * @description Also send the staff member's copy to the address stored for the session's staff member (PUT /v1/sites/{site}/staff/{staff}); staff_email, when given, is used instead
+             * @default false
+             */
+            staff_copy: boolean;
             /** Idempotency Key */
             idempotency_key?: string | null;
         };
@@ -609,6 +652,30 @@ export interface components {
             open_url?: string | null;
             /** Reason */
             reason?: string | null;
+        };
+        /**
+         * SenderInput
+         * @description The address the site's emails should come from: SES emails it a verification link.
+         */
+        SenderInput: {
+            /** Email */
+            email: string;
+        };
+        /** SenderView */
+        SenderView: {
+            /** Email */
+            email: string;
+            /**
+             * Status
+             * @description pending: the owner has not clicked SES's link yet; failed: it expired, POST again
+             * @enum {string}
+             */
+            status: "pending" | "verified" | "failed";
+            /**
+             * From Address
+             * @description The address the site's emails go from now
+             */
+            from_address: string;
         };
         /** SentView */
         SentView: {
@@ -715,13 +782,21 @@ export interface components {
             language?: components["schemas"]["Language"] | null;
             /** Timezone */
             timezone?: string | null;
-            /** Sender Email */
-            sender_email?: string | null;
+            /**
+             * Reply To
+             * @description Where clients' answers go (null: the business's own address, when known)
+             */
+            reply_to?: string | null;
             /**
              * Allowed Origins
              * @description Origins (https://app.example.com) whose browsers may call the routes of scoped tokens: the session link and its edits, a staff member's own account
              */
             allowed_origins?: string[] | null;
+            /**
+             * Reminder Offsets Minutes
+             * @description X08: minutes before each session that its clients are reminded, up to 3 (5 to 43200 each); [] turns automatic reminders off
+             */
+            reminder_offsets_minutes?: number[] | null;
         };
         /** SettingsView */
         SettingsView: {
@@ -732,12 +807,43 @@ export interface components {
             language: components["schemas"]["Language"];
             /** Timezone */
             timezone: string;
-            /** Sender Email */
+            /**
+             * Sender Email
+             * @description The site's own From address once verified (POST .../sender), else null: emails then go from the deployment's address
+             */
             sender_email: string | null;
+            /** Reply To */
+            reply_to: string | null;
             /** Hidden Email Sections */
             hidden_email_sections: components["schemas"]["EmailType"][];
             /** Allowed Origins */
             allowed_origins: string[];
+            /** Reminder Offsets Minutes */
+            reminder_offsets_minutes: number[];
+        };
+        /**
+         * StaffInput
+         * @description A staff member's name (greetings, "with Anna") and email (the staff copy, S04).
+         */
+        StaffInput: {
+            /** Name */
+            name?: string | null;
+            /** Email */
+            email?: string | null;
+        };
+        /** StaffView */
+        StaffView: {
+            /** Staff Id */
+            staff_id: string;
+            /** Name */
+            name: string | null;
+            /** Email */
+            email: string | null;
+            /**
+             * Has Account
+             * @description Whether the staff member has an individual VC account (W04)
+             */
+            has_account: boolean;
         };
         /**
          * Surface
@@ -1450,6 +1556,238 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["Report"];
+                };
+            };
+            /** @description The request is not valid (bad JSON, wrong types, missing fields) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing or invalid credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not allowed for this credential */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such site (for this credential), or no such record */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflicts with the current state, or a required step comes first */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    get_sender_v1_sites__site__sender_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                site: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SenderView"];
+                };
+            };
+            /** @description The request is not valid (bad JSON, wrong types, missing fields) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing or invalid credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not allowed for this credential */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such site (for this credential), or no such record */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflicts with the current state, or a required step comes first */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    post_sender_v1_sites__site__sender_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                site: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["SenderInput"];
+            };
+        };
+        responses: {
+            /** @description Already verified */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SenderView"];
+                };
+            };
+            /** @description SES emailed the address a link */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SenderView"];
+                };
+            };
+            /** @description The request is not valid (bad JSON, wrong types, missing fields) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing or invalid credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not allowed for this credential */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such site (for this credential), or no such record */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflicts with the current state, or a required step comes first */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request body is too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request body must be JSON */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    delete_sender_v1_sites__site__sender_delete: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                site: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Emails go from the deployment's address */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": string;
                 };
             };
             /** @description The request is not valid (bad JSON, wrong types, missing fields) */
@@ -2693,6 +3031,164 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["SettingsView"];
+                };
+            };
+            /** @description The request is not valid (bad JSON, wrong types, missing fields) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing or invalid credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not allowed for this credential */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such site (for this credential), or no such record */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflicts with the current state, or a required step comes first */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request body is too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request body must be JSON */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    get_staff_v1_sites__site__staff__staff__get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                site: string;
+                staff: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["StaffView"];
+                };
+            };
+            /** @description The request is not valid (bad JSON, wrong types, missing fields) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing or invalid credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not allowed for this credential */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such site (for this credential), or no such record */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflicts with the current state, or a required step comes first */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    put_staff_v1_sites__site__staff__staff__put: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                site: string;
+                staff: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["StaffInput"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["StaffView"];
                 };
             };
             /** @description The request is not valid (bad JSON, wrong types, missing fields) */
