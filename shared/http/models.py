@@ -143,6 +143,7 @@ class SettingsPatch(Body):
     @classmethod
     def _unique(cls, origins: list[str] | None) -> list[str] | None:
         return list(dict.fromkeys(origins)) if origins is not None else None
+
     reminder_offsets_minutes: list[int] | None = Field(
         default=None,
         description="X08: minutes before each session that its clients are reminded, up to 3 "
