@@ -110,9 +110,9 @@ class Worker:
             self.ran.append(ref)
             if self.repo.finish_work(work, owner):
                 return RunResult(done=True, session=context.session)
-            # flagged again while we worked: the new change is not in what we did; go round again
-        assert work is not None
-        self.repo.release_work(work, owner, self.clock(), None)
+            # flagged again while we worked: the new change is not in what we did; go round
+            # again (the lease is given back first: a claim never takes a held item, ours too)
+            self.repo.release_work(work, owner, self.clock(), None)
         self.queue.send([ref])
         return RunResult(done=False, reason="changing", queued_again=True)
 
