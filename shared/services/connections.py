@@ -95,9 +95,10 @@ def attach(repo: Repository, connection: ZoomConnection) -> list[WorkRef]:
     return work
 
 
-def start_removal(repo: Repository, connection: ZoomConnection, why: Removal) -> None:
+def start_removal(repo: Repository, connection: ZoomConnection, why: Removal) -> bool:
     """S08: the connection goes (disconnected, deauthorized in Zoom, or replaced); the pipeline
-    detaches its accounts, settles its sessions and then deletes its tokens and record."""
+    detaches its accounts, settles its sessions and then deletes its tokens and record.
+    False: nothing changed (it was going already, for this reason, or is gone)."""
 
     def mark(current: ZoomConnection | None) -> ZoomConnection | None:
         if current is None or (current.removal is not None and why is not Removal.DEAUTHORIZED):
@@ -105,12 +106,13 @@ def start_removal(repo: Repository, connection: ZoomConnection, why: Removal) ->
         status = ConnectionStatus.NEEDS_RECONNECT if why is Removal.DEAUTHORIZED else current.status
         return current.model_copy(update={"removal": why, "status": status})
 
-    repo.update_connection(
+    before, after = repo.update_connection(
         connection.site_id,
         connection.connection_id,
         mark,
         work=[WorkRef.connection(connection.site_id, connection.connection_id)],
     )
+    return before != after
 
 
 def mark_needs_reconnect(repo: Repository, connection: ZoomConnection) -> list[WorkRef]:
