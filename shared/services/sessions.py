@@ -86,6 +86,8 @@ class Sessions:
         def change(current: Service | None) -> Service | None:
             if current is None or current.kind is not ServiceKind.COURSE:
                 raise NotFound(f"No course '{service_id}'.")
+            if link is None and current.course_link is None:  # checked again on the record written
+                raise NotFound(f"Course '{service_id}' has no course link.")
             return current.model_copy(update={"course_link": link})
 
         return self._save_service(site, service_id, change)
@@ -199,6 +201,8 @@ class Sessions:
             raise NotFound(f"Session '{session_id}' already has its original link.")
 
         def apply(current: Session) -> Session:
+            if current.override is None and current.online is not False:  # again, on the record written
+                raise NotFound(f"Session '{session_id}' already has its original link.")
             online = None if current.online is False else current.online
             entry = LinkChange(at=_now(), action="restore")
             return current.model_copy(
