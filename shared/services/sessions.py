@@ -186,6 +186,8 @@ class Sessions:
         """W11 create/update; W12: adding a link to an in-person session makes it online."""
 
         def apply(current: Session) -> Session:
+            if current.override == link and current.online is not False:
+                return current  # the same link again (a retry): nothing to write, nothing to tell
             online = True if current.online is False else current.online
             entry = LinkChange(at=_now(), action="set", link=link)
             return current.model_copy(
@@ -215,6 +217,8 @@ class Sessions:
         """W11 remove, W12: the session takes place in person; its link is gone until one is added."""
 
         def apply(current: Session) -> Session:
+            if current.override is None and current.online is False:
+                return current  # in person already (a retry): nothing to write
             entry = LinkChange(at=_now(), action="remove")
             return current.model_copy(
                 update={"override": None, "online": False, "history": with_history(current.history, entry)}
