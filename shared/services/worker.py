@@ -25,7 +25,7 @@ from typing import TYPE_CHECKING
 from aws_lambda_powertools import Logger
 from botocore.exceptions import ClientError
 
-from shared.adapters.queue import WorkQueue
+from shared.adapters.queue import WorkQueue, is_dispatch
 from shared.adapters.repository import DUE_SHARDS, Repository
 from shared.domain.errors import (
     Conflict,
@@ -80,6 +80,14 @@ class Worker:
     ran: list[WorkRef] = field(default_factory=list)  # what this process did (bench and tests)
 
     # -- items -----------------------------------------------------------------------------
+
+    def take(self, message: str) -> None:
+        """One message of the work queue: a dispatcher round, or one work item (a failure is the
+        item's, recorded on it and retried later: the message itself is done)."""
+        if is_dispatch(message):
+            self.dispatch()
+            return
+        self.run(WorkRef.from_message(message))
 
     def run(self, ref: WorkRef) -> RunResult:
         """Do an item a queue message asked for (if it is due and nobody holds it)."""
