@@ -137,7 +137,7 @@ class World:
 
 
 @pytest.fixture(scope="module")
-def world(stack: Stack, request: pytest.FixtureRequest) -> Iterator[World]:
+def world(stack: Stack) -> Iterator[World]:
     with ThreadPoolExecutor(max_workers=len(SITES)) as pool:
         created = dict(zip(SITES, pool.map(stack.create_site, SITES), strict=True))
     studio = created["studio"]
@@ -272,7 +272,7 @@ def _(world: World) -> None:
 @conflicting(SITE_ACCOUNT)
 def _(world: World) -> None:
     site = world.site("admin")
-    join = site.ok("GET", f"{site.base}/sessions/s-acct/bookings/b-acct-0")["join_url"]
+    [join] = prepare(site, "acct2")
     requests = [
         call(site, "PUT", f"{site.base}/vc-account", {"provider": "custom", "url": room(i)})
         for i in range(TIMES)
@@ -315,7 +315,7 @@ def _(world: World) -> None:
     """A disconnect racing settings PATCHes stays disconnected, and the PATCHes land."""
     site = world.site("admin")
     site.ok("PUT", f"{site.base}/vc-account", {"provider": "custom", "url": room("back")})
-    join = site.ok("GET", f"{site.base}/sessions/s-disc/bookings/b-disc-0")["join_url"]
+    [join] = prepare(site, "disc2")
     requests: list[Request] = []
     for i in range(TIMES // 2):
         requests.append(call(site, "DELETE", f"{site.base}/vc-account"))
@@ -354,7 +354,7 @@ def _(world: World) -> None:
 def _(world: World) -> None:
     site = world.site("studio")
     path = f"{site.base}/staff/anna/vc-account"
-    join = site.ok("GET", f"{site.base}/sessions/s-anna/bookings/b-anna-0")["join_url"]
+    [join] = prepare(site, "anna2", staff="anna")
     urls = [room(f"anna-{i}") for i in range(TIMES)]
     requests = [call(site, "PUT", path, {"provider": "custom", "url": url}) for url in urls]
     answers, figures = world.race(STAFF_ACCOUNT, "conflicting", requests)
@@ -386,7 +386,7 @@ def _(world: World) -> None:
     site = world.site("studio")
     path = f"{site.base}/staff/bert/vc-account"
     site.ok("PUT", path, {"provider": "custom", "url": room("bert")})
-    join = site.ok("GET", f"{site.base}/sessions/s-bert/bookings/b-bert-0")["join_url"]
+    [join] = prepare(site, "bert2", staff="bert")
     requests: list[Request] = []
     for i in range(TIMES // 2):
         requests.append(call(site, "DELETE", path))

@@ -14,11 +14,10 @@ import os
 import threading
 import time
 from collections import Counter
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Any
 
 import httpx
 
@@ -46,19 +45,6 @@ def is_retryable_conflict(answer: httpx.Response) -> bool:
         return False
     problem = answer.json()
     return bool(problem["type"].endswith("/conflict") and problem.get("retryable") is True)
-
-
-def resolves(join_url: str, expected: str | None) -> bool:
-    """A stable join link that still works: it redirects to `expected` (None: to anything)."""
-    answer = httpx.get(join_url, timeout=30)
-    if answer.status_code != 302:
-        return False
-    return expected is None or answer.headers["location"] == expected
-
-
-def dead_links(urls: Iterable[str], expected: Callable[[str], str | None]) -> list[str]:
-    """The links among `urls` that no longer take their holder to `expected(url)`."""
-    return [url for url in sorted(set(urls)) if not resolves(url, expected(url))]
 
 
 @dataclass
@@ -125,7 +111,3 @@ def write_report(path: Path, figures: Sequence[Figures] = ()) -> None:
 def report_path() -> Path | None:
     value = os.environ.get(REPORT_ENV)
     return Path(value) if value else None
-
-
-def body_of(answer: httpx.Response) -> Any:
-    return answer.json() if answer.content else None
