@@ -45,10 +45,11 @@ PORT ?= 3000
 dev: $(VENV)/.synced ## start the whole service locally on PORT (3000; `make dev PORT=8080`), write .env; Ctrl-C stops it
 	$(VENV)/bin/python -m local.dev --port $(PORT)
 
-lint: $(VENV)/.synced ## ruff and mypy
+lint: $(VENV)/.synced ## ruff, mypy and the import contracts of the layers (pyproject.toml)
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/mypy
+	$(VENV)/bin/lint-imports
 
 test: $(VENV)/.synced $(SAM) chromium dynamodb-local lint ## every test: lint, unit, integration, contract, e2e (local stack, browser), sam validate/build
 	PATH="$(CURDIR)/$(SAM_VENV)/bin:$$PATH" $(VENV)/bin/python -m pytest -p no:cacheprovider

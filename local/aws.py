@@ -183,12 +183,32 @@ class MotoServer:
 
     def start(self) -> str:
         self._server.start()
+        server = self._server._server  # werkzeug's server: its `app` serves each request
+        assert server is not None
+        server.app = _OneDynamoDBRequestAtATime(server.app)
         os.environ.update(CREDENTIALS)
         os.environ["AWS_ENDPOINT_URL"] = self.endpoint
         return self.endpoint
 
     def stop(self) -> None:
         self._server.stop()
+
+
+class _OneDynamoDBRequestAtATime:
+    """DynamoDB applies each request to an item atomically; moto's threaded server does not (an
+    UpdateItem that creates an item shows it with its keys only to a request running alongside,
+    whose condition then passes and whose update fails). One DynamoDB request at a time makes
+    moto's tables behave as DynamoDB's items do; other services (SQS's long polls) stay concurrent."""
+
+    def __init__(self, app: Any) -> None:
+        self.app = app
+        self.lock = threading.Lock()
+
+    def __call__(self, environ: dict[str, Any], start_response: Any) -> Any:
+        if not str(environ.get("HTTP_X_AMZ_TARGET", "")).startswith("DynamoDB_"):
+            return self.app(environ, start_response)
+        with self.lock:
+            return list(self.app(environ, start_response))
 
 
 @dataclass(frozen=True)

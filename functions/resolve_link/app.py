@@ -50,7 +50,9 @@ def session_link(
 
 
 @app.get("/v1/j/<token>")
-def join(token: Annotated[str, Path(max_length=512)], root: Root, base: BaseUrl) -> Response[str]:
+def join(token: Annotated[str, Path()], root: Root, base: BaseUrl) -> Response[str]:
+    """X01: no length limit here: any token a browser brings, however mangled or long, gets the
+    unknown-link page (shared.domain.join_tokens.parse), never a JSON validation error."""
     outcome = links.join(root.repo, root.join_links(base), token)
     if outcome.decision is None or outcome.site is None:
         language = pages.browser_language(app.current_event.headers.get("accept-language"))

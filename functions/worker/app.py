@@ -12,9 +12,7 @@ from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, pro
 from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from shared.adapters.queue import is_dispatch
 from shared.bootstrap import container
-from shared.domain.work import WorkRef
 from shared.http.api import logger
 from shared.services import deliveries
 from shared.services.reminders import flag_due
@@ -25,11 +23,7 @@ processor = BatchProcessor(event_type=EventType.SQS)
 def do(record: SQSRecord) -> None:
     """One message: a dispatcher round, or one work item (a failure is the item's, not the batch's:
     the worker records it on the item and retries it later; only a crash fails the message)."""
-    worker = container().worker
-    if is_dispatch(record.body):
-        worker.dispatch()
-        return
-    worker.run(WorkRef.from_message(record.body))
+    container().worker.take(record.body)
 
 
 def _event_time(event: dict[str, Any]) -> datetime | None:

@@ -441,20 +441,23 @@ class Repository:
         change: Callable[[R | None], R | None],
         work: Work_,
         extra: Callable[[R], Mapping[str, Any]] | None = None,
+        also: Callable[[], Sequence[Item]] | None = None,
     ) -> tuple[R | None, R | None]:
         """Read, apply `change`, write if the version is still the one read; retry on conflict.
 
         `change` gets the current record (None: none yet) and returns the new one (None:
-        delete it). Nothing is written when it returns the record unchanged. The work items
-        (a list, or a function of the record before and after) are flagged in the same
-        transaction.
+        delete it). Nothing is written when it returns the record unchanged (unless `also`
+        has writes: they go with a new version of the record). The work items (a list, or a
+        function of the record before and after) and the writes `also` gives (read again on
+        each attempt) are made in the same transaction.
         """
         for attempt in range(WRITE_ATTEMPTS):
             if attempt:
                 time.sleep(random.uniform(0.005, 0.02 * 2**attempt))  # noqa: S311 - spreading retries
             current = self._get(table, key, model)
             updated = change(current)
-            if updated == current:
+            others = list(also()) if also else []
+            if updated == current and not others:
                 return current, current
             version = getattr(current, "version", 0) if current is not None else None
             if current is None:
@@ -475,7 +478,7 @@ class Repository:
                 if values:
                     action["Put"]["ExpressionAttributeValues"] = values
             refs = work(current, updated) if callable(work) else work
-            if self._transact([action, *self._flag_actions(refs)]):
+            if self._transact([action, *others, *self._flag_actions(refs)]):
                 return current, saved
         raise Conflict("The record keeps changing under concurrent requests; try again.", retryable=True)
 
@@ -489,7 +492,11 @@ class Repository:
         return self._get(self.accounts, site_key(site_id), Site)
 
     def update_site(
-        self, site_id: str, change: Callable[[Site], Site], work: Work_ = ()
+        self,
+        site_id: str,
+        change: Callable[[Site], Site],
+        work: Work_ = (),
+        also: Callable[[], Sequence[Item]] | None = None,
     ) -> tuple[Site, Site]:
         """A conditional read-modify-write of an existing site (settings, default account...)."""
 
@@ -499,7 +506,9 @@ class Repository:
             return change(current)
 
         try:
-            before, after = self._update_versioned(self.accounts, site_key(site_id), Site, apply, work)
+            before, after = self._update_versioned(
+                self.accounts, site_key(site_id), Site, apply, work, also=also
+            )
         except _Missing:
             raise NotFound(f"No site '{site_id}'.") from None
         assert before is not None
@@ -1228,15 +1237,29 @@ class Repository:
     ) -> M | None:
         return self._get(self.accounts, template_key(site_id, email_type, language), model)
 
-    def put_template(self, site_id: str, email_type: str, language: str, record: BaseModel) -> None:
-        self._put(self.accounts, to_item(record, template_key(site_id, email_type, language)))
+    def save_template(
+        self, site_id: str, email_type: str, language: str, record: BaseModel, change: Callable[[Site], Site]
+    ) -> Site:
+        """A custom template (W14, S05) and the site's change (its online-join section shown or
+        hidden), in one transaction on the site's version: two saves never mix their parts."""
+        item = to_item(record, template_key(site_id, email_type, language))
+        put = {"Put": {"TableName": self.accounts, "Item": item}}
+        _, after = self.update_site(site_id, change, also=lambda: [put])
+        return after
 
-    def delete_templates(self, site_id: str, email_type: str) -> None:
-        """Every language's custom template of one email type (W14: reset to the default)."""
+    def reset_templates(self, site_id: str, email_type: str, change: Callable[[Site], Site]) -> Site:
+        """Every language's custom template of one type deleted (W14: back to the default) and
+        the site's change, in one transaction on the site's version (a save alongside waits)."""
         condition = "pk = :pk AND begins_with(sk, :sk)"
         values = _serialize({":pk": _site_pk(site_id), ":sk": f"TEMPLATE#{email_type}#"})
-        for item in list(self._query_all(self.accounts, condition, values)):
-            self._delete(self.accounts, {"pk": item["pk"]["S"], "sk": item["sk"]["S"]})
+
+        def deletes() -> list[Item]:
+            found = self._query_all(self.accounts, condition, values)
+            keys = [{"pk": item["pk"], "sk": item["sk"]} for item in found]
+            return [{"Delete": {"TableName": self.accounts, "Key": key}} for key in keys]
+
+        _, after = self.update_site(site_id, change, also=deletes)
+        return after
 
 
 _NARROW_INDEXES = {

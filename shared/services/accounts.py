@@ -25,11 +25,16 @@ class Accounts:
     followup: Followup
 
     def set_default_account(self, site: Site, account: VcAccount) -> VcAccount:
-        """W01: a custom link or Jitsi serves every online service (Zoom connects through OAuth)."""
+        """W01: a custom link or Jitsi serves every online service (Zoom connects through OAuth).
+
+        S08: a Zoom default it replaces is disconnected, as DELETE would (its grant revoked, its
+        tokens deleted), rather than left attached to nothing."""
         fan_out = [WorkRef.sessions(site.site_id, Scope.SITE)]
-        self.repo.update_site(
+        before, _ = self.repo.update_site(
             site.site_id, lambda s: s.model_copy(update={"default_account": account}), fan_out
         )
+        if before.default_account != account:
+            self._release_connection(site.site_id, before.default_account, staff_id=None)
         self.followup.after_write(fan_out)
         return account
 

@@ -65,36 +65,40 @@ def find_connection_user(
 def attach(repo: Repository, connection: ZoomConnection) -> list[WorkRef]:
     """A new connection becomes the site default (no staff) or the staff member's own account.
 
-    The owner's previous connection is replaced: removed through the pipeline once its
-    sessions moved on (the same Zoom user's meetings stay, with no call to Zoom). Returns
-    the work flagged, for the caller to queue."""
+    The connection the account held before is replaced: removed through the pipeline once its
+    sessions moved on (the same Zoom user's meetings stay, with no call to Zoom). It is the one
+    this conditional write displaced, so connects that race each displace the one before them
+    and the account keeps the last, still connected (a list of the owner's connections read
+    beside the write let two connects remove each other's). Returns the work flagged, for the
+    caller to queue."""
     site_id = connection.site_id
     repo.update_connection(site_id, connection.connection_id, lambda _: connection)
-    previous = [
-        old
-        for old in repo.list_connections(site_id)
-        if old.staff_id == connection.staff_id
-        and old.connection_id != connection.connection_id
-        and old.removal is None
-    ]
     account = account_for(connection)
+    displaced: VcAccount | None
     if connection.staff_id is None:
         work = [WorkRef.sessions(site_id, Scope.SITE)]
-        repo.update_site(site_id, lambda site: site.model_copy(update={"default_account": account}), work)
+        site, _ = repo.update_site(
+            site_id, lambda site: site.model_copy(update={"default_account": account}), work
+        )
+        displaced = site.default_account
     else:
         work = [WorkRef.sessions(site_id, Scope.staff(connection.staff_id))]
-        repo.update_staff(
+        staff, _ = repo.update_staff(
             site_id, connection.staff_id, lambda staff: staff.model_copy(update={"account": account}), work
         )
-    for old in previous:
-        start_removal(repo, old, Removal.REPLACED)
-        work.append(WorkRef.connection(site_id, old.connection_id))
+        displaced = staff.account if staff else None
+    if isinstance(displaced, ZoomAccount) and displaced.connection_id != connection.connection_id:
+        old = repo.get_connection(site_id, displaced.connection_id)
+        if old is not None and old.staff_id == connection.staff_id and old.removal is None:
+            start_removal(repo, old, Removal.REPLACED)
+            work.append(WorkRef.connection(site_id, old.connection_id))
     return work
 
 
-def start_removal(repo: Repository, connection: ZoomConnection, why: Removal) -> None:
+def start_removal(repo: Repository, connection: ZoomConnection, why: Removal) -> bool:
     """S08: the connection goes (disconnected, deauthorized in Zoom, or replaced); the pipeline
-    detaches its accounts, settles its sessions and then deletes its tokens and record."""
+    detaches its accounts, settles its sessions and then deletes its tokens and record.
+    False: nothing changed (it was going already, for this reason, or is gone)."""
 
     def mark(current: ZoomConnection | None) -> ZoomConnection | None:
         if current is None or (current.removal is not None and why is not Removal.DEAUTHORIZED):
@@ -102,12 +106,13 @@ def start_removal(repo: Repository, connection: ZoomConnection, why: Removal) ->
         status = ConnectionStatus.NEEDS_RECONNECT if why is Removal.DEAUTHORIZED else current.status
         return current.model_copy(update={"removal": why, "status": status})
 
-    repo.update_connection(
+    before, after = repo.update_connection(
         connection.site_id,
         connection.connection_id,
         mark,
         work=[WorkRef.connection(connection.site_id, connection.connection_id)],
     )
+    return before != after
 
 
 def mark_needs_reconnect(repo: Repository, connection: ZoomConnection) -> list[WorkRef]:

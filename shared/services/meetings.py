@@ -278,9 +278,13 @@ def failure_reason(error: Exception) -> str:
 
 
 def reconcile_meeting(ctx: StepContext, work: Work) -> None:
-    """SESSION, step 1: the session's meeting in step with the session (the pipeline's table)."""
-    hint = ctx.hint
-    snapshot = hint if hint is not None else load_snapshot(ctx.repo, work.ref.site_id, work.ref.session_id)
+    """SESSION, step 1: the session's meeting in step with the session (the pipeline's table).
+
+    The session and what it depends on are read after the item was claimed, never taken from
+    the request that flagged it: a change flagged between that request's reads and the claim
+    is in the claimed `gen`, and finishing the item on older records would lose it (20
+    concurrent reschedules left the Zoom meeting at an earlier time than the session)."""
+    snapshot = load_snapshot(ctx.repo, work.ref.site_id, work.ref.session_id)
     if snapshot is None:
         return
     try:

@@ -86,6 +86,8 @@ class Sessions:
         def change(current: Service | None) -> Service | None:
             if current is None or current.kind is not ServiceKind.COURSE:
                 raise NotFound(f"No course '{service_id}'.")
+            if link is None and current.course_link is None:  # checked again on the record written
+                raise NotFound(f"Course '{service_id}' has no course link.")
             return current.model_copy(update={"course_link": link})
 
         return self._save_service(site, service_id, change)
@@ -184,6 +186,8 @@ class Sessions:
         """W11 create/update; W12: adding a link to an in-person session makes it online."""
 
         def apply(current: Session) -> Session:
+            if current.override == link and current.online is not False:
+                return current  # the same link again (a retry): nothing to write, nothing to tell
             online = True if current.online is False else current.online
             entry = LinkChange(at=_now(), action="set", link=link)
             return current.model_copy(
@@ -199,6 +203,8 @@ class Sessions:
             raise NotFound(f"Session '{session_id}' already has its original link.")
 
         def apply(current: Session) -> Session:
+            if current.override is None and current.online is not False:  # again, on the record written
+                raise NotFound(f"Session '{session_id}' already has its original link.")
             online = None if current.online is False else current.online
             entry = LinkChange(at=_now(), action="restore")
             return current.model_copy(
@@ -211,6 +217,8 @@ class Sessions:
         """W11 remove, W12: the session takes place in person; its link is gone until one is added."""
 
         def apply(current: Session) -> Session:
+            if current.override is None and current.online is False:
+                return current  # in person already (a retry): nothing to write
             entry = LinkChange(at=_now(), action="remove")
             return current.model_copy(
                 update={"override": None, "online": False, "history": with_history(current.history, entry)}

@@ -67,20 +67,22 @@ def save(
     language = language or site.settings.language
     if (subject is None) != (body is None):
         raise InvalidInput("A custom template needs both 'subject' and 'body'.")
+
+    def toggle(current: Site) -> Site:
+        if show_online_section is None:
+            return current
+        hidden = set(current.settings.hidden_email_sections)
+        (hidden.discard if show_online_section else hidden.add)(email_type)
+        settings = current.settings.model_copy(update={"hidden_email_sections": frozenset(hidden)})
+        return current.model_copy(update={"settings": settings})
+
     if subject is not None and body is not None:
         validate_custom_template(subject, body)
         stored = StoredTemplate(
             site_id=site.site_id, email_type=email_type, language=language, subject=subject, body=body
         )
-        repo.put_template(site.site_id, email_type.value, language.value, stored)
-    if show_online_section is not None:
-
-        def toggle(current: Site) -> Site:
-            hidden = set(current.settings.hidden_email_sections)
-            (hidden.discard if show_online_section else hidden.add)(email_type)
-            settings = current.settings.model_copy(update={"hidden_email_sections": frozenset(hidden)})
-            return current.model_copy(update={"settings": settings})
-
+        site = repo.save_template(site.site_id, email_type.value, language.value, stored, toggle)
+    elif show_online_section is not None:
         _, site = repo.update_site(site.site_id, toggle)
     saved = state(repo, site, email_type, language)
     missing = missing_join_details(body or "")
@@ -93,7 +95,6 @@ def save(
 
 def reset(repo: Repository, site: Site, email_type: EmailType) -> TemplateState:
     """W14: back to the default template in every language, with the online-join section shown."""
-    repo.delete_templates(site.site_id, email_type.value)
 
     def show(current: Site) -> Site:
         hidden = frozenset(current.settings.hidden_email_sections - {email_type})
@@ -101,5 +102,5 @@ def reset(repo: Repository, site: Site, email_type: EmailType) -> TemplateState:
             update={"settings": current.settings.model_copy(update={"hidden_email_sections": hidden})}
         )
 
-    _, site = repo.update_site(site.site_id, show)
+    site = repo.reset_templates(site.site_id, email_type.value, show)
     return state(repo, site, email_type, None)

@@ -25,7 +25,7 @@ from typing import TYPE_CHECKING
 from aws_lambda_powertools import Logger
 from botocore.exceptions import ClientError
 
-from shared.adapters.queue import WorkQueue
+from shared.adapters.queue import WorkQueue, is_dispatch
 from shared.adapters.repository import DUE_SHARDS, Repository
 from shared.domain.errors import (
     Conflict,
@@ -81,6 +81,14 @@ class Worker:
 
     # -- items -----------------------------------------------------------------------------
 
+    def take(self, message: str) -> None:
+        """One message of the work queue: a dispatcher round, or one work item (a failure is the
+        item's, recorded on it and retried later: the message itself is done)."""
+        if is_dispatch(message):
+            self.dispatch()
+            return
+        self.run(WorkRef.from_message(message))
+
     def run(self, ref: WorkRef) -> RunResult:
         """Do an item a queue message asked for (if it is due and nobody holds it)."""
         return self._run(ref, inline=False, hint=None)
@@ -110,9 +118,9 @@ class Worker:
             self.ran.append(ref)
             if self.repo.finish_work(work, owner):
                 return RunResult(done=True, session=context.session)
-            # flagged again while we worked: the new change is not in what we did; go round again
-        assert work is not None
-        self.repo.release_work(work, owner, self.clock(), None)
+            # flagged again while we worked: the new change is not in what we did; go round
+            # again (the lease is given back first: a claim never takes a held item, ours too)
+            self.repo.release_work(work, owner, self.clock(), None)
         self.queue.send([ref])
         return RunResult(done=False, reason="changing", queued_again=True)
 

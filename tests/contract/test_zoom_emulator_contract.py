@@ -14,7 +14,7 @@ from local.zoom_emulator import ZoomEmulator
 from shared.adapters.zoom.client import MeetingSpec
 from shared.adapters.zoom.scopes import ZoomAppType
 from tests.contract.emulated import connect, zoom_client
-from tests.contract.test_zoom_client_contract import OPERATIONS, json_body_schema, violations
+from tests.support.zoom_spec import OPERATIONS, json_body_schema, violations
 
 # Fields Zoom returns in these answers that the 2023 document's schema leaves out (its own
 # GET /meetings/{meetingId} schema declares uuid, host_id and status; Zoom's current API

@@ -65,3 +65,12 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
 @pytest.fixture
 def studio(stack: Stack) -> SiteClient:
     return stack.create_site("Yoga Studio")
+
+
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    """The concurrency races' figures (tests/e2e/test_concurrency.py), when they ran."""
+    from tests.support.concurrency import RECORDED, summary
+
+    if RECORDED:
+        terminalreporter.write_sep("-", "concurrency races: lost updates, dead join links, 409s")
+        terminalreporter.write_line(summary())

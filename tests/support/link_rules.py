@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from tests.support.api import Api, SiteHandle
+from tests.support.api import Answer, Api, SiteHandle
 from tests.support.links import (
     COURSE,
     MEET,
@@ -25,6 +25,16 @@ from tests.support.links import (
     setup_session,
     staff_token,
 )
+
+
+def assert_forbidden(answer: Answer, *leaked: str) -> None:
+    """403 as a problem document that says why, and gives nothing of what was refused away."""
+    assert answer.status == 403, answer.text
+    assert answer.headers["Content-Type"] == "application/problem+json"
+    problem = answer.json
+    assert (problem["type"], problem["status"]) == ("https://vclinks.dev/problems/forbidden", 403)
+    assert problem["detail"]
+    assert not [secret for secret in leaked if secret in answer.text]
 
 
 def test_w01_custom_default_link_with_password_and_description(site: SiteHandle) -> None:
@@ -72,7 +82,8 @@ def test_w04_staff_token_cannot_touch_another_staff_members_account(site: SiteHa
     set_default(site)
     anna = site.api.as_(staff_token(site, "anna"))
     answer = anna.put(f"{site.base}/staff/bob/vc-account", {"provider": "custom", "url": TEAMS})
-    assert answer.status == 403
+    assert_forbidden(answer)
+    assert site.api.get(f"{site.base}/staff/bob/vc-account").json == {"connected": False, "account": None}
 
 
 def test_w06_disconnecting_default_hides_every_link_and_reconnecting_restores(site: SiteHandle) -> None:
@@ -161,7 +172,8 @@ def test_w11_another_staff_member_cannot_edit_the_session_link(site: SiteHandle)
     set_default(site)
     setup_session(site, staff="anna")
     bob = site.api.as_(staff_token(site, "bob"))
-    assert bob.put(f"{site.base}/sessions/s1/link", {"url": OVERRIDE}).status == 403
+    assert_forbidden(bob.put(f"{site.base}/sessions/s1/link", {"url": OVERRIDE}), MEET)
+    assert site.api.get(f"{site.base}/sessions/s1").json["has_custom_link"] is False  # unchanged
 
 
 def test_w12_session_made_in_person_and_online_again_at_the_last_minute(site: SiteHandle) -> None:
@@ -230,7 +242,7 @@ def test_x01_client_token_never_reads_another_booking(site: SiteHandle) -> None:
         f"{site.base}/sessions/s1/link", query={"audience": "client", "booking": "b2"}
     )
 
-    assert answer.status == 403
+    assert_forbidden(answer, MEET, "/v1/j/")
 
 
 def test_s04_staff_link_is_the_host_link_for_their_own_session(site: SiteHandle) -> None:
@@ -295,9 +307,13 @@ def test_x01_cancelled_booking_link_stops_working(site: SiteHandle, anonymous: A
 
 @pytest.mark.parametrize("token", ["nope", "aGVsbG8.secret", "x" * 600])
 def test_x01_unknown_join_tokens_show_a_page_not_an_error(anonymous: Api, token: str) -> None:
+    """Whatever arrives as a token (a mangled, a forged, a 600-character one), the client's
+    browser gets the unknown-link page: 404, HTML, never a JSON error."""
     answer = anonymous.get(f"/v1/j/{token}")
-    assert answer.status in (400, 404)
-    assert "<html" in answer.text or answer.headers["Content-Type"].startswith("application/problem+json")
+    assert answer.status == 404
+    assert answer.headers["Content-Type"] == "text/html; charset=utf-8"
+    assert answer.text.lstrip().lower().startswith("<!doctype html>")
+    assert answer.headers["Cache-Control"] == "no-store"
 
 
 def test_x01_staff_join_link_ends_when_the_session_is_reassigned(site: SiteHandle, anonymous: Api) -> None:
@@ -443,14 +459,30 @@ def test_non_json_content_type_is_415(site: SiteHandle) -> None:
     assert answer.status == 415
 
 
-@pytest.mark.parametrize("header", [None, "Bearer nope", "Basic abc", "Bearer vcl_other.key"])
-def test_missing_or_wrong_credentials(site: SiteHandle, header: str | None) -> None:
+@pytest.mark.parametrize("header", [None, "Bearer nope", "Basic abc"])
+def test_missing_or_malformed_credentials_are_401(site: SiteHandle, header: str | None) -> None:
     api = site.api.as_(None)
     answer = api.get(f"{site.base}/settings", headers={"Authorization": header} if header else None)
-    assert answer.status in (401, 404)
-    if header is None or header in ("Bearer nope", "Basic abc"):
-        assert answer.status == 401
-        assert answer.headers["WWW-Authenticate"].startswith("Bearer")
+    assert answer.status == 401
+    assert answer.headers["WWW-Authenticate"].startswith("Bearer")
+    assert answer.json["type"] == "https://vclinks.dev/problems/unauthorized"
+
+
+def test_w02_another_sites_api_key_is_404_as_if_the_site_did_not_exist(site: SiteHandle) -> None:
+    """A well-formed key of another site: 404, so no site learns which ids another has."""
+    api = site.api.as_(None)
+    answer = api.get(f"{site.base}/settings", headers={"Authorization": "Bearer vcl_other.key"})
+    assert answer.status == 404
+    assert answer.json["type"] == "https://vclinks.dev/problems/not-found"
+    assert "WWW-Authenticate" not in answer.headers
+
+
+def test_a_wrong_api_key_of_this_site_is_401(site: SiteHandle) -> None:
+    api = site.api.as_(None)
+    wrong = f"Bearer vcl_{site.site_id}.not-the-key"
+    answer = api.get(f"{site.base}/settings", headers={"Authorization": wrong})
+    assert answer.status == 401
+    assert answer.json["type"] == "https://vclinks.dev/problems/unauthorized"
 
 
 def test_unknown_site_is_404(site: SiteHandle) -> None:

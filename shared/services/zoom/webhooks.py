@@ -116,8 +116,8 @@ def deauthorize(
             continue
         if connection.removal is Removal.DEAUTHORIZED or connections.predates(sent_at, connection):
             continue  # told before (Zoom retries), or about an earlier grant
-        connections.start_removal(repo, connection, Removal.DEAUTHORIZED)
-        work.append(WorkRef.connection(connection.site_id, connection.connection_id))
+        if connections.start_removal(repo, connection, Removal.DEAUTHORIZED):  # not a retry running alongside
+            work.append(WorkRef.connection(connection.site_id, connection.connection_id))
     logger.info("zoom deauthorized", extra={"connections": len(work)})
     return work
 
