@@ -104,7 +104,9 @@ def join(repo: Repository, links: join_tokens.JoinLinks, token: str) -> JoinOutc
         return JoinOutcome(None, None, None)
     context = repo.load_link_context(target.site_id, target.session_id, target.booking_id)
     site, session = context.site, context.session
-    if site is None or session is None or not join_tokens.matches(target, session, context.booking):
+    if site is None or site.deleted_at is not None or session is None:
+        return JoinOutcome(None, None, None)
+    if not join_tokens.matches(target, session, context.booking):
         return JoinOutcome(None, None, None)
     audience = Audience.CLIENT if target.booking_id else Audience.STAFF
     return JoinOutcome(_decide(repo, context, session, site, audience, Surface.JOIN), site, session)
