@@ -140,6 +140,15 @@ SAMPLES: dict[str, dict[str, Any]] = {
         "body": {"timezone": "Europe/Paris", "language": "fr", "join_window_minutes": 15}
     },
     "POST /v1/sites/{site}/tokens": {"body": {"role": "staff", "staff_id": STAFF, "ttl_seconds": 900}},
+    "POST /v1/sites/{site}/api-keys/rotate": {"body": {"overlap_seconds": 86400}},
+    "POST /v1/sites/{site}/api-keys/retire": {},
+    "POST /v1/sites/{site}/token-secret/rotate": {},
+    "GET /v1/sites/{site}/export": {"query": {"limit": "100"}},
+    "DELETE /v1/sites/{site}": {},
+    "PUT /v1/sites/{site}/webhook": {"body": {"url": "https://app.demo-studio.example/hooks/vclinks"}},
+    "GET /v1/sites/{site}/webhook": {},
+    "DELETE /v1/sites/{site}/webhook": {},
+    "GET /v1/sites/{site}/webhook/deliveries": {"query": {"limit": "50"}},
     # session_hooks
     "PUT /v1/sites/{site}/services/{service}": {
         "body": {"kind": "course", "online": True, "name": "Yoga for beginners"}

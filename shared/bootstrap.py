@@ -24,6 +24,7 @@ from shared.services.worker import Followup, Worker
 
 if TYPE_CHECKING:
     from shared.adapters.mailer import Mailer
+    from shared.adapters.webhook_sender import WebhookSender
     from shared.adapters.zoom.client import ZoomClient
     from shared.adapters.zoom.tokens import AppCredentialsCache, TokenProvider, TokenSecrets
     from shared.domain.models import ZoomConnection
@@ -118,6 +119,13 @@ class Container:
 
         return read_join_key(boto3.client("secretsmanager"), self.settings.join_token_key_arn)
 
+    @cached_property
+    def webhook_sender(self) -> WebhookSender:
+        """Events to the platform's endpoint (only the worker sends them: httpx is imported here)."""
+        from shared.adapters.webhook_sender import WebhookSender
+
+        return WebhookSender(allow_loopback=self.settings.webhook_allow_loopback)
+
     def join_links(self, base_url: str) -> JoinLinks:
         return JoinLinks(base_url, self.join_key)
 
@@ -148,6 +156,7 @@ class Container:
             token_secrets=self.token_secrets,
             queue=self.queue,
             clock=self.repo.now,
+            webhooks=None if inline else self.webhook_sender,
         )
 
     @cached_property
