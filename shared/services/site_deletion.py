@@ -14,7 +14,8 @@ only makes it go on from where the tables say it is (every step reads what is le
    the site record last.
 
 Left to their TTL, because nothing indexes them by site: sent-email markers (a hash, 60 days),
-OAuth states (minutes), leases (minutes).
+the meeting index items of meetings already deleted (meeting id -> session id, 30 days after
+the session), OAuth states (minutes), leases (minutes). None holds a secret or a person's data.
 """
 
 from __future__ import annotations
