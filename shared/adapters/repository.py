@@ -1342,6 +1342,42 @@ class Repository:
             if pending:
                 raise Conflict("The database is busy; try again.", retryable=True)
 
+    def work_backlog(self, now: datetime) -> tuple[int, int, int | None]:
+        """The operator's view of the pipeline: (work items, items due now, the earliest
+        `pending_since` of each site's first due item). Reads the whole due_work index: the
+        `vclinks status` command's, never a request's."""
+        total = due = 0
+        firsts: dict[str, WorkRef] = {}
+        cutoff = _sortable(now)
+        for shard in range(DUE_SHARDS):
+            for item in self._query_all(
+                self.links, "due_pk = :pk", _serialize({":pk": f"DUE#{shard}"}), index="due_work"
+            ):
+                total += 1
+                site_id, due_at, kind, target = item["due_sk"]["S"].split("#", 3)
+                if due_at <= cutoff:
+                    due += 1
+                    firsts.setdefault(site_id, WorkRef(site_id, WorkKind(kind), target))
+        since = [self.get_work(ref) for ref in firsts.values()]
+        oldest = [int(w["pending_since"]) for w in since if w and "pending_since" in w]
+        return total, due, min(oldest) if oldest else None
+
+    def connections_needing_reconnect(self) -> list[ZoomConnection]:
+        """Every site's Zoom connections whose grant died (a Scan: the operator's command only)."""
+        found: list[ZoomConnection] = []
+        kwargs: dict[str, Any] = {
+            "TableName": self.accounts,
+            "FilterExpression": "begins_with(sk, :zoom) AND #status = :needs",
+            "ExpressionAttributeNames": {"#status": "status"},
+            "ExpressionAttributeValues": _serialize({":zoom": "ZOOM#", ":needs": "needs_reconnect"}),
+        }
+        while True:
+            page = self.client.scan(**kwargs)
+            found += [from_item(ZoomConnection, i) for i in page.get("Items", [])]
+            if not page.get("LastEvaluatedKey"):
+                return found
+            kwargs["ExclusiveStartKey"] = page["LastEvaluatedKey"]
+
     def count_request(self, site_id: str, bucket: str, window: int, expires_at: int) -> int:
         """One more request in a site's fixed window (an atomic ADD); the window's count after it."""
         answer = self.client.update_item(
