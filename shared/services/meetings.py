@@ -231,14 +231,10 @@ class Meetings:
         return stored
 
     def _ready_event(self, session: Session, meeting: MeetingRef | None) -> WorkRef | None:
-        """meeting.ready, when the session gets a meeting it did not have ready (a new one, or
-        one that was pending); a moved or re-hosted meeting with the same id raises none."""
+        """meeting.ready, when the session gets a meeting it did not hold (its first, or a new one
+        under a new host); a moved or re-hosted meeting with the same id raises none."""
         held = session.meeting
-        if meeting is None or (
-            held is not None
-            and held.meeting_id == meeting.meeting_id
-            and session.meeting_state is MeetingState.READY
-        ):
+        if meeting is None or (held is not None and held.meeting_id == meeting.meeting_id):
             return None
         data = {"session_id": session.session_id, "provider": meeting.provider}
         return platform_events.event_ref(self._site, EventType.MEETING_READY, data, self.clock())
