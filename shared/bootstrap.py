@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import time
 from functools import cached_property
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, cast
 
 import boto3
 
@@ -56,8 +56,9 @@ class Container:
     @cached_property
     def mailer(self) -> Mailer:
         from shared.adapters.mailer import Mailer
+        from shared.adapters.metrics import MeasuredMailer
 
-        return Mailer(boto3.client("ses"))
+        return cast("Mailer", MeasuredMailer(Mailer(boto3.client("ses"))))  # counted, same shape
 
     @cached_property
     def token_secrets(self) -> TokenSecrets:

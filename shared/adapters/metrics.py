@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import os
 from enum import StrEnum
+from typing import Any
 
 
 class Metric(StrEnum):
@@ -35,6 +36,8 @@ COUNT = "Count"
 
 def put(metric: Metric, value: float = 1, unit: str = COUNT, **dimensions: str) -> None:
     """Publish one data point (never raises: a metric must not fail the work it measures)."""
+    if os.environ.get("POWERTOOLS_METRICS_DISABLED", "").lower() == "true":  # the local stack
+        return
     from aws_lambda_powertools.metrics import MetricUnit, single_metric
 
     namespace = os.environ.get("POWERTOOLS_METRICS_NAMESPACE") or "vclinks"
@@ -46,3 +49,26 @@ def put(metric: Metric, value: float = 1, unit: str = COUNT, **dimensions: str) 
                 point.add_dimension(name=name, value=dimension)
     except Exception:  # noqa: S110 - a malformed point is dropped, the work goes on
         pass
+
+
+class MeasuredMailer:
+    """The mailer, counted: EmailsSent, and EmailsRefused when SES refuses a recipient for good.
+    (Bounces arrive later, from SES's notifications: their handler calls `put(EMAILS_BOUNCED)`.)"""
+
+    def __init__(self, mailer: Any) -> None:
+        self.mailer = mailer
+
+    def send(self, *args: Any, **kwargs: Any) -> Any:
+        from shared.adapters.mailer import EmailNotSent
+
+        try:
+            answer = self.mailer.send(*args, **kwargs)
+        except EmailNotSent as refused:
+            if refused.permanent:
+                put(Metric.EMAILS_REFUSED)
+            raise
+        put(Metric.EMAILS_SENT)
+        return answer
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.mailer, name)
