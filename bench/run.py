@@ -246,6 +246,12 @@ FLOOR = (
 )
 
 
+TRACER = "from aws_lambda_powertools import Tracer\nTracer(service='vclinks')"
+"""Powertools Tracer as a handler would make it (aws-xray-sdk, boto3 and httpx patched): measured
+beside each function to decide between Tracer and X-Ray off (issue 12; README, "Operations")."""
+TRACED = ("resolve_link", "worker")
+
+
 def _probe(code: str) -> float:
     env = os.environ | {
         "ACCOUNTS_TABLE": "bench-accounts",
@@ -267,7 +273,8 @@ def _probe(code: str) -> float:
 
 def cold_starts(rounds: int) -> dict[str, Any]:
     """Import time of each handler module vs importing boto3 and making one client, interleaved."""
-    samples: dict[str, list[float]] = {name: [] for name in ("boto3", "floor", *FUNCTIONS)}
+    traced = [f"{name}+tracer" for name in TRACED]
+    samples: dict[str, list[float]] = {name: [] for name in ("boto3", "floor", *FUNCTIONS, *traced)}
     _probe(BASELINE)  # bytecode compiled once, as in a deployed package
     for name in FUNCTIONS:
         _probe(f"import functions.{name}.app")
@@ -276,6 +283,8 @@ def cold_starts(rounds: int) -> dict[str, Any]:
         samples["floor"].append(_probe(FLOOR))
         for name in FUNCTIONS:
             samples[name].append(_probe(f"import functions.{name}.app"))
+        for name in TRACED:
+            samples[f"{name}+tracer"].append(_probe(f"import functions.{name}.app\n{TRACER}"))
     base = statistics.median(samples["boto3"])
     return {
         name: {
@@ -419,6 +428,8 @@ def cold_section(cold: dict[str, Any], rounds: int) -> Section:
             "boto3": "boto3 + `boto3.client('dynamodb')`",
             "floor": "**the floor**: boto3, a client, Powertools' resolver with validation",
         }.get(name, f"`functions.{name}.app`")
+        if name.endswith("+tracer"):
+            label = f"`functions.{name.removesuffix('+tracer')}.app` **with Tracer** (not deployed)"
         spread = f"{value['min_ms']:.0f}-{value['max_ms']:.0f} ms"
         rows.append(
             f"| {label} | {value['median_ms']:.0f} ms | {spread} | {value['median_ms'] / floor:.2f}x |"

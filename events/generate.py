@@ -159,6 +159,15 @@ SAMPLES: dict[str, dict[str, Any]] = {
     "POST /v1/sites/{site}/sender": {"body": {"email": "hello@demo-studio.example"}},
     "GET /v1/sites/{site}/sender": {},
     "DELETE /v1/sites/{site}/sender": {},
+    "POST /v1/sites/{site}/api-keys/rotate": {"body": {"overlap_seconds": 86400}},
+    "POST /v1/sites/{site}/api-keys/retire": {},
+    "POST /v1/sites/{site}/token-secret/rotate": {},
+    "GET /v1/sites/{site}/export": {"query": {"limit": "100"}},
+    "DELETE /v1/sites/{site}": {},
+    "PUT /v1/sites/{site}/webhook": {"body": {"url": "https://app.demo-studio.example/hooks/vclinks"}},
+    "GET /v1/sites/{site}/webhook": {},
+    "DELETE /v1/sites/{site}/webhook": {},
+    "GET /v1/sites/{site}/webhook/deliveries": {"query": {"limit": "50"}},
     # session_hooks
     "PUT /v1/sites/{site}/services/{service}": {
         "body": {"kind": "course", "online": True, "name": "Yoga for beginners"}

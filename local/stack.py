@@ -220,6 +220,7 @@ class LocalStack:
                 "AWS_DEFAULT_REGION": "eu-west-1",
                 "POWERTOOLS_TRACE_DISABLED": "true",
                 "POWERTOOLS_METRICS_DISABLED": "true",
+                "WEBHOOK_ALLOW_LOOPBACK": "1",  # a platform's receiver on this machine (never in AWS)
                 "ZOOM_API_BASE_URL": f"{self.zoom_url}/v2",
                 "ZOOM_OAUTH_BASE_URL": self.zoom_url,
                 "ZOOM_TIMEOUT_SECONDS": os.environ.get("VCLINKS_ZOOM_TIMEOUT_SECONDS", "5"),

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import time
 from functools import cached_property
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, cast
 
 import boto3
 
@@ -26,6 +26,7 @@ if TYPE_CHECKING:
     from mypy_boto3_sesv2 import SESV2Client
 
     from shared.adapters.mailer import Mailer
+    from shared.adapters.webhook_sender import WebhookSender
     from shared.adapters.zoom.client import ZoomClient
     from shared.adapters.zoom.tokens import AppCredentialsCache, TokenProvider, TokenSecrets
     from shared.domain.models import ZoomConnection
@@ -62,8 +63,10 @@ class Container:
     @cached_property
     def mailer(self) -> Mailer:
         from shared.adapters.mailer import Mailer
+        from shared.adapters.metrics import MeasuredMailer
 
-        return Mailer(self.sesv2, self.settings.email_configuration_set)
+        mailer = Mailer(self.sesv2, self.settings.email_configuration_set)
+        return cast("Mailer", MeasuredMailer(mailer))  # counted, same shape
 
     @cached_property
     def senders(self) -> Senders:
@@ -133,6 +136,13 @@ class Container:
 
         return read_join_key(boto3.client("secretsmanager"), self.settings.join_token_key_arn)
 
+    @cached_property
+    def webhook_sender(self) -> WebhookSender:
+        """Events to the platform's endpoint (only the worker sends them: httpx is imported here)."""
+        from shared.adapters.webhook_sender import WebhookSender
+
+        return WebhookSender(allow_loopback=self.settings.webhook_allow_loopback)
+
     def join_links(self, base_url: str) -> JoinLinks:
         return JoinLinks(base_url, self.join_key)
 
@@ -163,6 +173,7 @@ class Container:
             token_secrets=self.token_secrets,
             queue=self.queue,
             clock=self.repo.now,
+            webhooks=None if inline else self.webhook_sender,
         )
 
     @cached_property

@@ -30,6 +30,12 @@ class Settings(BaseModel):
     """The SES configuration set every email goes through (its events: bounces, complaints)."""
     stack_name: str = "vclinks"
     """Tags the SES identities this deployment creates for sites' senders (the IAM policy reads it)."""
+    site_writes_per_minute: int = Field(default=600, ge=1)
+    """Per site: writes (PUT, PATCH, POST, DELETE of its routes but tokens) a minute; then 429."""
+    site_tokens_per_minute: int = Field(default=1200, ge=1)
+    """Per site: scoped tokens minted a minute; then 429."""
+    webhook_allow_loopback: bool = False
+    """The local stack's only: webhooks may go to http://127.0.0.1 (never set in template.yaml)."""
 
     @classmethod
     def from_environ(cls, env: dict[str, str] | None = None) -> Settings:
@@ -51,4 +57,7 @@ class Settings(BaseModel):
             join_token_key_arn=env.get("JOIN_TOKEN_KEY_ARN", ""),
             email_configuration_set=env.get("EMAIL_CONFIGURATION_SET", ""),
             stack_name=env.get("STACK_NAME") or "vclinks",
+            site_writes_per_minute=int(env.get("SITE_WRITES_PER_MINUTE") or 600),
+            site_tokens_per_minute=int(env.get("SITE_TOKENS_PER_MINUTE") or 1200),
+            webhook_allow_loopback=env.get("WEBHOOK_ALLOW_LOOPBACK", "").lower() in ("1", "true", "yes"),
         )

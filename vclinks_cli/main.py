@@ -1,10 +1,17 @@
 """`vclinks`: administration commands, against AWS or against a running `make dev` stack.
 
-    vclinks site create "Yoga Studio"                 # tables from --stack's outputs
-    vclinks --local site create "Yoga Studio"         # the local stack of `make dev`
-    vclinks --local outbox                            # the emails the local stack sent
+    vclinks --stack vclinks site create "Yoga Studio"   # tables from the stack's outputs
+    vclinks --local site create "Yoga Studio"           # the local stack of `make dev`
+    vclinks --local site list                           # every site (id, name, created)
+    vclinks --local site rotate-key SITE --overlap-hours 24
+    vclinks --local site rotate-token-secret SITE
+    vclinks --local site export SITE -o site.json       # every record, no secret
+    vclinks --local site delete SITE --export-to site.json
+    vclinks --stack vclinks status                      # queues, pending work, reconnects, alarms
+    vclinks --local outbox                              # the emails the local stack sent
 
-The API key is printed once; only its hash is stored.
+API keys are printed once; only their hash is stored. These commands are the operator's: they
+act with your AWS credentials on the tables directly (vclinks_cli/sites.py says why).
 """
 
 from __future__ import annotations
@@ -33,6 +40,8 @@ def _use_stack_outputs(stack: str, region: str | None) -> None:
     values = {o["OutputKey"]: o["OutputValue"] for o in outputs}
     os.environ["ACCOUNTS_TABLE"] = values["AccountsTableName"]
     os.environ["SESSION_LINKS_TABLE"] = values["SessionLinksTableName"]
+    if "WorkQueueUrl" in values:
+        os.environ["WORK_QUEUE_URL"] = values["WorkQueueUrl"]
     if region:
         os.environ["AWS_DEFAULT_REGION"] = region
 
@@ -53,6 +62,26 @@ def parser() -> argparse.ArgumentParser:
     create = site.add_parser("create", help="create a site and print its id and API key")
     create.add_argument("name", help="the site's display name")
     create.add_argument("--json", action="store_true", help="print JSON")
+    listing = site.add_parser("list", help="every site of the deployment")
+    listing.add_argument("--json", action="store_true", help="print JSON")
+    rotate = site.add_parser("rotate-key", help="a new API key; the current one works for --overlap-hours")
+    rotate.add_argument("site_id")
+    rotate.add_argument("--overlap-hours", type=float, default=24.0, help="0: the current key stops at once")
+    rotate.add_argument("--json", action="store_true", help="print JSON")
+    secret = site.add_parser(
+        "rotate-token-secret", help="a new secret for scoped tokens (old tokens run out)"
+    )
+    secret.add_argument("site_id")
+    export = site.add_parser("export", help="every record of a site as JSON, without secrets")
+    export.add_argument("site_id")
+    export.add_argument("-o", "--output", type=Path, help="write to this file (default: standard output)")
+    delete = site.add_parser("delete", help="delete a site: its Zoom grants, secrets and every item")
+    delete.add_argument("site_id")
+    keep = delete.add_mutually_exclusive_group(required=True)
+    keep.add_argument("--export-to", type=Path, help="export the site to this file first")
+    keep.add_argument("--no-export", action="store_true", help="delete without an export")
+    status = commands.add_parser("status", help="the deployment's health")
+    status.add_argument("--json", action="store_true", help="print JSON")
     outbox = commands.add_parser("outbox", help="list the emails the local stack sent (with --local)")
     outbox.add_argument("--json", action="store_true", help="print JSON")
     return top
@@ -95,18 +124,82 @@ def main(argv: list[str] | None = None) -> int:
         )
         return 2
     from shared.domain.errors import VclinksError
-    from vclinks_cli.sites import create_site
 
     try:
-        site_id, api_key = create_site(args.name)
+        if args.command == "status":
+            return _status(args)
+        return _site_command(args)
     except VclinksError as error:
         print(f"vclinks: {error.detail}", file=sys.stderr)
         return 1
-    if args.json:
-        print(json.dumps({"site_id": site_id, "api_key": api_key}))
-    else:
-        print(f"site id: {site_id}\nAPI key: {api_key}\nKeep the key secret: it is shown only this once.")
+
+
+def _status(args: argparse.Namespace) -> int:
+    from vclinks_cli.status import as_json, health, render
+
+    found = health(args.stack)
+    print(as_json(found) if args.json else render(found))
     return 0
+
+
+def _site_command(args: argparse.Namespace) -> int:
+    from datetime import timedelta
+
+    from vclinks_cli import sites
+
+    if args.action == "create":
+        site_id, api_key = sites.create_site(args.name)
+        if args.json:
+            print(json.dumps({"site_id": site_id, "api_key": api_key}))
+        else:
+            print(f"site id: {site_id}\nAPI key: {api_key}\nKeep the key secret: it is shown only this once.")
+    elif args.action == "list":
+        found = [
+            {
+                "site_id": s.site_id,
+                "name": s.name,
+                "created_at": s.created_at.isoformat(),
+                "deleting": bool(s.deleted_at),
+            }
+            for s in sites.list_sites()
+        ]
+        if args.json:
+            print(json.dumps(found, indent=2))
+        for s in [] if args.json else found:
+            deleting = "  (being deleted)" if s["deleting"] else ""
+            print(f"{s['site_id']}\t{s['name']}\t{s['created_at']}{deleting}")
+    elif args.action == "rotate-key":
+        api_key, after = sites.rotate_key(args.site_id, timedelta(hours=args.overlap_hours))
+        until = after.previous_key_expires_at.isoformat() if after.previous_key_expires_at else None
+        if args.json:
+            print(json.dumps({"site_id": args.site_id, "api_key": api_key, "previous_key_expires_at": until}))
+        else:
+            print(f"new API key: {api_key}\nthe previous key works until: {until or 'no longer'}")
+    elif args.action == "rotate-token-secret":
+        after = sites.rotate_token_secret(args.site_id)
+        print(
+            f"new token secret; tokens minted before work until they expire (at the latest "
+            f"{after.previous_token_secret_until})"
+        )
+    elif args.action == "export":
+        _write_export(args.site_id, args.output)
+    elif args.action == "delete":
+        if args.export_to:
+            _write_export(args.site_id, args.export_to)
+        after = sites.delete(args.site_id)
+        print(f"site {after.site_id} is being deleted (accepted {after.deleted_at}); it no longer answers.")
+    return 0
+
+
+def _write_export(site_id: str, output: Path | None) -> None:
+    from vclinks_cli import sites
+
+    document = json.dumps({"site_id": site_id, "records": list(sites.export(site_id))}, indent=2, default=str)
+    if output is None:
+        print(document)
+    else:
+        output.write_text(document + "\n")
+        print(f"exported {site_id} to {output}", file=sys.stderr)
 
 
 if __name__ == "__main__":

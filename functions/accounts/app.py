@@ -1,17 +1,20 @@
 """VC accounts of the site and its staff, staff names and addresses, site settings, the site's
-own sender address, scoped tokens for browsers."""
+own sender address, scoped tokens for browsers; the site's own life: key and token-secret
+rotation, export, deletion, its webhook endpoint."""
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Annotated
 
 from aws_lambda_powertools.event_handler import Response
-from aws_lambda_powertools.event_handler.openapi.params import Body, Path
+from aws_lambda_powertools.event_handler.openapi.params import Body, Path, Query
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from shared.domain.auth import Role
-from shared.domain.models import ID_PATTERN, VcAccount
+from shared.domain.models import ID_PATTERN, VcAccount, WebhookEndpoint
+from shared.domain.webhooks import EventType
 from shared.http.api import handle, logger, make_app
 from shared.http.dependencies import AdminSite, AnyCaller, Root
 from shared.http.models import (
@@ -28,8 +31,21 @@ from shared.http.models import (
     TokenView,
     ZoomUserInput,
 )
+from shared.http.site_models import (
+    Deliveries,
+    Delivery,
+    ExportPage,
+    ExportRecord,
+    KeyRotation,
+    KeyState,
+    NewApiKey,
+    SiteDeletion,
+    TokenSecretRotated,
+    WebhookInput,
+    WebhookView,
+)
 from shared.http.views import account_view, sender_view, settings_view, staff_view
-from shared.services import sites
+from shared.services import platform_events, sites
 from shared.services import staff as staff_profiles
 
 app = make_app()
@@ -152,6 +168,115 @@ def create_token(
     )
     view = TokenView(token=token, expires_at=expires, role=body.role)
     return Response(201, "application/json", view, {"Cache-Control": "no-store"})
+
+
+# -- the site's own life (issue 12) -------------------------------------------------------------
+
+NO_STORE = {"Cache-Control": "no-store"}
+Cursor = Annotated[str | None, Query(max_length=4096)]
+
+
+@app.post("/v1/sites/<site>/api-keys/rotate", responses={201: {"description": "The new key (shown once)"}})
+def rotate_api_key(
+    site: SiteId, body: Annotated[KeyRotation, Body()], who: AnyCaller, root: Root
+) -> Response[NewApiKey]:
+    """A new API key; the current one keeps working for `overlap_seconds` (default 24 h)."""
+    who.principal.require_current_key()
+    after, key = sites.rotate_api_key(root.repo, who.site, timedelta(seconds=body.overlap_seconds))
+    return Response(
+        201,
+        "application/json",
+        NewApiKey(api_key=key, previous_key_expires_at=after.previous_key_expires_at),
+        NO_STORE,
+    )
+
+
+@app.post("/v1/sites/<site>/api-keys/retire")
+def retire_previous_key(site: SiteId, who: AnyCaller, root: Root) -> KeyState:
+    """End a rotation's overlap now: only the newest key works."""
+    who.principal.require_current_key()
+    return KeyState(
+        previous_key_expires_at=sites.retire_previous_key(root.repo, who.site).previous_key_expires_at
+    )
+
+
+@app.post("/v1/sites/<site>/token-secret/rotate")
+def rotate_token_secret(site: SiteId, who: AnyCaller, root: Root) -> TokenSecretRotated:
+    """A new secret for scoped tokens; tokens already minted keep working until they expire."""
+    who.principal.require_current_key()
+    after = sites.rotate_token_secret(root.repo, who.site)
+    assert after.previous_token_secret_until is not None
+    return TokenSecretRotated(previous_secret_valid_until=after.previous_token_secret_until)
+
+
+@app.get("/v1/sites/<site>/export")
+def export_site(
+    site: SiteId,
+    record: AdminSite,
+    root: Root,
+    limit: Annotated[int, Query(ge=1, le=500)] = 100,
+    cursor: Cursor = None,
+) -> Response[ExportPage]:
+    """A page of every record of the site (never a secret or a key hash): take it before deleting."""
+    items, next_cursor = sites.export_page(root.repo, record, cursor, limit)
+    page = ExportPage(items=[ExportRecord.model_validate(i) for i in items], next_cursor=next_cursor)
+    return Response(200, "application/json", page, NO_STORE)
+
+
+@app.delete("/v1/sites/<site>", responses={202: {"description": "Accepted: the site is being deleted"}})
+def delete_site(site: SiteId, who: AnyCaller, root: Root) -> Response[SiteDeletion]:
+    """Delete the site: it answers as a site that does not exist at once; its Zoom grants are
+    revoked, their secrets and every item of the site deleted by the pipeline."""
+    who.principal.require_current_key()
+    after = sites.request_deletion(root.repo, root.queue, who.site)
+    assert after.deleted_at is not None
+    view = SiteDeletion(site_id=after.site_id, status="deleting", deleted_at=after.deleted_at)
+    return Response(202, "application/json", view, NO_STORE)
+
+
+def _webhook_view(endpoint: WebhookEndpoint, secret: str | None = None) -> WebhookView:
+    return WebhookView(
+        url=endpoint.url, created_at=endpoint.created_at, secret=secret, events=[e.value for e in EventType]
+    )
+
+
+@app.put("/v1/sites/<site>/webhook")
+def put_webhook(
+    site: SiteId, body: Annotated[WebhookInput, Body()], record: AdminSite, root: Root
+) -> Response[WebhookView]:
+    """Where the platform hears of events (Standard Webhooks); a new endpoint's secret is shown once."""
+    endpoint, secret = platform_events.set_endpoint(
+        root.repo,
+        record,
+        body.url,
+        rotate_secret=body.rotate_secret,
+        allow_loopback=root.settings.webhook_allow_loopback,
+    )
+    return Response(200, "application/json", _webhook_view(endpoint, secret), NO_STORE)
+
+
+@app.get("/v1/sites/<site>/webhook")
+def get_webhook(site: SiteId, record: AdminSite) -> WebhookView:
+    return _webhook_view(platform_events.endpoint_of(record))
+
+
+@app.delete("/v1/sites/<site>/webhook", responses={204: {"description": "No endpoint any more"}})
+def delete_webhook(site: SiteId, record: AdminSite, root: Root) -> Response[str]:
+    platform_events.delete_endpoint(root.repo, record)
+    return Response(204, "application/json", "", NO_STORE)
+
+
+@app.get("/v1/sites/<site>/webhook/deliveries")
+def webhook_deliveries(
+    site: SiteId,
+    record: AdminSite,
+    root: Root,
+    limit: Annotated[int, Query(ge=1, le=200)] = 50,
+    cursor: Cursor = None,
+) -> Deliveries:
+    """The delivery attempts of the last 14 days, newest first."""
+    page = platform_events.deliveries(root.repo, record, cursor, limit)
+    return Deliveries(items=[Delivery.model_validate(e) for e in page.items], next_cursor=page.cursor)
 
 
 @logger.inject_lambda_context(

@@ -40,7 +40,8 @@ def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, A
         reminders = flag_due(root.repo, at or root.repo.now())
         return {"reminders": len(reminders), "queued": root.worker.dispatch(at)}
     if event.get("source") == "aws.ses":  # a bounce or complaint of the configuration set
-        return asdict(deliveries.record(container().repo, event))
+        root = container()
+        return asdict(deliveries.record(root.repo, event, root.queue))
     return dict(
         process_partial_response(event=event, record_handler=do, processor=processor, context=context)
     )

@@ -205,7 +205,17 @@ def is_conditional_failure(error: ClientError) -> bool:
     return code in ("ConditionalCheckFailedException", "TransactionCanceledException")
 
 
-_WORK_ATTRS = ("gen", "attempts", "page_cursor", "last_reason", "lease_owner", "lease_until", "site_id_w")
+_WORK_ATTRS = (
+    "gen",
+    "attempts",
+    "page_cursor",
+    "last_reason",
+    "lease_owner",
+    "lease_until",
+    "site_id_w",
+    "payload",
+    "pending_since",
+)
 
 
 # -- index attributes of a session -------------------------------------------------------------
@@ -597,12 +607,14 @@ class Repository:
         reason: str | None,
         *,
         clients_fingerprint: str | None = None,
+        work: Sequence[WorkRef] = (),
     ) -> Session | None:
         """Store a reconcile's outcome, if the session still holds the meeting `session` holds.
 
         Only the meeting fields change (the platform's fields may have moved meanwhile: that
         change flagged the work again). None: the meeting was changed by someone else (a
-        webhook): the caller reads the session again.
+        webhook): the caller reads the session again. `work` (an event for the platform) is
+        flagged in the same write; the session is then read back (a transaction returns nothing).
         """
         sets = ["meeting_state = :state", "version = version + :one"]
         removes = []
@@ -631,6 +643,8 @@ class Repository:
         if held:
             values[":held"] = held
         expression = "SET " + ", ".join(sets) + (" REMOVE " + ", ".join(removes) if removes else "")
+        if work:
+            return self._record_meeting_with_work(session, meeting, expression, condition, values, work)
         try:
             answer = self.client.update_item(
                 TableName=self.links,
@@ -647,6 +661,28 @@ class Repository:
         if meeting is not None and (not session.meeting or session.meeting.meeting_id != meeting.meeting_id):
             self._index_meeting(session, meeting)
         return from_item(Session, answer["Attributes"])
+
+    def _record_meeting_with_work(
+        self,
+        session: Session,
+        meeting: MeetingRef | None,
+        expression: str,
+        condition: str,
+        values: dict[str, Any],
+        work: Sequence[WorkRef],
+    ) -> Session | None:
+        update = {
+            "TableName": self.links,
+            "Key": _key(session_key(session.site_id, session.session_id)),
+            "UpdateExpression": expression,
+            "ConditionExpression": condition,
+            "ExpressionAttributeValues": _serialize(values),
+        }
+        if not self._transact([{"Update": update}, *self._flag_actions(work, timedelta())]):
+            return None
+        if meeting is not None and (not session.meeting or session.meeting.meeting_id != meeting.meeting_id):
+            self._index_meeting(session, meeting)
+        return self.get_session(session.site_id, session.session_id)
 
     def mark_pending(self, site_id: str, session_id: str, reason: str) -> Session | None:
         """The meeting work did not finish: say why (the meeting reference, if any, is kept)."""
@@ -665,14 +701,22 @@ class Repository:
             raise
         return from_item(Session, answer["Attributes"])
 
-    def set_clients_fingerprint(self, session: Session, fingerprint: str) -> None:
-        self.client.update_item(
-            TableName=self.links,
-            Key=_key(session_key(session.site_id, session.session_id)),
-            UpdateExpression="SET clients_fingerprint = :f",
-            ConditionExpression="attribute_exists(pk)",
-            ExpressionAttributeValues=_serialize({":f": fingerprint}),
-        )
+    def set_clients_fingerprint(
+        self, session: Session, fingerprint: str, work: Sequence[WorkRef] = ()
+    ) -> None:
+        """What the session's clients were last brought in step with, and the work (an event for
+        the platform) that implies, in one write."""
+        update: dict[str, Any] = {
+            "TableName": self.links,
+            "Key": _key(session_key(session.site_id, session.session_id)),
+            "UpdateExpression": "SET clients_fingerprint = :f",
+            "ConditionExpression": "attribute_exists(pk)",
+            "ExpressionAttributeValues": _serialize({":f": fingerprint}),
+        }
+        if not work:
+            self.client.update_item(**update)
+            return
+        self._transact([{"Update": update}, *self._flag_actions(work, timedelta())])
 
     def forget_meeting(self, site_id: str, session_id: str, meeting_id: str, reason: str) -> bool:
         """The provider lost the meeting (deleted there): drop the reference if it is still that one,
@@ -985,20 +1029,26 @@ class Repository:
         return [{"Update": self._flag_update(ref, due)} for ref in _unique(refs)]
 
     def _flag_update(self, ref: WorkRef, due: datetime) -> Item:
+        """`pending_since`: when the item was first flagged and not yet finished (its age, for the
+        operator's metrics); a WEBHOOK item's event rides in `payload`."""
+        values: dict[str, Any] = {
+            ":gen": _new_gen(),
+            ":zero": 0,
+            ":due_pk": due_shard(ref.site_id),
+            ":due_sk": _due_sk(ref, due),
+            ":site": ref.site_id,
+            ":now": int(self.clock()),
+        }
+        sets = "SET gen = :gen, attempts = :zero, due_pk = :due_pk, due_sk = :due_sk, site_id_w = :site, "
+        sets += "pending_since = if_not_exists(pending_since, :now)"
+        if ref.payload is not None:
+            sets += ", payload = :payload"
+            values[":payload"] = ref.payload
         return {
             "TableName": self.links,
             "Key": _key(work_key(ref)),
-            "UpdateExpression": "SET gen = :gen, attempts = :zero, due_pk = :due_pk, due_sk = :due_sk, "
-            "site_id_w = :site REMOVE page_cursor, last_reason",
-            "ExpressionAttributeValues": _serialize(
-                {
-                    ":gen": _new_gen(),
-                    ":zero": 0,
-                    ":due_pk": due_shard(ref.site_id),
-                    ":due_sk": _due_sk(ref, due),
-                    ":site": ref.site_id,
-                }
-            ),
+            "UpdateExpression": sets + " REMOVE page_cursor, last_reason",
+            "ExpressionAttributeValues": _serialize(values),
         }
 
     def flag_work(self, refs: Sequence[WorkRef], delay: timedelta = timedelta(seconds=60)) -> None:
@@ -1042,6 +1092,7 @@ class Repository:
             attempts=int(plain.get("attempts", 1)),
             cursor=plain.get("page_cursor"),
             reason=plain.get("last_reason"),
+            payload=plain.get("payload"),
         )
 
     def finish_work(self, work: Work, owner: str) -> bool:
@@ -1127,21 +1178,28 @@ class Repository:
             found.append((WorkRef(site_id, WorkKind(kind), target), due_sk))
         return found
 
-    def postpone_work(self, ref: WorkRef, seen_due_sk: str, due: datetime) -> bool:
+    def postpone_work(
+        self, ref: WorkRef, seen_due_sk: str, due: datetime, pending_since: list[int] | None = None
+    ) -> bool:
         """The dispatcher's hold on an item it queued: due again later unless a worker finishes it.
-        False: the item changed since it was read (another dispatcher took it, or it is gone)."""
+        False: the item changed since it was read (another dispatcher took it, or it is gone).
+        `pending_since` gets the item's first-flagged time (epoch seconds), read by the same write."""
         try:
-            self.client.update_item(
+            answer = self.client.update_item(
                 TableName=self.links,
                 Key=_key(work_key(ref)),
                 UpdateExpression="SET due_sk = :new",
                 ConditionExpression="due_sk = :seen",
                 ExpressionAttributeValues=_serialize({":new": _due_sk(ref, due), ":seen": seen_due_sk}),
+                ReturnValues="ALL_OLD",
             )
         except ClientError as error:
             if is_conditional_failure(error):
                 return False
             raise
+        since = _deserialize(answer.get("Attributes") or {}).get("pending_since")
+        if pending_since is not None and since is not None:
+            pending_since.append(int(since))
         return True
 
     # -- leases ----------------------------------------------------------------------------
@@ -1261,6 +1319,205 @@ class Repository:
         _, after = self.update_site(site_id, change, also=deletes)
         return after
 
+    # -- site lifecycle (issue 12): list, export, delete, request counters, webhook log -----
+
+    def list_sites(self, cursor: str | None, limit: int = 100) -> Page[Site]:
+        """A page of every site: a Scan of Accounts for its SITE records. Only the operator's
+        command reads across sites (no API route does); a page may be short, follow the cursor."""
+        kwargs: dict[str, Any] = {
+            "TableName": self.accounts,
+            "FilterExpression": "sk = :site",
+            "ExpressionAttributeValues": _serialize({":site": "SITE"}),
+            "Limit": limit,
+        }
+        start = decode_cursor(cursor, {})
+        if start:
+            kwargs["ExclusiveStartKey"] = start
+        page = self.client.scan(**kwargs)
+        return Page(
+            [from_item(Site, i) for i in page.get("Items", [])], encode_cursor(page.get("LastEvaluatedKey"))
+        )
+
+    def export_page(self, site_id: str, cursor: str | None, limit: int) -> Page[tuple[str, dict[str, Any]]]:
+        """A page of a site's records as (kind, stored fields): its Accounts partition first (site,
+        staff, services, templates, connections), then each session with its bookings. Counters,
+        logs and work items are not records. The caller removes secrets."""
+        state = _read_state(cursor, site_id)
+        found: list[tuple[str, dict[str, Any]]] = []
+        if state.get("p", "a") == "a":
+            items, last = self._query(
+                self.accounts,
+                "pk = :pk",
+                _serialize({":pk": _site_pk(site_id)}),
+                limit=limit,
+                start=_start(state.get("k")),
+            )
+            for item in items:
+                kind = _record_kind(item["sk"]["S"])
+                if kind:
+                    found.append((kind, _plain_record(item)))
+            state = {"p": "a", "k": _plain_key(last)} if last else {"p": "l"}
+            return Page(found, _write_state(state))
+        for _ in range(EXPORT_QUERIES // 2):  # a session, then its bookings; two queries a turn
+            sessions, next_key = self._query(
+                self.links,
+                "start_pk = :pk",
+                _serialize({":pk": _site_pk(site_id)}),
+                index="by_start",
+                limit=1,
+                start=_start(state.get("s")),
+            )
+            if not sessions:
+                return Page(found, None)
+            session = sessions[0]
+            if "b" not in state:
+                found.append(("session", _plain_record(session)))
+            bookings, last = self._query(
+                self.links,
+                "pk = :pk AND begins_with(sk, :b)",
+                _serialize({":pk": session["pk"]["S"], ":b": "BOOKING#"}),
+                limit=max(limit - len(found), 1),
+                start=_start(state.get("b")),
+            )
+            found += [("booking", _plain_record(b)) for b in bookings]
+            if last:
+                state = {"p": "l", "s": state.get("s"), "b": _plain_key(last)}
+            else:
+                state = {"p": "l", "s": _plain_key(next_key) if next_key else _index_key(session)}
+            if len(found) >= limit:
+                break
+        return Page(found, _write_state({k: v for k, v in state.items() if v is not None}))
+
+    def delete_sessions_page(self, site_id: str, limit: int) -> int:
+        """Delete the first `limit` sessions of a site (each with its bookings and meeting index
+        item); how many sessions were found. Level-triggered: call again until it finds none."""
+        sessions, _ = self._query(
+            self.links,
+            "start_pk = :pk",
+            _serialize({":pk": _site_pk(site_id)}),
+            index="by_start",
+            limit=limit,
+        )
+        for session in sessions:
+            pk = session["pk"]["S"]
+            keys = [{"pk": pk, "sk": "SESSION"}]
+            meeting = _deserialize(session).get("meeting")
+            if isinstance(meeting, dict) and meeting.get("meeting_id"):
+                keys.append(meeting_index_key(str(meeting["meeting_id"])))
+            for item in self._query_all(self.links, "pk = :pk", _serialize({":pk": pk})):
+                keys.append({"pk": item["pk"]["S"], "sk": item["sk"]["S"]})
+            self._batch_delete(self.links, keys)
+        return len(sessions)
+
+    def delete_work_of_site(self, site_id: str, keep: WorkRef, limit: int = 100) -> int:
+        """Delete up to `limit` work items of a site but `keep` (the deletion's own); how many."""
+        items, _ = self._query(
+            self.links,
+            "due_pk = :pk AND begins_with(due_sk, :site)",
+            _serialize({":pk": due_shard(site_id), ":site": f"{site_id}#"}),
+            index="due_work",
+            limit=limit + 1,
+        )
+        own = work_key(keep)["pk"]
+        keys = [{"pk": i["pk"]["S"], "sk": i["sk"]["S"]} for i in items if i["pk"]["S"] != own]
+        self._batch_delete(self.links, keys[:limit])
+        return len(keys[:limit])
+
+    def delete_site_items(self, site_id: str, limit: int = 100) -> int:
+        """Delete up to `limit` items of the site's Accounts partition but the site record itself."""
+        items, _ = self._query(
+            self.accounts, "pk = :pk", _serialize({":pk": _site_pk(site_id)}), limit=limit + 1
+        )
+        keys = [{"pk": i["pk"]["S"], "sk": i["sk"]["S"]} for i in items if i["sk"]["S"] != "SITE"]
+        self._batch_delete(self.accounts, keys[:limit])
+        return len(keys[:limit])
+
+    def delete_site_record(self, site_id: str) -> None:
+        """Last: the site record, only if its deletion was accepted."""
+        self._delete(self.accounts, site_key(site_id), "attribute_exists(deleted_at)")
+
+    def _batch_delete(self, table: str, keys: Sequence[Key]) -> None:
+        unique = _unique(tuple(sorted(k.items())) for k in keys)
+        for start in range(0, len(unique), 25):
+            pending: dict[str, Any] = {
+                table: [{"DeleteRequest": {"Key": _key(dict(k))}} for k in unique[start : start + 25]]
+            }
+            for attempt in range(BATCH_RETRIES * 2):
+                if attempt:
+                    time.sleep(min(0.05 * 2**attempt, 1.0))
+                pending = self.client.batch_write_item(RequestItems=pending).get("UnprocessedItems") or {}
+                if not pending:
+                    break
+            if pending:
+                raise Conflict("The database is busy; try again.", retryable=True)
+
+    def work_backlog(self, now: datetime) -> tuple[int, int, int | None]:
+        """The operator's view of the pipeline: (work items, items due now, the earliest
+        `pending_since` of each site's first due item). Reads the whole due_work index: the
+        `vclinks status` command's, never a request's."""
+        total = due = 0
+        firsts: dict[str, WorkRef] = {}
+        cutoff = _sortable(now)
+        for shard in range(DUE_SHARDS):
+            for item in self._query_all(
+                self.links, "due_pk = :pk", _serialize({":pk": f"DUE#{shard}"}), index="due_work"
+            ):
+                total += 1
+                site_id, due_at, kind, target = item["due_sk"]["S"].split("#", 3)
+                if due_at <= cutoff:
+                    due += 1
+                    firsts.setdefault(site_id, WorkRef(site_id, WorkKind(kind), target))
+        since = [self.get_work(ref) for ref in firsts.values()]
+        oldest = [int(w["pending_since"]) for w in since if w and "pending_since" in w]
+        return total, due, min(oldest) if oldest else None
+
+    def connections_needing_reconnect(self) -> list[ZoomConnection]:
+        """Every site's Zoom connections whose grant died (a Scan: the operator's command only)."""
+        found: list[ZoomConnection] = []
+        kwargs: dict[str, Any] = {
+            "TableName": self.accounts,
+            "FilterExpression": "begins_with(sk, :zoom) AND #status = :needs",
+            "ExpressionAttributeNames": {"#status": "status"},
+            "ExpressionAttributeValues": _serialize({":zoom": "ZOOM#", ":needs": "needs_reconnect"}),
+        }
+        while True:
+            page = self.client.scan(**kwargs)
+            found += [from_item(ZoomConnection, i) for i in page.get("Items", [])]
+            if not page.get("LastEvaluatedKey"):
+                return found
+            kwargs["ExclusiveStartKey"] = page["LastEvaluatedKey"]
+
+    def count_request(self, site_id: str, bucket: str, window: int, expires_at: int) -> int:
+        """One more request in a site's fixed window (an atomic ADD); the window's count after it."""
+        answer = self.client.update_item(
+            TableName=self.accounts,
+            Key=_key({"pk": _site_pk(site_id), "sk": f"RATE#{bucket}#{window}"}),
+            UpdateExpression="ADD requests :one SET expires_at = :ttl",
+            ExpressionAttributeValues=_serialize({":one": 1, ":ttl": expires_at}),
+            ReturnValues="UPDATED_NEW",
+        )
+        return int(_deserialize(answer["Attributes"])["requests"])
+
+    def log_delivery(self, site_id: str, at: datetime, entry: Mapping[str, Any], days: int) -> None:
+        """A webhook delivery attempt, kept `days` (TTL) for the platform to read."""
+        sk = f"DELIVERY#{_sortable(at)}#{entry['id']}#{entry['attempt']:03d}"
+        item = {"pk": _site_pk(site_id), "sk": sk, **entry, "expires_at": int(at.timestamp()) + days * 86400}
+        self._put(self.accounts, _serialize(item))
+
+    def deliveries_page(self, site_id: str, cursor: str | None, limit: int) -> Page[dict[str, Any]]:
+        """The site's webhook delivery log, newest first."""
+        pk = _site_pk(site_id)
+        items, last = self._query(
+            self.accounts,
+            "pk = :pk AND begins_with(sk, :d)",
+            _serialize({":pk": pk, ":d": "DELIVERY#"}),
+            limit=limit,
+            start=decode_cursor(cursor, {"pk": pk}),
+            forward=False,
+        )
+        entries = [{k: v for k, v in _deserialize(i).items() if k not in INDEX_ATTRS} for i in items]
+        return Page(entries, encode_cursor(last))
+
 
 _NARROW_INDEXES = {
     "service": ("by_service", "svc_pk", "svc_sk", "SERVICE"),
@@ -1268,6 +1525,74 @@ _NARROW_INDEXES = {
     "connection": ("by_connection", "conn_pk", "conn_sk", "CONN"),
 }
 """Fan-out scope -> (index, its key attributes, the label in its partition key)."""
+
+
+EXPORT_QUERIES = 40
+"""At most this many queries per export page (each session costs two: itself, its bookings)."""
+_RECORD_KINDS = (
+    ("SITE", "site"),
+    ("STAFF#", "staff"),
+    ("SERVICE#", "service"),
+    ("ZOOM#", "connection"),
+    ("TEMPLATE#", "template"),
+)
+
+
+def _record_kind(sk: str) -> str | None:
+    return next(
+        (
+            kind
+            for prefix, kind in _RECORD_KINDS
+            if sk == prefix or (prefix.endswith("#") and sk.startswith(prefix))
+        ),
+        None,
+    )
+
+
+def _plain_record(item: Mapping[str, Any]) -> dict[str, Any]:
+    return {k: v for k, v in _deserialize(item).items() if k not in INDEX_ATTRS and k not in _WORK_ATTRS}
+
+
+def _plain_key(key: Mapping[str, Any] | None) -> dict[str, str] | None:
+    return {k: v["S"] for k, v in key.items()} if key else None
+
+
+def _start(key: Mapping[str, str] | None) -> Item | None:
+    return {k: {"S": v} for k, v in key.items()} if key else None
+
+
+def _index_key(session: Mapping[str, Any]) -> dict[str, str]:
+    """A by_start index key of a session item (to go on after it)."""
+    return {k: session[k]["S"] for k in ("pk", "sk", "start_pk", "start_sk")}
+
+
+def _write_state(state: Mapping[str, Any]) -> str:
+    return base64.urlsafe_b64encode(json.dumps(state, separators=(",", ":")).encode()).decode().rstrip("=")
+
+
+def _read_state(cursor: str | None, site_id: str) -> dict[str, Any]:
+    """An export cursor, refused unless every key in it is of this site."""
+    if not cursor:
+        return {}
+    try:
+        state = json.loads(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))
+    except (ValueError, binascii.Error, UnicodeDecodeError) as error:
+        raise InvalidInput("The cursor is not valid; start again without it.") from error
+    site_pk, session_pk = _site_pk(site_id), f"{_site_pk(site_id)}#SESSION#"
+    valid = isinstance(state, dict) and state.get("p") in ("a", "l")
+    for name, check in (
+        ("k", lambda k: k.get("pk") == site_pk),
+        ("s", lambda k: k.get("start_pk") == site_pk),
+        ("b", lambda k: str(k.get("pk", "")).startswith(session_pk)),
+    ):
+        key = state.get(name) if isinstance(state, dict) else None
+        if key is not None and not (
+            isinstance(key, dict) and all(isinstance(v, str) for v in key.values()) and check(key)
+        ):
+            valid = False
+    if not valid:
+        raise InvalidInput("The cursor is not valid for this request; start again without it.")
+    return state
 
 
 Work_ = Sequence[WorkRef] | Callable[[Any, Any], Sequence[WorkRef]]
@@ -1280,16 +1605,18 @@ class _Missing(Exception):
 
 def work_item(ref: WorkRef, due: datetime) -> Item:
     """A work item as `flag_work` leaves it (new, nobody working on it)."""
-    return _serialize(
-        {
-            **work_key(ref),
-            "gen": _new_gen(),
-            "attempts": 0,
-            "due_pk": due_shard(ref.site_id),
-            "due_sk": _due_sk(ref, due),
-            "site_id_w": ref.site_id,
-        }
-    )
+    item: dict[str, Any] = {
+        **work_key(ref),
+        "gen": _new_gen(),
+        "attempts": 0,
+        "due_pk": due_shard(ref.site_id),
+        "due_sk": _due_sk(ref, due),
+        "site_id_w": ref.site_id,
+        "pending_since": int(due.timestamp()),
+    }
+    if ref.payload is not None:
+        item["payload"] = ref.payload
+    return _serialize(item)
 
 
 def _new_gen() -> str:

@@ -18,6 +18,13 @@ What a caller learns from a refusal (W02, and no oracle of which sites exist):
   not exist answer the same 401, word for word, after the same work (the hash is compared
   with a stand-in when there is no site). So `Bearer vcl_{id}.x` tells nobody whether site
   `{id}` exists, for API keys and scoped tokens alike.
+- Rotation (issue 12): a new API key leaves the previous one valid until
+  `previous_key_expires_at` (an overlap, so the platform can roll its servers over), and a new
+  token secret leaves the previous one valid for MAX_TOKEN_SECONDS, as long as a token signed
+  with it can still be unexpired. Both hashes and both secrets are in the site record that every
+  request reads anyway: a rotation adds no read to any route. The previous key cannot rotate,
+  retire or delete (`require_current_key`): whoever holds a leaked key cannot keep it alive.
+- A site whose deletion was accepted answers as a site that does not exist (401), at once.
 - Secrets are compared as UTF-8 bytes (`same_secret`): `hmac.compare_digest` raises
   TypeError on a str with non-ASCII characters, and a credential is whatever was sent.
 """
@@ -31,6 +38,7 @@ import json
 import secrets
 import time
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 from enum import StrEnum
 
 from shared.domain.errors import Forbidden, NotFound, Unauthorized
@@ -41,10 +49,22 @@ TOKEN_PREFIX = "vcs_"
 MAX_TOKEN_SECONDS = 24 * 3600
 
 
+DEFAULT_KEY_OVERLAP = timedelta(hours=24)
+MAX_KEY_OVERLAP = timedelta(days=30)
+
+
 class Role(StrEnum):
     ADMIN = "admin"
     STAFF = "staff"
     CLIENT = "client"
+
+
+class Credential(StrEnum):
+    """What the caller showed: the site's API key, the previous one (during an overlap), a token."""
+
+    API_KEY = "api_key"
+    PREVIOUS_API_KEY = "previous_api_key"
+    TOKEN = "token"
 
 
 @dataclass(frozen=True)
@@ -56,6 +76,14 @@ class Principal:
     staff_id: str | None = None
     session_id: str | None = None
     booking_id: str | None = None
+    credential: Credential = Credential.API_KEY
+
+    def require_current_key(self) -> None:
+        """Rotating, retiring and deleting take the site's current API key itself."""
+        if self.credential is not Credential.API_KEY:
+            raise Forbidden(
+                "This action needs the site's current API key (not a token, not the previous key)."
+            )
 
     def require_admin(self) -> None:
         if self.role is not Role.ADMIN:
@@ -164,20 +192,72 @@ def authenticate(
     credential = bearer(authorization)
     if claimed_site(credential) != site_id:
         raise NotFound(f"No site '{site_id}' for this credential.")
+    if site is not None and site.deleted_at is not None:
+        site = None  # deleting: as if it did not exist, from the moment the deletion was accepted
+    moment = now if now is not None else time.time()
     if credential.startswith(TOKEN_PREFIX):
-        principal = _verify_token(site.token_secret if site else _NO_TOKEN_SECRET, site_id, credential, now)
+        secrets_ = _token_secrets(site, moment) if site else (_NO_TOKEN_SECRET,)
+        principal = _verify_token(secrets_, site_id, credential, moment)
         if site is None:
             raise Unauthorized(WRONG_SIGNATURE)
         return principal
-    key_hash = site.api_key_hash if site else _NO_KEY_HASH
-    if same_secret(hash_api_key(credential), key_hash) and site is not None:
-        return Principal(site_id=site_id, role=Role.ADMIN)
+    given = hash_api_key(credential)
+    current = same_secret(given, site.api_key_hash if site else _NO_KEY_HASH)
+    previous = same_secret(given, _previous_key_hash(site, moment))
+    if site is not None and (current or previous):
+        kind = Credential.API_KEY if current else Credential.PREVIOUS_API_KEY
+        return Principal(site_id=site_id, role=Role.ADMIN, credential=kind)
     raise Unauthorized(WRONG_KEY)
 
 
-def _verify_token(token_secret: str, site_id: str, token: str, now: float | None) -> Principal:
+def _previous_key_hash(site: Site | None, now: float) -> str:
+    """The previous key's hash while its overlap lasts (else a stand-in that matches nothing)."""
+    if site is None or not site.previous_api_key_hash or site.previous_key_expires_at is None:
+        return _NO_KEY_HASH
+    return site.previous_api_key_hash if now < site.previous_key_expires_at.timestamp() else _NO_KEY_HASH
+
+
+def _token_secrets(site: Site, now: float) -> tuple[str, ...]:
+    """The secrets a token may be signed with: the current one, and the previous one while a token
+    it signed can still be unexpired."""
+    until = site.previous_token_secret_until
+    if site.previous_token_secret and until is not None and now < until.timestamp():
+        return (site.token_secret, site.previous_token_secret)
+    return (site.token_secret,)
+
+
+def rotate_api_key(site: Site, now: datetime, overlap: timedelta = DEFAULT_KEY_OVERLAP) -> tuple[Site, str]:
+    """A new API key; the current one stays valid for `overlap` (zero: retired at once)."""
+    api_key = new_api_key(site.site_id)
+    keep = overlap > timedelta(0)
+    return site.model_copy(
+        update={
+            "api_key_hash": hash_api_key(api_key),
+            "previous_api_key_hash": site.api_key_hash if keep else None,
+            "previous_key_expires_at": now + overlap if keep else None,
+        }
+    ), api_key
+
+
+def retire_previous_key(site: Site) -> Site:
+    return site.model_copy(update={"previous_api_key_hash": None, "previous_key_expires_at": None})
+
+
+def rotate_token_secret(site: Site, now: datetime) -> Site:
+    """A new token secret; tokens signed with the current one stay valid until they expire."""
+    return site.model_copy(
+        update={
+            "token_secret": new_token_secret(),
+            "previous_token_secret": site.token_secret,
+            "previous_token_secret_until": now + timedelta(seconds=MAX_TOKEN_SECONDS),
+        }
+    )
+
+
+def _verify_token(token_secrets: tuple[str, ...], site_id: str, token: str, now: float) -> Principal:
     payload, _, signature = token[len(TOKEN_PREFIX) :].partition(".")
-    if not signature or not same_secret(_sign(token_secret, payload), signature):
+    genuine = [same_secret(_sign(secret, payload), signature) for secret in token_secrets]
+    if not signature or not any(genuine):
         raise Unauthorized(WRONG_SIGNATURE)
     try:
         claims = json.loads(_unb64(payload))
@@ -185,7 +265,7 @@ def _verify_token(token_secret: str, site_id: str, token: str, now: float | None
         expires = int(claims["e"])
     except (ValueError, KeyError, TypeError) as error:
         raise Unauthorized("The token is malformed.") from error
-    if expires < (now if now is not None else time.time()):
+    if expires < now:
         raise Unauthorized("The token has expired; ask the booking platform for a new one.")
     return Principal(
         site_id=site_id,
@@ -193,4 +273,5 @@ def _verify_token(token_secret: str, site_id: str, token: str, now: float | None
         staff_id=claims.get("t"),
         session_id=claims.get("x"),
         booking_id=claims.get("b"),
+        credential=Credential.TOKEN,
     )

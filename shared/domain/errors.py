@@ -81,6 +81,19 @@ class Gone(VclinksError):
     title = "No longer available"
 
 
+class RateLimited(VclinksError):
+    """A site used its share of a fixed window (writes, or token minting); `retry_after` seconds
+    until the next window (the answer's Retry-After header, RFC 9110 section 10.2.3)."""
+
+    status = 429
+    slug = "rate-limited"
+    title = "Too many requests for this site"
+
+    @property
+    def retry_after(self) -> int:
+        return int(self.extra.get("retry_after", 60))
+
+
 class PayloadTooLarge(VclinksError):
     status = 413
     slug = "payload-too-large"

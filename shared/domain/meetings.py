@@ -43,7 +43,9 @@ def marker(session: Session) -> str:
 def desired_meeting(
     site: Site, service: Service | None, session: Session, staff: Staff | None
 ) -> Desired | None:
-    """The meeting `session` should have, or None."""
+    """The meeting `session` should have, or None (a site being deleted wants none)."""
+    if site.deleted_at is not None:
+        return None
     if site.default_account is None or service is None or not service.online:
         return None
     if session.status is SessionStatus.CANCELLED or not is_online(service, session):

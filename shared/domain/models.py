@@ -158,7 +158,20 @@ class SiteSender(Record):
     checked_at: datetime
 
 
+class WebhookEndpoint(Record):
+    """Where the site's platform hears of events (Standard Webhooks; shared.services.platform_events).
+    `secret` is `whsec_` + base64 of the signing key, shown to the platform once."""
+
+    url: WebUrl
+    secret: str
+    created_at: datetime
+
+
 class Site(Record):
+    """A tenant. Everything a request checks its caller with is here, so that the one read of the
+    site authenticates: both API key hashes during a key rotation's overlap, both token secrets
+    while tokens signed with the previous one may still be unexpired, and whether it is deleted."""
+
     site_id: Id
     name: str = Field(min_length=1, max_length=200)
     api_key_hash: str
@@ -168,6 +181,14 @@ class Site(Record):
     sender: SiteSender | None = None
     created_at: datetime
     version: int = 0
+    previous_api_key_hash: str | None = None
+    previous_key_expires_at: datetime | None = None
+    previous_token_secret: str | None = None
+    previous_token_secret_until: datetime | None = None
+    webhook: WebhookEndpoint | None = None
+    deleted_at: datetime | None = None
+    """Set when the site's deletion is accepted: from then on it answers as a site that does not
+    exist, and the pipeline removes its Zoom grants, secrets and items (shared.services.site_deletion)."""
 
 
 class Staff(Record):

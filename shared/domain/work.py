@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import json
 import random
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from enum import StrEnum
 
@@ -30,6 +30,8 @@ class WorkKind(StrEnum):
     SESSIONS = "sessions"  # every upcoming session of a scope (a paged fan-out)
     CONNECTION = "connection"  # a provider connection goes away: its sessions first, then its data
     REMINDERS = "reminders"  # one reminder (an offset) of a session's start, to each booking (paged)
+    DELETE_SITE = "delete_site"  # a site goes: its Zoom grants, then its items, a page at a time
+    WEBHOOK = "webhook"  # one event for the platform's endpoint (its payload rides in the item)
 
 
 class Scope:
@@ -63,6 +65,8 @@ class WorkRef:
     site_id: str
     kind: WorkKind
     target: str
+    payload: str | None = field(default=None, compare=False, repr=False)
+    """A WEBHOOK item's event (JSON), stored with the item when it is flagged; not part of its name."""
 
     @classmethod
     def session(cls, site_id: str, session_id: str) -> WorkRef:
@@ -88,6 +92,14 @@ class WorkRef:
     def reminders(cls, site_id: str, session_id: str, offset: int, start: datetime) -> WorkRef:
         """X08: one per session, offset and start: a session moved gets new items for its new start."""
         return cls(site_id, WorkKind.REMINDERS, f"{session_id}/{offset}/{int(start.timestamp())}")
+
+    @classmethod
+    def delete_site(cls, site_id: str) -> WorkRef:
+        return cls(site_id, WorkKind.DELETE_SITE, site_id)
+
+    @classmethod
+    def webhook(cls, site_id: str, event_id: str, payload: str) -> WorkRef:
+        return cls(site_id, WorkKind.WEBHOOK, event_id, payload)
 
     @property
     def session_id(self) -> str:
@@ -123,6 +135,7 @@ class Work:
     attempts: int = 0
     cursor: str | None = None  # where a paged fan-out goes on
     reason: str | None = None  # why the last attempt did not finish
+    payload: str | None = None  # a WEBHOOK item's event
 
 
 class Retry(Exception):

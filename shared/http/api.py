@@ -30,7 +30,7 @@ from aws_lambda_powertools.event_handler.openapi.exceptions import RequestValida
 from botocore.exceptions import ClientError
 
 from shared.domain.auth import Principal, authenticate
-from shared.domain.errors import InvalidInput, NotFound, StorageBusy, VclinksError
+from shared.domain.errors import InvalidInput, NotFound, RateLimited, StorageBusy, VclinksError
 from shared.domain.models import ID_PATTERN, Site
 from shared.http import cors
 from shared.http.body import refuse_too_deep, refuse_unreadable
@@ -47,6 +47,8 @@ def problem_response(error: VclinksError, instance: str | None = None) -> Respon
     headers: dict[str, str] = {"Cache-Control": "no-store"}
     if error.status == 401:
         headers["WWW-Authenticate"] = 'Bearer realm="vclinks"'
+    if isinstance(error, RateLimited):
+        headers["Retry-After"] = str(error.retry_after)
     return Response(
         status_code=error.status,
         content_type=PROBLEM_JSON,
@@ -134,6 +136,25 @@ def _check_caller_first(event: dict[str, Any], state: RequestState) -> None:
     state.check(site_id, authorization)
 
 
+WRITE_METHODS = frozenset({"PUT", "PATCH", "POST", "DELETE"})
+
+
+def _charge_writes(event: dict[str, Any], state: RequestState) -> None:
+    """A write or a token minted counts against its site's limit, once its caller is checked (an
+    unknown caller spends nobody's share). Reads, the link-resolve path among them, never count."""
+    method, path = cors.route_of(event)
+    site_id = (event.get("pathParameters") or {}).get("site")
+    if method not in WRITE_METHODS or site_id is None:
+        return
+    authorization = {k.lower(): v for k, v in (event.get("headers") or {}).items()}.get("authorization")
+    state.check(site_id, authorization)
+    from shared.bootstrap import container
+    from shared.services.limits import charge_request
+
+    root = container()
+    charge_request(root.repo, root.settings, site_id, tokens=path.endswith("/tokens"))
+
+
 def is_site_id(value: str) -> bool:
     return re.match(ID_PATTERN, value) is not None
 
@@ -160,6 +181,8 @@ def handle(app: APIGatewayHttpResolver, event: dict[str, Any], context: Any) -> 
         if refused is None:
             _check_caller_first(event, state)
             refused = refuse_too_deep(event)
+            if refused is None:
+                _charge_writes(event, state)
     except VclinksError as error:
         refused = error
     except ClientError as error:

@@ -14,10 +14,13 @@ from __future__ import annotations
 import hashlib
 import json
 from datetime import timedelta
+from typing import Any
 
-from shared.domain.models import Audience
-from shared.domain.resolver import resolve
+from shared.domain.models import Audience, Session
+from shared.domain.resolver import Decision, Link, NoLink, resolve
+from shared.domain.webhooks import EventType
 from shared.domain.work import Deferred, Work, WorkRef
+from shared.services import platform_events
 from shared.services.notifications import EmailJob, change_email_type
 from shared.services.pipeline import StepContext
 
@@ -26,7 +29,7 @@ def tell_clients(ctx: StepContext, work: Work) -> None:
     site_id, session_id = work.ref.site_id, work.ref.session_id
     context = ctx.repo.load_link_context(site_id, session_id, None)
     site, session = context.site, context.session
-    if site is None or session is None:
+    if site is None or session is None or site.deleted_at is not None:
         return
     staff, service = ctx.repo.load_staff_and_service(site_id, session.staff_id, session.service_id)
     if service is None:
@@ -50,15 +53,33 @@ def tell_clients(ctx: StepContext, work: Work) -> None:
     if ctx.repo.bookings_page(site_id, session_id, None, 1).items:  # no bookings yet: nobody to tell
         ctx.repo.flag_work([WorkRef.bookings(site_id, session_id)], timedelta())
         ctx.queue.send_dispatch()
-    ctx.repo.set_clients_fingerprint(session, fingerprint)
+    event = None
+    if session.clients_fingerprint is not None:  # a change of what was seen, not the first look
+        event = platform_events.event_ref(
+            site, EventType.SESSION_LINK_CHANGED, link_event(session, decision), ctx.clock()
+        )
+    ctx.repo.set_clients_fingerprint(session, fingerprint, [event] if event else ())
+    if event is not None:
+        ctx.queue.send([event])
     return
+
+
+def link_event(session: Session, decision: Decision) -> dict[str, Any]:
+    """What session.link_changed says: whether clients have a link now, from where, or why not."""
+    return {
+        "session_id": session.session_id,
+        "status": session.status.value,
+        "link_available": isinstance(decision, Link),
+        "provider": decision.provider if isinstance(decision, Link) else None,
+        "reason": decision.reason.value if isinstance(decision, NoLink) else None,
+    }
 
 
 def tell_client(ctx: StepContext, work: Work) -> None:
     site_id, session_id, booking_id = work.ref.site_id, work.ref.session_id, work.ref.booking_id
     context = ctx.repo.load_link_context(site_id, session_id, booking_id)
     site, session, booking = context.site, context.session, context.booking
-    if site is None or session is None or booking is None:
+    if site is None or session is None or booking is None or site.deleted_at is not None:
         return
     staff, service = ctx.repo.load_staff_and_service(site_id, session.staff_id, session.service_id)
     if service is None:

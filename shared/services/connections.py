@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING
 
 from aws_lambda_powertools import Logger
 
+from shared.adapters.metrics import Metric, put
 from shared.adapters.repository import Repository
 from shared.domain.errors import VclinksError
 from shared.domain.models import (
@@ -28,7 +29,9 @@ from shared.domain.models import (
     ZoomAccount,
     ZoomConnection,
 )
+from shared.domain.webhooks import EventType
 from shared.domain.work import Retry, Scope, Work, WorkRef
+from shared.services import platform_events
 
 if TYPE_CHECKING:
     from shared.adapters.zoom.client import ZoomClient
@@ -106,12 +109,14 @@ def start_removal(repo: Repository, connection: ZoomConnection, why: Removal) ->
         status = ConnectionStatus.NEEDS_RECONNECT if why is Removal.DEAUTHORIZED else current.status
         return current.model_copy(update={"removal": why, "status": status})
 
+    work = [WorkRef.connection(connection.site_id, connection.connection_id)]
     before, after = repo.update_connection(
         connection.site_id,
         connection.connection_id,
         mark,
-        work=[WorkRef.connection(connection.site_id, connection.connection_id)],
+        work=_with_reconnect_event(repo, connection, work) if why is Removal.DEAUTHORIZED else work,
     )
+    _count_lost(before, after)
     return before != after
 
 
@@ -125,8 +130,51 @@ def mark_needs_reconnect(repo: Repository, connection: ZoomConnection) -> list[W
         return current.model_copy(update={"status": ConnectionStatus.NEEDS_RECONNECT})
 
     work = [WorkRef.connection(connection.site_id, connection.connection_id)]
-    repo.update_connection(connection.site_id, connection.connection_id, mark, work)
-    return work
+    events: list[WorkRef] = []
+    before, after = repo.update_connection(
+        connection.site_id,
+        connection.connection_id,
+        mark,
+        _with_reconnect_event(repo, connection, work, events),
+    )
+    _count_lost(before, after)
+    return work + events[-1:]  # the caller queues them
+
+
+def _with_reconnect_event(
+    repo: Repository, connection: ZoomConnection, work: list[WorkRef], events: list[WorkRef] | None = None
+) -> Callable[[ZoomConnection | None, ZoomConnection | None], list[WorkRef]]:
+    """The write's work, plus connection.needs_reconnect for the platform when the write is the
+    one that makes the connection need reconnecting (flagged in that same write)."""
+    site = repo.get_site(connection.site_id)
+
+    def decide(before: ZoomConnection | None, after: ZoomConnection | None) -> list[WorkRef]:
+        if not _loses_grant(before, after):
+            return work
+        assert after is not None
+        data = {"connection_id": after.connection_id, "staff_id": after.staff_id, "provider": "zoom"}
+        event = platform_events.event_ref(site, EventType.CONNECTION_NEEDS_RECONNECT, data, repo.now())
+        if event is None:
+            return work
+        if events is not None:
+            events.append(event)
+        return [*work, event]
+
+    return decide
+
+
+def _loses_grant(before: ZoomConnection | None, after: ZoomConnection | None) -> bool:
+    return (
+        before is not None
+        and after is not None
+        and before.status is not ConnectionStatus.NEEDS_RECONNECT
+        and after.status is ConnectionStatus.NEEDS_RECONNECT
+    )
+
+
+def _count_lost(before: ZoomConnection | None, after: ZoomConnection | None) -> None:
+    if _loses_grant(before, after):
+        put(Metric.CONNECTIONS_NEEDING_RECONNECT)
 
 
 # -- the CONNECTION item's steps --------------------------------------------------------------

@@ -22,7 +22,11 @@ from typing import Any
 from aws_lambda_powertools import Logger
 
 from shared.adapters.mailer import tag_text
+from shared.adapters.metrics import Metric, put
+from shared.adapters.queue import WorkQueue
 from shared.adapters.repository import Repository
+from shared.domain.webhooks import EventType
+from shared.services import platform_events
 
 logger = Logger(service="vclinks")
 DETAIL_TYPES = ("Email Bounced", "Email Complaint Received")
@@ -35,7 +39,9 @@ class Recorded:
     ignored: bool = False  # not an event of ours (another configuration set, untagged, another type)
 
 
-def record(repo: Repository, event: Mapping[str, Any]) -> Recorded:
+def record(repo: Repository, event: Mapping[str, Any], queue: WorkQueue | None = None) -> Recorded:
+    """Record one SES event; the platform hears of it too (`email.bounced`, issue 12), with ids
+    and the kind only: it reads the booking's `email_problem` through the API."""
     detail = event.get("detail") or {}
     kind = detail.get("eventType")
     tags = _tags(detail.get("mail") or {})
@@ -61,6 +67,7 @@ def record(repo: Repository, event: Mapping[str, Any]) -> Recorded:
     for address, reason in recipients:
         if not address:
             continue
+        put(Metric.EMAILS_BOUNCED)
         if permanent:
             repo.mark_undeliverable(site_id, address, reason, at)
             undeliverable += 1
@@ -71,6 +78,15 @@ def record(repo: Repository, event: Mapping[str, Any]) -> Recorded:
         ):
             repo.set_email_problem(site_id, tags["vclinks-session"], tags["vclinks-booking"], reason)
             problems += 1
+    if any(address for address, _ in recipients):
+        data = {
+            "session_id": tags.get("vclinks-session"),
+            "booking_id": tags.get("vclinks-booking"),
+            "recipient": tags.get("vclinks-audience"),
+            "kind": "complaint" if kind == "Complaint" else "bounce",
+            "permanent": permanent,
+        }
+        platform_events.emit(repo, site_id, EventType.EMAIL_BOUNCED, data, queue)
     logger.info("email event recorded", extra={"event_type": kind, "permanent": permanent})
     return Recorded(undeliverable, problems)
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
+from shared.adapters.metrics import Metric, put
 from shared.adapters.repository import LinkContext, Repository
 from shared.domain import join_tokens
 from shared.domain.auth import Principal, Role, authenticate
@@ -99,12 +100,22 @@ class JoinOutcome:
 
 def join(repo: Repository, links: join_tokens.JoinLinks, token: str) -> JoinOutcome:
     """X01, X03, S07: follow a stable join link at click time. None: unknown or revoked link."""
+    outcome = _join(repo, links, token)
+    decision = outcome.decision
+    kind = "unknown" if decision is None else "link" if isinstance(decision, Link) else "no_link"
+    put(Metric.JOIN_CLICKS, outcome=kind)  # a log line (EMF): no AWS call on the click's path
+    return outcome
+
+
+def _join(repo: Repository, links: join_tokens.JoinLinks, token: str) -> JoinOutcome:
     target = links.parse(token)
     if target is None:
         return JoinOutcome(None, None, None)
     context = repo.load_link_context(target.site_id, target.session_id, target.booking_id)
     site, session = context.site, context.session
-    if site is None or session is None or not join_tokens.matches(target, session, context.booking):
+    if site is None or site.deleted_at is not None or session is None:
+        return JoinOutcome(None, None, None)
+    if not join_tokens.matches(target, session, context.booking):
         return JoinOutcome(None, None, None)
     audience = Audience.CLIENT if target.booking_id else Audience.STAFF
     return JoinOutcome(_decide(repo, context, session, site, audience, Surface.JOIN), site, session)

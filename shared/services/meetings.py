@@ -42,7 +42,9 @@ from shared.domain.models import (
     Staff,
     ZoomConnection,
 )
-from shared.domain.work import Retry, Work
+from shared.domain.webhooks import EventType
+from shared.domain.work import Retry, Work, WorkRef
+from shared.services import platform_events
 
 if TYPE_CHECKING:
     from shared.adapters.zoom.client import MeetingSpec, ZoomClient, ZoomMeeting
@@ -93,6 +95,8 @@ class Meetings:
         self._zoom_access = zoom_access
         self._zoom: tuple[ZoomClient, TokenProvider] | None = None
         self.clock = clock
+        self._site: Site | None = None  # the site of the reconcile under way (its webhook endpoint)
+        self.events: list[WorkRef] = []  # events flagged by this reconcile (the caller queues them)
 
     @property
     def zoom(self) -> ZoomClient:
@@ -121,6 +125,7 @@ class Meetings:
 
     def _round(self, snap: Snapshot) -> Session | None:
         """One pass; None when the session's meeting was changed under us (read again)."""
+        self._site = snap.site
         session = snap.session
         if session.end <= self.clock():
             return session  # over: nothing left to keep in step
@@ -219,7 +224,20 @@ class Meetings:
             state = MeetingState.PENDING
         else:
             state = MeetingState.READY if meeting is not None else MeetingState.NONE
-        return self.repo.record_meeting(session, meeting, state, pending)
+        event = self._ready_event(session, meeting) if state is MeetingState.READY else None
+        stored = self.repo.record_meeting(session, meeting, state, pending, work=[event] if event else ())
+        if stored is not None and event is not None:
+            self.events.append(event)
+        return stored
+
+    def _ready_event(self, session: Session, meeting: MeetingRef | None) -> WorkRef | None:
+        """meeting.ready, when the session gets a meeting it did not hold (its first, or a new one
+        under a new host); a moved or re-hosted meeting with the same id raises none."""
+        held = session.meeting
+        if meeting is None or (held is not None and held.meeting_id == meeting.meeting_id):
+            return None
+        data = {"session_id": session.session_id, "provider": meeting.provider}
+        return platform_events.event_ref(self._site, EventType.MEETING_READY, data, self.clock())
 
     def _spec(self, session: Session, desired: Desired) -> MeetingSpec:
         from shared.adapters.zoom.client import MeetingSpec
@@ -292,4 +310,8 @@ def reconcile_meeting(ctx: StepContext, work: Work) -> None:
     except (VclinksError, Retry) as error:  # the session says why its meeting is not ready yet
         ctx.session = ctx.repo.mark_pending(work.ref.site_id, work.ref.session_id, failure_reason(error))
         raise
+    finally:
+        if ctx.meetings.events:  # flagged with the meeting; delivered now rather than in a minute
+            ctx.queue.send(ctx.meetings.events)
+            ctx.meetings.events.clear()
     return

@@ -12,6 +12,8 @@ after a crash, a retry or a duplicate message changes nothing more.
     BOOKINGS    every booking of a session -> a BOOKING item each (paged)
     SESSIONS    every upcoming session of a scope -> a SESSION item each (paged)
     CONNECTION  the accounts that embed a connection, then (when it goes) its sessions, its data
+    DELETE_SITE its Zoom connections removed (as CONNECTION does), its sender let go, its items (paged)
+    WEBHOOK     one event delivered to the platform's endpoint (Standard Webhooks), with backoff
 """
 
 from __future__ import annotations
@@ -26,6 +28,7 @@ from shared.domain.work import Work, WorkKind
 if TYPE_CHECKING:
     from shared.adapters.queue import WorkQueue
     from shared.adapters.repository import Repository
+    from shared.adapters.webhook_sender import WebhookSender
     from shared.adapters.zoom.tokens import TokenSecrets
     from shared.domain.models import Session
     from shared.services.connections import ZoomRevoker
@@ -47,6 +50,7 @@ class StepContext:
     hint: Snapshot | None = None  # the records the request that flagged the item has just read
     session: Session | None = None  # the session as the reconcile step stored it
     page_size: int = 100
+    webhooks: WebhookSender | None = None  # the HTTP sender of WEBHOOK items (built by the root)
 
 
 Step = Callable[[StepContext, Work], "str | None"]
@@ -55,7 +59,16 @@ Step = Callable[[StepContext, Work], "str | None"]
 
 def reactions() -> Mapping[WorkKind, tuple[Step, ...]]:
     """The table. Imported on first use: a handler that only flags work loads none of the steps."""
-    from shared.services import change_emails, connections, fan_out, meetings, registrants, reminders
+    from shared.services import (
+        change_emails,
+        connections,
+        fan_out,
+        meetings,
+        platform_events,
+        registrants,
+        reminders,
+        site_deletion,
+    )
 
     return {
         WorkKind.SESSION: (meetings.reconcile_meeting, change_emails.tell_clients, reminders.plan_reminders),
@@ -68,4 +81,10 @@ def reactions() -> Mapping[WorkKind, tuple[Step, ...]]:
             connections.remove_when_unused,
         ),
         WorkKind.REMINDERS: (reminders.send_reminders,),
+        WorkKind.DELETE_SITE: (
+            site_deletion.revoke_zoom,
+            site_deletion.forget_sender,
+            site_deletion.delete_items,
+        ),
+        WorkKind.WEBHOOK: (platform_events.deliver,),
     }

@@ -1,16 +1,27 @@
-"""Sites: creation (with their API key), settings and scoped tokens."""
+"""Sites: creation (with their API key), settings, scoped tokens, and their life after that:
+key and token-secret rotation, export, deletion (issue 12)."""
 
 from __future__ import annotations
 
 import re
 import secrets
 from collections.abc import Mapping
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from shared.adapters.queue import WorkQueue
 from shared.adapters.repository import Repository
-from shared.domain.auth import Role, hash_api_key, mint_token, new_api_key, new_token_secret
+from shared.domain import auth
+from shared.domain.auth import (
+    DEFAULT_KEY_OVERLAP,
+    MAX_KEY_OVERLAP,
+    Role,
+    hash_api_key,
+    mint_token,
+    new_api_key,
+    new_token_secret,
+)
 from shared.domain.errors import InvalidInput, NotFound
 from shared.domain.models import Site, SiteSettings
 from shared.domain.work import Scope, WorkRef
@@ -100,3 +111,74 @@ def issue_token(
         booking_id=booking_id if role is Role.CLIENT else None,
     )
     return token, datetime.fromtimestamp(expires, UTC)
+
+
+# -- lifecycle (issue 12) ----------------------------------------------------------------------
+
+
+def rotate_api_key(
+    repo: Repository, site: Site, overlap: timedelta = DEFAULT_KEY_OVERLAP
+) -> tuple[Site, str]:
+    """A new API key, shown once; the current one keeps working for `overlap` (0: retired now)."""
+    if not timedelta(0) <= overlap <= MAX_KEY_OVERLAP:
+        raise InvalidInput(f"The overlap is 0 to {int(MAX_KEY_OVERLAP.total_seconds())} seconds.")
+    new_key: list[str] = []
+
+    def rotate(current: Site) -> Site:
+        rotated, key = auth.rotate_api_key(current, repo.now(), overlap)
+        new_key[:] = [key]
+        return rotated
+
+    _, after = repo.update_site(site.site_id, rotate)
+    return after, new_key[0]
+
+
+def retire_previous_key(repo: Repository, site: Site) -> Site:
+    """End the overlap now: only the newest key works from here on."""
+    return repo.update_site(site.site_id, auth.retire_previous_key)[1]
+
+
+def rotate_token_secret(repo: Repository, site: Site) -> Site:
+    """A new secret for scoped tokens; tokens already minted work until they expire."""
+    return repo.update_site(site.site_id, lambda current: auth.rotate_token_secret(current, repo.now()))[1]
+
+
+def request_deletion(repo: Repository, queue: WorkQueue, site: Site) -> Site:
+    """Accept a site's deletion: from this write on the site answers as one that does not exist;
+    the pipeline's DELETE_SITE item (flagged in the same write) revokes its Zoom grants, deletes
+    their secrets, then every item of both tables, a page at a time (shared.services.site_deletion)."""
+    work = [WorkRef.delete_site(site.site_id)]
+
+    def mark(current: Site) -> Site:
+        return current if current.deleted_at else current.model_copy(update={"deleted_at": repo.now()})
+
+    _, after = repo.update_site(site.site_id, mark, work)
+    queue.send(work)
+    return after
+
+
+SECRET_FIELDS = {
+    "site": ("api_key_hash", "previous_api_key_hash", "token_secret", "previous_token_secret"),
+    "session": ("staff_join_secret",),
+    "booking": ("join_secret",),
+    "connection": ("secret_name",),
+}
+"""What an export never shows: key hashes, signing secrets, join-link secrets, where tokens are kept."""
+
+
+def export_page(
+    repo: Repository, site: Site, cursor: str | None, limit: int
+) -> tuple[list[dict[str, Any]], str | None]:
+    """A page of every record of the site, without a secret or a key hash."""
+    page = repo.export_page(site.site_id, cursor, limit)
+    records = []
+    for kind, fields in page.items:
+        clean = {k: v for k, v in fields.items() if k not in SECRET_FIELDS.get(kind, ())}
+        if kind == "site" and isinstance(clean.get("webhook"), dict):
+            clean["webhook"] = {k: v for k, v in clean["webhook"].items() if k != "secret"}
+        if kind == "session" and isinstance(clean.get("meeting"), dict):  # the host link carries a host key
+            clean["meeting"] = {
+                k: v for k, v in clean["meeting"].items() if k not in ("start_url", "start_url_at")
+            }
+        records.append({"kind": kind, "record": clean})
+    return records, page.cursor

@@ -25,6 +25,7 @@ from typing import TYPE_CHECKING
 from aws_lambda_powertools import Logger
 from botocore.exceptions import ClientError
 
+from shared.adapters.metrics import SECONDS, Metric, put
 from shared.adapters.queue import WorkQueue, is_dispatch
 from shared.adapters.repository import DUE_SHARDS, Repository
 from shared.domain.errors import (
@@ -171,6 +172,8 @@ class Worker:
         if not self.repo.take_lease("dispatcher", owner, DISPATCH_LEASE_SECONDS):
             return 0
         queued: list[WorkRef] = []
+        since: list[int] = []  # when each queued item was first flagged
+        seen = 0
         more = False
         try:
             for shard in range(DUE_SHARDS):
@@ -179,8 +182,9 @@ class Worker:
                 while site is not None:
                     due = self.repo.due_work(name, site, now, ROUND_PER_SITE + 1)
                     more = more or len(due) > ROUND_PER_SITE
-                    for ref, seen in due[:ROUND_PER_SITE]:
-                        if self.repo.postpone_work(ref, seen, now + DISPATCH_HOLD):
+                    seen += len(due)
+                    for ref, due_sk in due[:ROUND_PER_SITE]:
+                        if self.repo.postpone_work(ref, due_sk, now + DISPATCH_HOLD, since):
                             queued.append(ref)
                     site = self.repo.next_site_with_work(name, site)
             self.queue.send(queued)
@@ -188,6 +192,9 @@ class Worker:
                 self.queue.send_dispatch()
         finally:
             self.repo.release_lease("dispatcher", owner)
+        oldest = int(now.timestamp()) - min(since) if since else 0
+        put(Metric.DUE_WORK, seen)
+        put(Metric.OLDEST_PENDING_WORK, max(oldest, 0), SECONDS)
         return len(queued)
 
 

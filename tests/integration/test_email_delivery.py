@@ -176,3 +176,35 @@ def test_an_address_ses_refuses_for_good_is_recorded_and_a_change_is_not_retried
 
     assert container().repo.get_work(WorkRef.booking(site.site_id, "s1", "b1")) is None  # done, not retried
     assert sent_emails() == []
+
+
+def test_the_platform_hears_of_a_bounce_through_its_webhook(
+    confirmed: SiteHandle, worker: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Issue 12, point 5: `email.bounced`, signed, with ids and the kind (no address): the
+    platform reads `email_problem` on the booking."""
+    from tests.support.aws import reset_caches
+    from tests.support.webhooks import Receiver
+
+    monkeypatch.setenv("WEBHOOK_ALLOW_LOOPBACK", "1")  # what the local stack sets: a receiver on 127.0.0.1
+    reset_caches()
+    receiver = Receiver().start()
+    try:
+        answer = confirmed.api.put(f"{confirmed.base}/webhook", {"url": receiver.url})
+        receiver.secret = answer.json["secret"]
+
+        publish(event_for_last_email(CLIENT, "Bounce", REGION), worker)
+
+        bounced = [m for m in receiver.verified() if m["type"] == "email.bounced"]
+        assert [m["data"] for m in bounced] == [
+            {
+                "site_id": confirmed.site_id,
+                "session_id": "s1",
+                "booking_id": "b1",
+                "recipient": "client",
+                "kind": "bounce",
+                "permanent": True,
+            }
+        ]
+    finally:
+        receiver.stop()

@@ -17,6 +17,9 @@ SAMPLE_FILES = sorted(generate.existing_samples())
 EXPECTED_STATUS = {
     "resolve_link/get-j-token.json": 302,  # the client's join link redirects to the session's link
     "accounts/post-sites-site-tokens.json": 201,
+    "accounts/post-sites-site-api-keys-rotate.json": 201,  # the new key, shown once
+    "accounts/delete-sites-site.json": 202,  # accepted: the pipeline deletes the site
+    "accounts/delete-sites-site-webhook.json": 204,
     "session_hooks/delete-sites-site-services-service.json": 204,
     "session_hooks/delete-sites-site-sessions-session.json": 204,
     "session_hooks/delete-sites-site-sessions-session-bookings-booking.json": 204,

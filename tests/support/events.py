@@ -39,6 +39,7 @@ def seed_demo_world(monkeypatch: Any) -> None:
         Site,
         SiteSettings,
         Staff,
+        WebhookEndpoint,
     )
 
     arn = boto3.client("secretsmanager").create_secret(
@@ -65,6 +66,11 @@ def seed_demo_world(monkeypatch: Any) -> None:
             default_account=CustomLink(url="https://meet.google.com/abc-defg-hij"),
             settings=SiteSettings(allowed_origins=(generate.ORIGIN,)),
             created_at=datetime(2031, 1, 1, tzinfo=UTC),
+            webhook=WebhookEndpoint(
+                url="https://app.demo-studio.example/hooks/vclinks",
+                secret="whsec_c2FtcGxlLXdlYmhvb2stc2VjcmV0LW5vdC1yZWFsLTMyYg==",
+                created_at=datetime(2031, 1, 1, tzinfo=UTC),
+            ),
         )
     )
     repo.update_staff(

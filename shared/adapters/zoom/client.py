@@ -27,7 +27,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from enum import StrEnum
 from typing import Any
-from urllib.parse import urlencode
+from urllib.parse import urlencode, urlsplit
 
 import httpx
 
@@ -366,6 +366,22 @@ class ZoomClient:
     # -- transport -------------------------------------------------------------------------
 
     def _send(self, method: str, url: str, **kw: Any) -> httpx.Response:
+        """One call to Zoom (with its retries), counted: ZoomCalls and ZoomFailures by operation
+        and kind (the operator's metrics, shared.adapters.metrics)."""
+        from shared.adapters.metrics import Metric, put
+
+        operation = f"{method} {_operation(url)}"
+        put(Metric.ZOOM_CALLS, operation=operation)
+        try:
+            answer = self._send_with_retries(method, url, **kw)
+        except VclinksError as error:
+            put(Metric.ZOOM_FAILURES, operation=operation, kind=error.slug)
+            raise
+        if answer.status_code >= 400:
+            put(Metric.ZOOM_FAILURES, operation=operation, kind=f"http-{answer.status_code}")
+        return answer
+
+    def _send_with_retries(self, method: str, url: str, **kw: Any) -> httpx.Response:
         idempotent = method in IDEMPOTENT
         attempt = 0
         while True:
@@ -412,6 +428,15 @@ class ZoomClient:
         if answer.status_code < 300:  # Zoom's API never redirects; its spec documents some errors as 300
             return
         raise _api_error(answer)
+
+
+def _operation(url: str) -> str:
+    """A URL's path with its ids left out (`/users/{}/meetings`): few enough values for a dimension."""
+    path = urlsplit(url).path.removeprefix("/v2")
+    return "/".join(
+        "{}" if any(ch.isdigit() for ch in part) or "@" in part or len(part) > 20 else part
+        for part in path.split("/")
+    )
 
 
 def _api_error(answer: httpx.Response) -> VclinksError:
