@@ -136,6 +136,10 @@ def lease_key(name: str) -> Key:
     return {"pk": f"LEASE#{name}", "sk": "LEASE"}
 
 
+def grant_key(secret_name: str) -> Key:
+    return {"pk": f"ZOOMGRANT#{secret_name}", "sk": "GRANT"}
+
+
 def _sortable(moment: datetime) -> str:
     """An ISO-8601 UTC string that sorts as time does."""
     return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
@@ -1073,6 +1077,31 @@ class Repository:
             raise
         return _deserialize(answer.get("Attributes") or {})
 
+    def save_confirmation(self, request_id: str, record: Mapping[str, Any], expires_at: int) -> None:
+        """A connection waiting for its admin's confirmation (the page after Zoom's consent)."""
+        item = {"pk": f"OAUTH#{request_id}", "sk": "CONFIRM", **record, "expires_at": expires_at}
+        self._put(self.accounts, _serialize(item))
+
+    def take_confirmation(self, request_id: str) -> dict[str, Any] | None:
+        """Delete a confirmation and return it, atomically: it is answered once."""
+        try:
+            answer = self.client.delete_item(
+                TableName=self.accounts,
+                Key=_key({"pk": f"OAUTH#{request_id}", "sk": "CONFIRM"}),
+                ConditionExpression="attribute_exists(pk)",
+                ReturnValues="ALL_OLD",
+            )
+        except ClientError as error:
+            if is_conditional_failure(error):
+                return None
+            raise
+        return _deserialize(answer.get("Attributes") or {})
+
+    def use_ticket(self, site_id: str, ticket_id: str, expires_at: int) -> bool:
+        """A single-use ticket (a connect ticket) is used now; False if it was used before."""
+        item = {"pk": f"TICKET#{site_id}#{ticket_id}", "sk": "TICKET", "expires_at": expires_at}
+        return self._put(self.accounts, _serialize(item), "attribute_not_exists(pk)")
+
     # -- Zoom connections ------------------------------------------------------------------
 
     def get_connection(self, site_id: str, connection_id: str) -> ZoomConnection | None:
@@ -1106,6 +1135,80 @@ class Repository:
         items = self._query_all(self.accounts, "user_pk = :pk", values, index="by_provider_user")
         return [from_item(ZoomConnection, i) for i in items]
 
+    def index_account_connection(self, zoom_account_id: str, site_id: str, connection_id: str) -> None:
+        """An admin-managed connection reaches every user of its Zoom account: a user.deactivated
+        about any of them must find it (an index item; a stale one is skipped by its reader)."""
+        item = {"pk": f"ZOOMACCT#{zoom_account_id}", "sk": f"SITE#{site_id}#{connection_id}"}
+        self._put(self.accounts, _serialize({**item, "site_id": site_id, "connection_id": connection_id}))
+
+    def unindex_account_connection(self, zoom_account_id: str, site_id: str, connection_id: str) -> None:
+        self._delete(
+            self.accounts, {"pk": f"ZOOMACCT#{zoom_account_id}", "sk": f"SITE#{site_id}#{connection_id}"}
+        )
+
+    def connections_in_account(self, zoom_account_id: str) -> list[tuple[str, str]]:
+        """(site, connection) of the admin-managed connections of one Zoom account."""
+        values = _serialize({":pk": f"ZOOMACCT#{zoom_account_id}"})
+        items = self._query_all(self.accounts, "pk = :pk", values)
+        return [(str(i["site_id"]["S"]), str(i["connection_id"]["S"])) for i in items]
+
+    # -- Zoom grants: one per (app, Zoom account, Zoom user), shared by its connections ------
+
+    def join_grant(self, secret_name: str, site_id: str, connection_id: str) -> None:
+        """A connection uses the grant whose tokens are `secret_name` (strongly consistent, unlike
+        the by_provider_user index: the last one to leave revokes the grant)."""
+        self.client.update_item(
+            TableName=self.accounts,
+            Key=_key(grant_key(secret_name)),
+            UpdateExpression="ADD members :m",
+            ExpressionAttributeValues={":m": {"SS": [f"{site_id}/{connection_id}"]}},
+        )
+
+    def leave_grant(self, secret_name: str, site_id: str, connection_id: str) -> list[tuple[str, str]]:
+        """The connection no longer uses the grant; the (site, connection) pairs that still do.
+        The grant's record goes with its last member."""
+        answer = self.client.update_item(
+            TableName=self.accounts,
+            Key=_key(grant_key(secret_name)),
+            UpdateExpression="DELETE members :m",
+            ExpressionAttributeValues={":m": {"SS": [f"{site_id}/{connection_id}"]}},
+            ReturnValues="ALL_NEW",
+        )
+        remaining = _members(answer.get("Attributes") or {})
+        if not remaining:
+            self._delete(self.accounts, grant_key(secret_name), "attribute_not_exists(members)")
+        return remaining
+
+    def grant_members(self, secret_name: str) -> list[tuple[str, str]]:
+        """The (site, connection) pairs that use the grant."""
+        return _members(self._get_item(self.accounts, grant_key(secret_name)) or {})
+
+    def note_refresh(self, secret_name: str, fingerprint: str) -> str | None:
+        """A refresh with the refresh token of this fingerprint is about to be sent to Zoom (which
+        rotates it). Returns the fingerprint noted before, if a refresh was never settled."""
+        answer = self.client.update_item(
+            TableName=self.accounts,
+            Key=_key(grant_key(secret_name)),
+            UpdateExpression="SET refresh_fp = :fp",
+            ExpressionAttributeValues={":fp": {"S": fingerprint}},
+            ReturnValues="UPDATED_OLD",
+        )
+        old = (answer.get("Attributes") or {}).get("refresh_fp")
+        return str(old["S"]) if old else None
+
+    def settle_refresh(self, secret_name: str) -> None:
+        """The refresh ended with its answer saved, or surely before Zoom rotated anything."""
+        try:
+            self.client.update_item(
+                TableName=self.accounts,
+                Key=_key(grant_key(secret_name)),
+                UpdateExpression="REMOVE refresh_fp",
+                ConditionExpression="attribute_exists(pk)",
+            )
+        except ClientError as error:
+            if not is_conditional_failure(error):
+                raise
+
     # -- email templates -------------------------------------------------------------------
 
     def get_template[M: BaseModel](
@@ -1138,6 +1241,12 @@ Work_ = Sequence[WorkRef] | Callable[[Any, Any], Sequence[WorkRef]]
 
 class _Missing(Exception):
     pass
+
+
+def _members(item: Mapping[str, Any]) -> list[tuple[str, str]]:
+    """A grant's members: "site/connection" strings as (site, connection) pairs."""
+    values = (item.get("members") or {}).get("SS", [])
+    return sorted((site, connection) for site, _, connection in (v.partition("/") for v in values))
 
 
 def _new_gen() -> str:

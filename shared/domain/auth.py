@@ -7,7 +7,9 @@
 - Scoped tokens (`vcs_...`) are for browsers: `payload.signature`, the payload a compact
   JSON of the site, role, scope and expiry, the signature an HMAC-SHA256 with the site's
   own token secret. A staff token acts only for its staff member; a client token reads only
-  its booking's link. Rotating a site's token secret revokes every token at once.
+  its booking's link; a connect ticket opens the Zoom connect flow once (it names the staff
+  member and the Zoom app, and carries an id the flow spends) and does nothing else. Rotating a
+  site's token secret revokes every token at once. Only the API key mints tokens.
 """
 
 from __future__ import annotations
@@ -33,6 +35,7 @@ class Role(StrEnum):
     ADMIN = "admin"
     STAFF = "staff"
     CLIENT = "client"
+    CONNECT = "connect"  # a single-use ticket for the Zoom connect flow, nothing else
 
 
 @dataclass(frozen=True)
@@ -44,10 +47,19 @@ class Principal:
     staff_id: str | None = None
     session_id: str | None = None
     booking_id: str | None = None
+    scoped: bool = False  # a scoped token (for a browser), not the site's API key
+    ticket_id: str | None = None  # a connect ticket's single-use id
+    access: str | None = None  # a connect ticket's Zoom app: "user" or "account"
+    expires_at: int | None = None
 
     def require_admin(self) -> None:
         if self.role is not Role.ADMIN:
             raise Forbidden("This action needs the site's API key.")
+
+    def require_api_key(self) -> None:
+        """Minting tokens needs the API key itself: a token never mints another."""
+        if self.role is not Role.ADMIN or self.scoped:
+            raise Forbidden("Only the site's API key mints tokens; a scoped token cannot.")
 
     def require_admin_or_staff(self, staff_id: str | None) -> None:
         """Allow the admin, or the staff member `staff_id` with their own staff token."""
@@ -90,12 +102,15 @@ def mint_token(
     staff_id: str | None = None,
     session_id: str | None = None,
     booking_id: str | None = None,
+    access: str | None = None,
     now: float | None = None,
 ) -> tuple[str, int]:
-    """A scoped token and its expiry (epoch seconds)."""
+    """A scoped token and its expiry (epoch seconds). A connect ticket gets a single-use id."""
     expires = int((now if now is not None else time.time()) + min(ttl_seconds, MAX_TOKEN_SECONDS))
-    claims = {"s": site.site_id, "r": role.value, "e": expires}
-    claims.update({k: v for k, v in (("t", staff_id), ("x", session_id), ("b", booking_id)) if v})
+    claims: dict[str, str | int] = {"s": site.site_id, "r": role.value, "e": expires}
+    ticket_id = secrets.token_urlsafe(12) if role is Role.CONNECT else None
+    pairs = (("t", staff_id), ("x", session_id), ("b", booking_id), ("a", access), ("j", ticket_id))
+    claims.update({k: v for k, v in pairs if v})
     payload = _b64(json.dumps(claims, separators=(",", ":")).encode())
     return f"{TOKEN_PREFIX}{payload}.{_sign(site.token_secret, payload)}", expires
 
@@ -161,4 +176,8 @@ def _verify_token(site: Site, token: str, now: float | None) -> Principal:
         staff_id=claims.get("t"),
         session_id=claims.get("x"),
         booking_id=claims.get("b"),
+        scoped=True,
+        ticket_id=claims.get("j"),
+        access=claims.get("a"),
+        expires_at=expires,
     )

@@ -57,6 +57,10 @@ def _validation_problem(exc: RequestValidationError) -> InvalidInput:
     return InvalidInput("The request does not match the API's schema; see 'errors'.", errors=errors)
 
 
+FORM_ROUTES = frozenset({"POST /v1/oauth/zoom/confirm"})
+"""Routes a browser's HTML form posts to (application/x-www-form-urlencoded); every other takes JSON."""
+
+
 def _refuse_body(event: dict[str, Any]) -> VclinksError | None:
     """Oversized and non-JSON bodies are refused before anything parses them (413, 415)."""
     body = event.get("body")
@@ -67,6 +71,8 @@ def _refuse_body(event: dict[str, Any]) -> VclinksError | None:
         return PayloadTooLarge(f"The request body is larger than {MAX_BODY_BYTES} bytes.")
     headers = {k.lower(): v for k, v in (event.get("headers") or {}).items()}
     content_type = (headers.get("content-type") or "").split(";")[0].strip().lower()
+    if content_type == "application/x-www-form-urlencoded" and event.get("routeKey") in FORM_ROUTES:
+        return None
     if content_type not in ("application/json", "application/merge-patch+json", ""):
         return UnsupportedMediaType("Send the request body as application/json.")
     return None

@@ -94,12 +94,16 @@ class SettingsView(BaseModel):
 
 
 class TokenRequest(Body):
-    """A token for a browser: an admin's (to open the Zoom connect flow), a staff member's, a client's."""
+    """A token for a browser: an admin's, a staff member's, a client's; or a `connect` ticket,
+    single-use, that opens the Zoom connect flow (`/v1/oauth/zoom/start?ticket=...`) for the site
+    (no staff_id) or a staff member, through the user-managed app (`access: user`, the default)
+    or the admin-managed one (`access: account`, the site's own Zoom account only)."""
 
-    role: Literal["admin", "staff", "client"]
+    role: Literal["admin", "staff", "client", "connect"]
     staff_id: Id | None = None
     session_id: Id | None = None
     booking_id: Id | None = None
+    access: Literal["user", "account"] | None = None
     ttl_seconds: int = Field(default=900, ge=60, le=86400)
 
     @model_validator(mode="after")
@@ -108,10 +112,16 @@ class TokenRequest(Body):
             raise ValueError("a staff token needs staff_id")
         if self.role == "client" and not (self.session_id and self.booking_id):
             raise ValueError("a client token needs session_id and booking_id")
+        if self.access == "account" and self.staff_id:
+            raise ValueError(
+                "access=account connects the site's Zoom account (admin-managed app); a staff member "
+                "connects their own Zoom without it"
+            )
         extra = {
-            "admin": ("staff_id", "session_id", "booking_id"),
-            "staff": ("session_id", "booking_id"),
-            "client": ("staff_id",),
+            "admin": ("staff_id", "session_id", "booking_id", "access"),
+            "staff": ("session_id", "booking_id", "access"),
+            "client": ("staff_id", "access"),
+            "connect": ("session_id", "booking_id"),
         }[self.role]
         given = [name for name in extra if getattr(self, name) is not None]
         if given:

@@ -260,14 +260,18 @@ def _maybe_created(session: Session) -> bool:
 
 def failure_reason(error: Exception) -> str:
     """The `pending_reason` a session shows when its meeting work failed."""
-    from shared.domain.errors import ZoomRateLimited, ZoomUnavailable
+    from shared.domain.errors import ZoomMissingScopes, ZoomRateLimited, ZoomRefreshLost, ZoomUnavailable
 
     if isinstance(error, Retry):
         return error.reason
     if isinstance(error, ZoomRateLimited):
         return "zoom_daily_limit" if error.extra.get("daily_limit") else "zoom_rate_limited"
+    if isinstance(error, ZoomRefreshLost):
+        return "zoom_refresh_lost"
     if isinstance(error, ZoomNeedsReconnect):
         return "needs_reconnect"
+    if isinstance(error, ZoomMissingScopes):  # 4711: the admin sees which scope to add
+        return "zoom_missing_scope:" + " or ".join(error.extra.get("missing_scopes") or ["unnamed"])
     if isinstance(error, ZoomUnavailable):
         return "zoom_unavailable"
     if isinstance(error, ZoomNotFound):

@@ -10,7 +10,8 @@ after a crash, a retry or a duplicate message changes nothing more.
     BOOKING     the client's registrant in a class meeting, then the client's email
     BOOKINGS    every booking of a session -> a BOOKING item each (paged)
     SESSIONS    every upcoming session of a scope -> a SESSION item each (paged)
-    CONNECTION  the accounts that embed a connection, then (when it goes) its sessions, its data
+    CONNECTION  an unconfirmed connection expires; the accounts that embed a connection, then
+                (when it goes) its sessions (meetings deleted at Zoom), its grant and data
 """
 
 from __future__ import annotations
@@ -62,6 +63,7 @@ def reactions() -> Mapping[WorkKind, tuple[Step, ...]]:
         WorkKind.BOOKINGS: (fan_out.to_bookings,),
         WorkKind.SESSIONS: (fan_out.to_sessions,),
         WorkKind.CONNECTION: (
+            connections.expire_unconfirmed,
             connections.sync_accounts,
             connections.reconcile_its_sessions,
             connections.remove_when_unused,

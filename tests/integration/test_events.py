@@ -21,14 +21,15 @@ EXPECTED_STATUS = {
     "session_hooks/delete-sites-site-sessions-session.json": 204,
     "session_hooks/delete-sites-site-sessions-session-bookings-booking.json": 204,
     "oauth_callback/get-zoom-host-token.json": 302,  # a link that needs no refresh: straight there
-    "oauth_callback/get-oauth-zoom-start.json": 302,  # to Zoom's consent page
+    "oauth_callback/get-oauth-zoom-start.json": 401,  # a made-up connect ticket is refused
     "oauth_callback/get-oauth-zoom-callback.json": 400,  # a made-up state is refused
+    "oauth_callback/post-oauth-zoom-confirm.json": 409,  # a made-up confirmation is refused
     "oauth_callback/post-zoom-webhook.json": 401,  # a made-up signature is refused
     "oauth_callback/get-sites-site-zoom-users.json": 404,  # the site's default account is not Zoom
 }
 """Status of each sample's answer; every other HTTP sample answers 200."""
 
-PROBLEM_HTML = {"oauth_callback/get-oauth-zoom-callback.json"}
+PROBLEM_HTML = {"oauth_callback/get-oauth-zoom-callback.json", "oauth_callback/post-oauth-zoom-confirm.json"}
 """4xx answers made for a browser (an HTML page), not a problem document."""
 
 
