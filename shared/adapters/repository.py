@@ -1191,7 +1191,7 @@ class Repository:
             Key=_key(grant_key(secret_name)),
             UpdateExpression="SET refresh_fp = :fp",
             ExpressionAttributeValues={":fp": {"S": fingerprint}},
-            ReturnValues="UPDATED_OLD",
+            ReturnValues="ALL_OLD",  # (moto leaves out of UPDATED_OLD a value set to itself)
         )
         old = (answer.get("Attributes") or {}).get("refresh_fp")
         return str(old["S"]) if old else None

@@ -263,6 +263,9 @@ class ZoomUserView(BaseModel):
     email: str | None
     first_name: str | None
     last_name: str | None
+    type: int | None = Field(
+        default=None, description="Zoom's user type: 1 Basic (no registrants), 2 Licensed"
+    )
 
 
 class ZoomUsers(BaseModel):

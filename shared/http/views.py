@@ -143,6 +143,7 @@ def template_view(state: TemplateState) -> TemplateView:
 
 def zoom_users_view(connection_id: str, users: list[ZoomUser], cursor: str | None) -> ZoomUsers:
     views = [
-        ZoomUserView(id=u.id, email=u.email, first_name=u.first_name, last_name=u.last_name) for u in users
+        ZoomUserView(id=u.id, email=u.email, first_name=u.first_name, last_name=u.last_name, type=u.type)
+        for u in users
     ]
     return ZoomUsers(connection_id=connection_id, users=views, next_cursor=cursor)

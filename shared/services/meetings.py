@@ -268,8 +268,8 @@ def failure_reason(error: Exception) -> str:
         return "zoom_daily_limit" if error.extra.get("daily_limit") else "zoom_rate_limited"
     if isinstance(error, ZoomRefreshLost):
         return "zoom_refresh_lost"
-    if isinstance(error, ZoomNeedsReconnect):
-        return "needs_reconnect"
+    if isinstance(error, ZoomNeedsReconnect):  # the connection's problem, when it says more
+        return str(error.extra.get("problem") or "needs_reconnect")
     if isinstance(error, ZoomMissingScopes):  # 4711: the admin sees which scope to add
         return "zoom_missing_scope:" + " or ".join(error.extra.get("missing_scopes") or ["unnamed"])
     if isinstance(error, ZoomUnavailable):

@@ -85,3 +85,11 @@ def connect(
 def session(days: int = 0) -> dict[str, str]:
     begin = START + timedelta(days=days)
     return {"service_id": "svc", "start": iso(begin), "end": iso(begin + timedelta(hours=1))}
+
+
+def stored_zoom_secrets() -> list[str]:
+    """The Zoom token secrets in Secrets Manager (moto)."""
+    import boto3
+
+    names = [s["Name"] for s in boto3.client("secretsmanager").list_secrets()["SecretList"]]
+    return sorted(name for name in names if name.startswith("vclinks/test/zoom/"))

@@ -43,6 +43,7 @@ from shared.domain.errors import (
     ZoomUnavailable,
 )
 from shared.domain.models import ConnectionStatus, ZoomAppType, ZoomConnection
+from shared.domain.work import Deferred
 
 if TYPE_CHECKING:
     from mypy_boto3_secretsmanager import SecretsManagerClient
@@ -216,7 +217,9 @@ class TokenProvider:
 
     def access_token(self, connection: ZoomConnection) -> str:
         if connection.status is ConnectionStatus.NEEDS_RECONNECT:
-            raise ZoomNeedsReconnect("The Zoom connection must be connected again by the site's admin.")
+            raise ZoomNeedsReconnect(
+                "The Zoom connection must be connected again by the site's admin.", problem=connection.problem
+            )
         cached = self._cache.get(connection.secret_name)
         if cached and cached.fresh(self.clock()):
             return cached.access_token
@@ -271,6 +274,9 @@ class TokenProvider:
             pair = self.zoom.refresh(current.refresh_token, connection.app)
         except ZoomNeedsReconnect as refused:
             return self._refused(connection, current, refused, lost=unsettled == used)
+        except Deferred:  # never sent (an inline attempt's budget is spent): nothing rotated
+            self.store.settle_refresh(name)
+            raise
         except VclinksError as failure:
             if not failure.extra.get("uncertain"):
                 self.store.settle_refresh(name)  # refused before anything rotated
