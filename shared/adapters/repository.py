@@ -893,7 +893,11 @@ class Repository:
         A message is a request to do the item now, whatever its due time says: the due time is
         when the dispatcher queues it unasked (a retry, or a request that died before queueing)."""
         now = self.now()
-        condition = "attribute_exists(pk) AND (attribute_not_exists(lease_until) OR lease_until < :now)"
+        # (its own holder takes it again: a round that saw the item flagged anew goes on at once)
+        condition = (
+            "attribute_exists(pk) AND (attribute_not_exists(lease_until) OR lease_until < :now "
+            "OR lease_owner = :o)"
+        )
         values: dict[str, Any] = {
             ":o": owner,
             ":until": int((now + lease).timestamp()),

@@ -279,6 +279,7 @@ def remove_when_unused(ctx: StepContext, work: Work) -> None:
         return
     if repo.sessions_of(site_id, Scope.connection(connection.connection_id), ctx.clock(), None, 1).items:
         raise Retry("waiting_for_sessions", at=ctx.clock() + WAIT_FOR_SESSIONS)
+    sync_accounts(ctx, work)  # the removal may have come after this item's first step read the connection
     revoke = (
         connection.removal is not Removal.DEAUTHORIZED and connection.status is ConnectionStatus.CONNECTED
     )
