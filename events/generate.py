@@ -195,6 +195,7 @@ SAMPLES: dict[str, dict[str, Any]] = {
         },
     },
     "GET /v1/sites/{site}/zoom/users": {},
+    "GET /v1/sites/{site}/zoom/usage": {},
     # send_confirmation
     "POST /v1/sites/{site}/notifications": {
         "body": {

@@ -18,9 +18,9 @@ from shared.domain.models import ID_PATTERN, Language
 from shared.http import connect_pages, pages
 from shared.http.api import handle, logger, make_app
 from shared.http.dependencies import AdminSite, BaseUrl, Root
-from shared.http.models import ZoomUsers
-from shared.http.views import zoom_users_view
-from shared.services.zoom import connect, host_links, users, webhooks
+from shared.http.models import ZoomUsageView, ZoomUsers
+from shared.http.views import zoom_usage_view, zoom_users_view
+from shared.services.zoom import connect, host_links, usage, users, webhooks
 
 app = make_app()
 HTML = "text/html; charset=utf-8"
@@ -131,6 +131,17 @@ def zoom_users(
     """W07: one page of the users of the admin-connected Zoom account; `next_cursor` reads the next."""
     page = users.list_zoom_users(root.repo, root.zoom, root.tokens, record, limit, cursor)
     return zoom_users_view(page.connection_id, page.users, page.cursor)
+
+
+@app.get("/v1/sites/<site>/zoom/usage")
+def zoom_usage(
+    site: Annotated[str, Path(pattern=ID_PATTERN)], record: AdminSite, root: Root
+) -> ZoomUsageView:
+    """X11: each Zoom host's meeting creates and updates today, Zoom's daily limit, and the sessions
+    whose meeting work waits for 00:00 UTC."""
+    from shared.services.meetings import ZOOM_DAILY_LIMIT
+
+    return zoom_usage_view(usage.zoom_usage(root.repo, record, datetime.now(UTC), ZOOM_DAILY_LIMIT))
 
 
 def _browser_cookie(base: str, value: str, max_age: int) -> Cookie:

@@ -561,13 +561,14 @@ class ZoomEmulator:
 
     def _create_meeting(self, request: Request, user_id: str) -> Response:
         body = json_body(request)
+        _check_meeting_body(body)
         with self._lock:
             host = self._user_call(request, "create_meeting", user_id)
             self._count_daily(host["id"])
             self.counters["create_meeting"] += 1
             self._next_meeting += 1
             meeting_id = self._next_meeting
-            password = secrets.token_hex(3)
+            password = str(body.get("password") or secrets.token_hex(3))
             settings = {"approval_type": 2, **(body.get("settings") or {})}
             meeting = {
                 "id": meeting_id,
@@ -632,6 +633,7 @@ class ZoomEmulator:
 
     def _update_meeting(self, request: Request, meeting_id: str) -> Response:
         body = json_body(request)
+        _check_meeting_body(body)
         with self._lock:
             meeting = self._meeting_call(request, "update_meeting", meeting_id)
             self._count_daily(meeting["host_id"])
@@ -641,6 +643,9 @@ class ZoomEmulator:
                     meeting[key] = body[key]
             if isinstance(body.get("settings"), dict):
                 meeting["settings"].update(body["settings"])
+            if body.get("password") and body["password"] != meeting["password"]:  # a new passcode
+                meeting["password"] = str(body["password"])
+                meeting["join_url"] = f"{self.base_url}/j/{meeting_id}?pwd={meeting['password']}"
         return Response(status=204)
 
     def _delete_meeting(self, request: Request, meeting_id: str) -> Response:
@@ -836,6 +841,25 @@ class ZoomEmulator:
         if not exists:
             return pages.page(404, "Zoom", "<h1>This meeting does not exist</h1>")
         return pages.meeting_room(meeting_id, role)
+
+
+PASSWORD = re.compile(r"^[A-Za-z0-9@_*-]{1,10}$")
+BOOLEAN_SETTINGS = ("waiting_room", "join_before_host", "mute_upon_entry")
+
+
+def _check_meeting_body(body: dict[str, Any]) -> None:
+    """The spec's rules for what vclinks sends in a meeting body (POST .../meetings, PATCH
+    /meetings/{id}): `password` at most 10 letters, digits, @ - _ *; `settings.auto_recording` one
+    of local, cloud, none; the other settings booleans. Zoom answers 300 for an invalid field."""
+    password = body.get("password")
+    if password is not None and not (isinstance(password, str) and PASSWORD.match(password)):
+        raise ZoomError(400, 300, "Invalid field: password.")
+    settings = body.get("settings") or {}
+    if "auto_recording" in settings and settings["auto_recording"] not in ("local", "cloud", "none"):
+        raise ZoomError(400, 300, "Invalid field: settings.auto_recording.")
+    for name in BOOLEAN_SETTINGS:
+        if name in settings and not isinstance(settings[name], bool):
+            raise ZoomError(400, 300, f"Invalid field: settings.{name}.")
 
 
 LISTED_USER_FIELDS = (

@@ -28,7 +28,7 @@ import time
 import zlib
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
@@ -83,6 +83,7 @@ DUE_SHARDS = 8
 MEETING_INDEX_DAYS = 30
 SESSION_MAX_HOURS = 24
 TRANSACT_LIMIT = 100
+QUOTA_DAYS = 3
 
 
 # -- keys ------------------------------------------------------------------------------------
@@ -134,6 +135,10 @@ def meeting_index_key(meeting_id: str) -> Key:
 
 def lease_key(name: str) -> Key:
     return {"pk": f"LEASE#{name}", "sk": "LEASE"}
+
+
+def quota_key(zoom_user_id: str, day: date) -> Key:
+    return {"pk": f"ZOOMQUOTA#{zoom_user_id}#{day.isoformat()}", "sk": "QUOTA"}
 
 
 def grant_key(secret_name: str) -> Key:
@@ -1155,6 +1160,65 @@ class Repository:
         values = _serialize({":pk": f"ZOOMACCT#{zoom_account_id}"})
         items = self._query_all(self.accounts, "pk = :pk", values)
         return [(str(i["site_id"]["S"]), str(i["connection_id"]["S"])) for i in items]
+
+    # -- Zoom quotas (X11): one counter per host and UTC day ---------------------------------
+
+    def spend_zoom_quota(self, zoom_user_id: str, day: date, limit: int) -> bool:
+        """Count one meeting create or update of the host today; False (nothing counted) at the limit."""
+        expires = int(datetime.combine(day, datetime.min.time(), UTC).timestamp()) + QUOTA_DAYS * 86400
+        try:
+            self.client.update_item(
+                TableName=self.accounts,
+                Key=_key(quota_key(zoom_user_id, day)),
+                UpdateExpression="SET used = if_not_exists(used, :zero) + :one, expires_at = :exp",
+                ConditionExpression="attribute_not_exists(used) OR used < :limit",
+                ExpressionAttributeValues=_serialize(
+                    {":zero": 0, ":one": 1, ":exp": expires, ":limit": limit}
+                ),
+            )
+        except ClientError as error:
+            if is_conditional_failure(error):
+                return False
+            raise
+        return True
+
+    def fill_zoom_quota(self, zoom_user_id: str, day: date, limit: int) -> None:
+        """Zoom says the host's day is used up (by other apps too): nothing more is sent today."""
+        expires = int(datetime.combine(day, datetime.min.time(), UTC).timestamp()) + QUOTA_DAYS * 86400
+        self.client.update_item(
+            TableName=self.accounts,
+            Key=_key(quota_key(zoom_user_id, day)),
+            UpdateExpression="SET used = :limit, expires_at = :exp",
+            ExpressionAttributeValues=_serialize({":limit": limit, ":exp": expires}),
+        )
+
+    def note_quota_waiting(self, zoom_user_id: str, day: date, site_id: str, session_id: str) -> None:
+        """A session's meeting work waits for the host's next day (shown with the host's counter)."""
+        expires = int(datetime.combine(day, datetime.min.time(), UTC).timestamp()) + QUOTA_DAYS * 86400
+        self.client.update_item(
+            TableName=self.accounts,
+            Key=_key(quota_key(zoom_user_id, day)),
+            UpdateExpression="ADD waiting :w SET expires_at = :exp",
+            ExpressionAttributeValues={
+                ":w": {"SS": [f"{site_id}/{session_id}"]},
+                ":exp": {"N": str(expires)},
+            },
+        )
+
+    def zoom_usage(
+        self, zoom_user_ids: Sequence[str], day: date
+    ) -> dict[str, tuple[int, list[tuple[str, str]]]]:
+        """Per host: the creates and updates counted today, and the (site, session) pairs waiting."""
+        usage: dict[str, tuple[int, list[tuple[str, str]]]] = {}
+        keys = [quota_key(user, day) for user in zoom_user_ids]
+        for start in range(0, len(keys), 100):
+            for item in self.batch_get({self.accounts: keys[start : start + 100]})[self.accounts]:
+                user = item["pk"]["S"].removeprefix("ZOOMQUOTA#").rpartition("#")[0]
+                waiting = [
+                    (s, x) for s, _, x in (v.partition("/") for v in item.get("waiting", {}).get("SS", []))
+                ]
+                usage[user] = (int(item.get("used", {}).get("N", "0")), sorted(waiting))
+        return usage
 
     # -- Zoom grants: one per (app, Zoom account, Zoom user), shared by its connections ------
 

@@ -14,6 +14,7 @@ from shared.domain.models import (
     Id,
     JitsiAccount,
     Language,
+    MeetingSettings,
     Password,
     ServiceKind,
     VcAccount,
@@ -138,10 +139,37 @@ class TokenView(BaseModel):
 # -- services, sessions, bookings ---------------------------------------------------------
 
 
+class MeetingSettingsInput(Body):
+    """S09: the meeting settings of a service's sessions, where the provider has them (Zoom). A
+    field left out keeps the provider account's own default; the meetings of the upcoming sessions
+    are updated when they change."""
+
+    waiting_room: bool | None = None
+    passcode_required: bool | None = Field(
+        default=None,
+        description="true: each meeting gets a passcode (null or false: the Zoom account decides)",
+    )
+    join_before_host: bool | None = Field(
+        default=None, description="Not with waiting_room (Zoom disables it)"
+    )
+    mute_on_entry: bool | None = None
+    auto_recording: Literal["none", "local", "cloud"] | None = None
+
+    def to_record(self) -> MeetingSettings:
+        return MeetingSettings(**self.model_dump())
+
+
 class ServiceInput(Body):
     kind: ServiceKind
     online: bool = False  # S02: off unless the admin turns it on
     name: str | None = Field(default=None, min_length=1, max_length=200)
+    meeting_settings: MeetingSettingsInput = Field(default_factory=MeetingSettingsInput)
+
+    @model_validator(mode="after")
+    def _settings(self) -> ServiceInput:
+        if self.meeting_settings.waiting_room and self.meeting_settings.join_before_host:
+            raise ValueError("meeting_settings: waiting_room and join_before_host exclude each other at Zoom")
+        return self
 
 
 class ServiceView(BaseModel):
@@ -150,6 +178,7 @@ class ServiceView(BaseModel):
     online: bool
     name: str | None
     course_link: CustomLink | None
+    meeting_settings: MeetingSettings
 
 
 class SessionInput(Body):
@@ -276,6 +305,22 @@ class ZoomUsers(BaseModel):
     next_cursor: str | None = Field(
         default=None, description="Give it as `cursor` to read the next page; null on the last page"
     )
+
+
+class HostUsageView(BaseModel):
+    zoom_user_id: str
+    email: str | None
+    used_today: int = Field(description="Meeting creates and updates sent for this host since 00:00 UTC")
+    limit: int = Field(description="Zoom's daily limit of meeting creates and updates per host")
+    waiting: list[str] = Field(description="Sessions whose meeting work waits for the next UTC day")
+
+
+class ZoomUsageView(BaseModel):
+    """X11: each Zoom host's daily quota as vclinks counts it, and the work waiting for tomorrow."""
+
+    day: str
+    resets_at: datetime
+    hosts: list[HostUsageView]
 
 
 class NotificationRequest(Body):

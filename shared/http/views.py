@@ -10,6 +10,7 @@ from shared.domain.resolver import Decision, Link, is_online
 from shared.http.models import (
     AccountView,
     BookingView,
+    HostUsageView,
     LinkView,
     Report,
     ReportRow,
@@ -17,6 +18,7 @@ from shared.http.models import (
     SessionView,
     SettingsView,
     TemplateView,
+    ZoomUsageView,
     ZoomUsers,
     ZoomUserView,
 )
@@ -25,6 +27,7 @@ from shared.services.templates import TemplateState
 
 if TYPE_CHECKING:
     from shared.adapters.zoom.client import ZoomUser
+    from shared.services.zoom.usage import ZoomUsage
 
 
 def account_view(account: VcAccount | None) -> AccountView:
@@ -49,6 +52,7 @@ def service_view(service: Service) -> ServiceView:
         online=service.online,
         name=service.name,
         course_link=service.course_link,
+        meeting_settings=service.meeting_settings,
     )
 
 
@@ -147,3 +151,17 @@ def zoom_users_view(connection_id: str, users: list[ZoomUser], cursor: str | Non
         for u in users
     ]
     return ZoomUsers(connection_id=connection_id, users=views, next_cursor=cursor)
+
+
+def zoom_usage_view(usage: ZoomUsage) -> ZoomUsageView:
+    hosts = [
+        HostUsageView(
+            zoom_user_id=h.zoom_user_id,
+            email=h.email,
+            used_today=h.used_today,
+            limit=h.limit,
+            waiting=h.waiting,
+        )
+        for h in usage.hosts
+    ]
+    return ZoomUsageView(day=usage.day, resets_at=usage.resets_at, hosts=hosts)

@@ -187,6 +187,20 @@ def note_problem(repo: Repository, site_id: str, connection_id: str, problem: st
     return [ref] if before != after else []
 
 
+def note_user_type(repo: Repository, connection: ZoomConnection, user_type: int) -> list[WorkRef]:
+    """Zoom told us the connected user's type (a Basic host refusing registrants): its accounts
+    and their sessions follow (a class's meeting then takes no registrants)."""
+    ref = WorkRef.connection(connection.site_id, connection.connection_id)
+
+    def mark(current: ZoomConnection | None) -> ZoomConnection | None:
+        if current is None or current.zoom_user_type == user_type:
+            return current
+        return current.model_copy(update={"zoom_user_type": user_type})
+
+    before, after = repo.update_connection(connection.site_id, connection.connection_id, mark, [ref])
+    return [ref] if before != after else []
+
+
 def note_inactive_user(
     repo: Repository, site_id: str, connection_id: str, zoom_user_id: str, what: str
 ) -> list[WorkRef]:
@@ -302,9 +316,14 @@ def _rewriter(repo: Repository, connection: ZoomConnection) -> Callable[[VcAccou
         if target is None or not _reaches(target, account.zoom_user_id):
             return None
         status, problem = account_state(target, account.zoom_user_id)
-        return account.model_copy(
-            update={"connection_id": target.connection_id, "status": status, "problem": problem}
-        )
+        update: dict[str, object] = {
+            "connection_id": target.connection_id,
+            "status": status,
+            "problem": problem,
+        }
+        if account.zoom_user_id == target.zoom_user_id and target.zoom_user_type is not None:
+            update["user_type"] = target.zoom_user_type
+        return account.model_copy(update=update)
 
     return rewrite
 
