@@ -3,7 +3,7 @@ dispatcher's round on a schedule (a safety net: due items nobody queued, retries
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
@@ -38,7 +38,11 @@ def _event_time(event: dict[str, Any]) -> datetime | None:
 @logger.inject_lambda_context(log_event=False)
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     if event.get("source") == "aws.events":  # the schedule, with the time it stands for
-        return {"queued": container().worker.dispatch(_event_time(event))}
+        from shared.services.checks import flag_due_checks
+
+        root, at = container(), _event_time(event)
+        checks = flag_due_checks(root.repo, root.queue, at or datetime.now(UTC))  # X10: due checks first
+        return {"queued": root.worker.dispatch(at), "checks": checks}
     return dict(
         process_partial_response(event=event, record_handler=do, processor=processor, context=context)
     )

@@ -624,6 +624,7 @@ class ZoomEmulator:
     def _get_meeting(self, request: Request, meeting_id: str) -> Response:
         with self._lock:
             meeting = self._meeting_call(request, "get_meeting", meeting_id)
+            self.counters["get_meeting"] += 1
             meeting["start_url"] = (
                 f"{self.base_url}/s/{meeting_id}?zak={secrets.token_urlsafe(16)}"  # fresh, as Zoom's
             )

@@ -46,6 +46,7 @@ from shared.domain.models import (
     Registrant,
     Service,
     Session,
+    SessionCheck,
     Site,
     Staff,
     ZoomConnection,
@@ -84,6 +85,7 @@ MEETING_INDEX_DAYS = 30
 SESSION_MAX_HOURS = 24
 TRANSACT_LIMIT = 100
 QUOTA_DAYS = 3
+CHECK_SHARDS = 4
 
 
 # -- keys ------------------------------------------------------------------------------------
@@ -131,6 +133,13 @@ def work_key(ref: WorkRef) -> Key:
 
 def meeting_index_key(meeting_id: str) -> Key:
     return {"pk": f"MEETING#{meeting_id}", "sk": "MEETING"}
+
+
+def check_index_key(site_id: str, session_id: str, start: datetime) -> Key:
+    """X10's index item of a session by start time: one partition per start hour and shard."""
+    shard = zlib.crc32(f"{site_id}/{session_id}".encode()) % CHECK_SHARDS
+    bucket = start.astimezone(UTC).strftime("%Y-%m-%dT%H")
+    return {"pk": f"ZCHECK#{bucket}#{shard}", "sk": f"{_sortable(start)}#{site_id}#{session_id}"}
 
 
 def lease_key(name: str) -> Key:
@@ -597,6 +606,7 @@ class Repository:
             raise
         if meeting is not None and (not session.meeting or session.meeting.meeting_id != meeting.meeting_id):
             self._index_meeting(session, meeting)
+        self._index_check(session, session.meeting, meeting)
         return from_item(Session, answer["Attributes"])
 
     def mark_pending(self, site_id: str, session_id: str, reason: str) -> Session | None:
@@ -669,6 +679,112 @@ class Repository:
             "session_id": session.session_id,
             "expires_at": int(expires.timestamp()),
         }
+        self._put(self.links, _serialize(item))
+
+    def _index_check(self, session: Session, before: MeetingRef | None, after: MeetingRef | None) -> None:
+        """X10: a session with a provider meeting is listed by its start time (an index item in a
+        partition per start hour and shard), so the checks before sessions find it from a schedule.
+        A stale item (a session moved or cancelled since) is skipped by the check itself."""
+        old = before.start if before else None
+        new = after.start if after else None
+        if old == new:
+            return
+        if old is not None:
+            self._delete(self.links, check_index_key(session.site_id, session.session_id, old))
+        if new is not None:
+            item = {
+                **check_index_key(session.site_id, session.session_id, new),
+                "site_id": session.site_id,
+                "session_id": session.session_id,
+                "expires_at": int((new + timedelta(days=2)).timestamp()),
+            }
+            self._put(self.links, _serialize(item))
+
+    def sessions_starting(self, start: datetime, end: datetime) -> list[tuple[str, str, datetime, set[int]]]:
+        """X10: (site, session, start, hours already checked) of every session with a provider meeting
+        that starts within [start, end], across sites (the check index, a few partitions per hour)."""
+        found = []
+        hour = start.astimezone(UTC).replace(minute=0, second=0, microsecond=0)
+        while hour <= end:
+            for shard in range(CHECK_SHARDS):
+                pk = f"ZCHECK#{hour.strftime('%Y-%m-%dT%H')}#{shard}"
+                values = _serialize({":pk": pk, ":lo": _sortable(start), ":hi": _sortable(end) + "#\uffff"})
+                for item in self._query_all(self.links, "pk = :pk AND sk BETWEEN :lo AND :hi", values):
+                    plain = _deserialize(item)
+                    when = datetime.fromisoformat(str(plain["sk"]).partition("#")[0].replace("Z", "+00:00"))
+                    done = {int(h) for h in plain.get("done", [])}
+                    found.append((str(plain["site_id"]), str(plain["session_id"]), when, done))
+            hour += timedelta(hours=1)
+        return found
+
+    def flag_check(self, site_id: str, session_id: str, start: datetime, hours: int) -> bool:
+        """Flag a session's check for `hours` before its start, once (False: flagged before)."""
+        ref = WorkRef(site_id, WorkKind.CHECK, session_id)
+        mark = {
+            "Update": {
+                "TableName": self.links,
+                "Key": _key(check_index_key(site_id, session_id, start)),
+                "UpdateExpression": "ADD done :h",
+                "ConditionExpression": "attribute_exists(pk) AND NOT contains(done, :one)",
+                "ExpressionAttributeValues": {":h": {"NS": [str(hours)]}, ":one": {"N": str(hours)}},
+            }
+        }
+        return self._transact([mark, *self._flag_actions([ref], timedelta())])
+
+    def record_check(self, site_id: str, session_id: str, check: SessionCheck) -> None:
+        """X10: the outcome of a session's last check, for its admin (a field the platform never writes)."""
+        try:
+            self.client.update_item(
+                TableName=self.links,
+                Key=_key(session_key(site_id, session_id)),
+                UpdateExpression="SET #check = :c",
+                ConditionExpression="attribute_exists(pk)",
+                ExpressionAttributeNames={"#check": "check"},
+                ExpressionAttributeValues=_serialize(
+                    {":c": check.model_dump(mode="json", exclude_none=True)}
+                ),
+            )
+        except ClientError as error:
+            if not is_conditional_failure(error):
+                raise
+
+    def note_meeting_at_zoom(
+        self, site_id: str, session_id: str, meeting_id: str, start: datetime | None, duration: int | None
+    ) -> bool:
+        """The provider's meeting was changed there (its portal, meeting.updated) or found so by a
+        check: its stored times become what the provider has, and the session's item is flagged,
+        so the reconciler puts the session's own times back. False: not that session's meeting."""
+        sets, values = ["version = version + :one"], {":one": 1, ":m": meeting_id}
+        names = {}
+        if start is not None:
+            sets.append("meeting.#start = :start")
+            values[":start"] = start.astimezone(UTC).isoformat().replace("+00:00", "Z")
+            names["#start"] = "start"
+        if duration is not None:
+            sets.append("meeting.duration_minutes = :duration")
+            values[":duration"] = duration
+        update: Item = {
+            "TableName": self.links,
+            "Key": _key(session_key(site_id, session_id)),
+            "UpdateExpression": "SET " + ", ".join(sets),
+            "ConditionExpression": "meeting.meeting_id = :m",
+            "ExpressionAttributeValues": _serialize(values),
+        }
+        if names:
+            update["ExpressionAttributeNames"] = names
+        return self._transact(
+            [{"Update": update}, *self._flag_actions([WorkRef.session(site_id, session_id)])]
+        )
+
+    # -- webhook markers -------------------------------------------------------------------
+
+    def webhook_seen(self, digest: str) -> bool:
+        """Whether a webhook event with this digest was handled already (Zoom retries)."""
+        return self._get_item(self.links, {"pk": f"HOOK#{digest}", "sk": "HOOK"}) is not None
+
+    def mark_webhook(self, digest: str, days: int) -> None:
+        """A webhook event was handled: its retries are answered without acting again (TTL)."""
+        item = {"pk": f"HOOK#{digest}", "sk": "HOOK", "expires_at": int(self.clock()) + days * 86400}
         self._put(self.links, _serialize(item))
 
     def session_of_meeting(self, meeting_id: str) -> tuple[str, str] | None:

@@ -116,8 +116,13 @@ class Language(StrEnum):
     ES = "es"
 
 
+CHECK_HOURS = (72, 48, 24, 12, 6, 3, 2, 1)
+"""X10: how long before a session its provider meeting may be checked (a site picks among these)."""
+CheckHours = Literal[72, 48, 24, 12, 6, 3, 2, 1]
+
+
 class SiteSettings(Record):
-    """Per-site switches (W14, W15, X03, X06)."""
+    """Per-site switches (W14, W15, X03, X06, X10)."""
 
     members_area_links: bool = True
     join_window_minutes: int | None = Field(default=None, ge=0, le=1440)
@@ -125,6 +130,7 @@ class SiteSettings(Record):
     timezone: str = Field(default="UTC", max_length=64)
     sender_email: str | None = Field(default=None, max_length=320)
     hidden_email_sections: frozenset[EmailType] = frozenset()
+    meeting_check_hours: frozenset[CheckHours] = frozenset({24, 1})  # X10: checks before each session
 
 
 class Site(Record):

@@ -29,6 +29,7 @@ class WorkKind(StrEnum):
     BOOKINGS = "bookings"  # every booking of one session (a paged fan-out)
     SESSIONS = "sessions"  # every upcoming session of a scope (a paged fan-out)
     CONNECTION = "connection"  # a provider connection goes away: its sessions first, then its data
+    CHECK = "check"  # X10: a session's connection and provider meeting checked before it starts
 
 
 class Scope:
@@ -83,9 +84,13 @@ class WorkRef:
     def connection(cls, site_id: str, connection_id: str) -> WorkRef:
         return cls(site_id, WorkKind.CONNECTION, connection_id)
 
+    @classmethod
+    def check(cls, site_id: str, session_id: str) -> WorkRef:
+        return cls(site_id, WorkKind.CHECK, session_id)
+
     @property
     def session_id(self) -> str:
-        """The session a SESSION, BOOKING or BOOKINGS item is about."""
+        """The session a SESSION, BOOKING, BOOKINGS or CHECK item is about."""
         return self.target.partition("/")[0]
 
     @property

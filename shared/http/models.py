@@ -8,6 +8,7 @@ from typing import Annotated, Literal
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from shared.domain.models import (
+    CheckHours,
     CustomLink,
     Description,
     EmailType,
@@ -17,6 +18,7 @@ from shared.domain.models import (
     MeetingSettings,
     Password,
     ServiceKind,
+    SessionCheck,
     VcAccount,
     WebUrl,
     check_web_url,
@@ -83,6 +85,11 @@ class SettingsPatch(Body):
     sender_email: str | None = Field(
         default=None, min_length=3, max_length=320, pattern=r"^[^@\s<>]+@[^@\s<>]+$"
     )
+    meeting_check_hours: list[CheckHours] | None = Field(
+        default=None,
+        max_length=8,
+        description="X10: how many hours before each session its provider meeting is checked ([] none)",
+    )
 
 
 class SettingsView(BaseModel):
@@ -92,6 +99,7 @@ class SettingsView(BaseModel):
     timezone: str
     sender_email: str | None
     hidden_email_sections: list[EmailType]
+    meeting_check_hours: list[int]
 
 
 class TokenRequest(Body):
@@ -216,6 +224,9 @@ class SessionView(BaseModel):
     meeting_state: str
     pending_reason: str | None
     staff_join_url: str
+    last_check: SessionCheck | None = Field(
+        default=None, description="X10: the last check of the session's connection and provider meeting"
+    )
 
 
 class BookingInput(Body):

@@ -42,6 +42,7 @@ def settings_view(settings: SiteSettings) -> SettingsView:
         timezone=settings.timezone,
         sender_email=settings.sender_email,
         hidden_email_sections=sorted(settings.hidden_email_sections),
+        meeting_check_hours=sorted(settings.meeting_check_hours, reverse=True),
     )
 
 
@@ -69,6 +70,7 @@ def session_view(session: Session, service: Service, base_url: str) -> SessionVi
         meeting_state=session.meeting_state.value,
         pending_reason=session.pending_reason,
         staff_join_url=join_tokens.join_url(base_url, join_tokens.staff_token(session)),
+        last_check=session.check,
     )
 
 

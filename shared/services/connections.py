@@ -187,6 +187,24 @@ def note_problem(repo: Repository, site_id: str, connection_id: str, problem: st
     return [ref] if before != after else []
 
 
+def note_active_user(repo: Repository, site_id: str, connection_id: str, zoom_user_id: str) -> list[WorkRef]:
+    """user.activated: a user Zoom deactivated hosts again (their accounts and sessions follow)."""
+    ref = WorkRef.connection(site_id, connection_id)
+
+    def mark(current: ZoomConnection | None) -> ZoomConnection | None:
+        if current is None or current.removal is not None:
+            return current
+        if zoom_user_id == current.zoom_user_id and current.problem == "zoom_user_deactivated":
+            return current.model_copy(update={"status": ConnectionStatus.CONNECTED, "problem": None})
+        if current.inactive_users.get(zoom_user_id) == "deactivated":
+            rest = {k: v for k, v in current.inactive_users.items() if k != zoom_user_id}
+            return current.model_copy(update={"inactive_users": rest})
+        return current
+
+    before, after = repo.update_connection(site_id, connection_id, mark, [ref])
+    return [ref] if before != after else []
+
+
 def note_user_type(repo: Repository, connection: ZoomConnection, user_type: int) -> list[WorkRef]:
     """Zoom told us the connected user's type (a Basic host refusing registrants): its accounts
     and their sessions follow (a class's meeting then takes no registrants)."""

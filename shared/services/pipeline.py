@@ -12,6 +12,7 @@ after a crash, a retry or a duplicate message changes nothing more.
     SESSIONS    every upcoming session of a scope -> a SESSION item each (paged)
     CONNECTION  an unconfirmed connection expires; the accounts that embed a connection, then
                 (when it goes) its sessions (meetings deleted at Zoom), its grant and data
+    CHECK       X10: before a session, its connection and provider meeting (repaired, or why not)
 """
 
 from __future__ import annotations
@@ -55,7 +56,7 @@ Step = Callable[[StepContext, Work], "str | None"]
 
 def reactions() -> Mapping[WorkKind, tuple[Step, ...]]:
     """The table. Imported on first use: a handler that only flags work loads none of the steps."""
-    from shared.services import change_emails, connections, fan_out, meetings, registrants
+    from shared.services import change_emails, checks, connections, fan_out, meetings, registrants
 
     return {
         WorkKind.SESSION: (meetings.reconcile_meeting, change_emails.tell_clients),
@@ -68,4 +69,5 @@ def reactions() -> Mapping[WorkKind, tuple[Step, ...]]:
             connections.reconcile_its_sessions,
             connections.remove_when_unused,
         ),
+        WorkKind.CHECK: (checks.check_before_session,),
     }

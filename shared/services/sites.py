@@ -14,7 +14,7 @@ from shared.domain.auth import Role, hash_api_key, mint_token, new_api_key, new_
 from shared.domain.errors import InvalidInput, NotFound
 from shared.domain.models import Site, SiteSettings
 
-NOT_NULL = ("members_area_links", "language", "timezone")
+NOT_NULL = ("members_area_links", "language", "timezone", "meeting_check_hours")
 
 
 def new_site_id(name: str) -> str:
@@ -52,6 +52,8 @@ def update_settings(repo: Repository, site: Site, changes: Mapping[str, Any]) ->
             raise InvalidInput(
                 f"Unknown time zone '{changes['timezone']}'; use an IANA name like Europe/Paris."
             ) from error
+    if changes.get("meeting_check_hours") is not None:  # X10: a set, however it was sent
+        changes = {**changes, "meeting_check_hours": frozenset(changes["meeting_check_hours"])}
     _, after = repo.update_site(
         site.site_id, lambda s: s.model_copy(update={"settings": s.settings.model_copy(update=dict(changes))})
     )
