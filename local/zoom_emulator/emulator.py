@@ -68,6 +68,23 @@ STATUS_LIMIT_MESSAGE = (
 )
 
 
+class Journal(Counter[str]):
+    """The emulator's call counts, and the order in which the calls came (`order`)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.order: list[str] = []
+
+    def __setitem__(self, key: str, value: int) -> None:
+        if value > self.get(key, 0):
+            self.order.append(key)
+        super().__setitem__(key, value)
+
+    def clear(self) -> None:
+        super().clear()
+        self.order.clear()
+
+
 @dataclass
 class Fault:
     method: str
@@ -147,6 +164,10 @@ class ZoomEmulator:
                 ),
                 Rule("/_emulator/apps", endpoint="control_apps", methods=["POST"]),
                 Rule("/_emulator/calls", endpoint="control_calls", methods=["GET"]),
+                Rule("/_emulator/journal", endpoint="control_journal", methods=["GET"]),
+                Rule("/_emulator/portal-edit", endpoint="control_portal_edit", methods=["POST"]),
+                Rule("/_emulator/user-status", endpoint="control_user_status", methods=["POST"]),
+                Rule("/_emulator/registrant-adds", endpoint="control_registrant_adds", methods=["POST"]),
                 Rule("/_emulator/faults", endpoint="control_faults", methods=["POST", "DELETE"]),
                 Rule("/_emulator/reset", endpoint="control_reset", methods=["POST"]),
                 Rule("/_emulator/meetings", endpoint="control_meetings", methods=["GET"]),
@@ -183,7 +204,7 @@ class ZoomEmulator:
             self.registrant_daily: Counter[tuple[str, str, str, str]] = Counter()
             self.daily_limit_form = "429"
             self.page_tokens: dict[str, tuple[float, str, int]] = {}
-            self.counters: Counter[str] = Counter()
+            self.counters = Journal()
             self.faults: list[Fault] = []
             self.deliveries: list[dict[str, Any]] = []
             self._next_meeting = 85_000_000_000
@@ -233,6 +254,11 @@ class ZoomEmulator:
     def reset_counters(self) -> None:
         with self._lock:
             self.counters.clear()
+
+    def journal(self) -> list[str]:
+        """The calls counted since the last reset, in the order they came."""
+        with self._lock:
+            return list(self.counters.order)
 
     def add_fault(
         self,
@@ -804,6 +830,46 @@ class ZoomEmulator:
         return self.send_webhook(
             target, "app_deauthorized", self._deauthorized_payload(app, user_id), client_id
         )
+
+    def edit_in_portal(self, meeting_id: str, start_time: str, url: str | None) -> int | None:
+        """The host moves a meeting in Zoom's web portal; Zoom sends meeting.updated (its `object`
+        holds the changed fields, `old_object` their values before: Zoom's event reference)."""
+        with self._lock:
+            meeting = self.meetings[str(meeting_id)]
+            before, meeting["start_time"] = meeting["start_time"], start_time
+        if not url:
+            return None
+        payload = {
+            "account_id": self.users[meeting["host_id"]]["account_id"],
+            "operator": self.users[meeting["host_id"]]["email"],
+            "object": {"id": meeting["id"], "uuid": meeting["uuid"], "start_time": start_time},
+            "old_object": {"id": meeting["id"], "uuid": meeting["uuid"], "start_time": before},
+        }
+        return self.send_webhook(url, "meeting.updated", payload).status_code
+
+    def set_user_status(
+        self, user_id: str, status: str, url: str | None, client_id: str | None
+    ) -> int | None:
+        """An account admin deactivates, reactivates or deletes a user; Zoom sends user.deactivated,
+        user.activated or user.deleted to the apps subscribed. A deleted user's grants end."""
+        with self._lock:
+            user = self.users[user_id]
+            if status == "deleted":
+                del self.users[user_id]
+                self.revoke_user_tokens(user_id)
+            else:
+                user["status"] = status
+        if not url:
+            return None
+        event = {"inactive": "user.deactivated", "active": "user.activated", "deleted": "user.deleted"}[
+            status
+        ]
+        payload = {
+            "account_id": user["account_id"],
+            "operator": "admin@zoom.test",
+            "object": {k: user[k] for k in ("id", "email", "first_name", "last_name", "type")},
+        }
+        return self.send_webhook(url, event, payload, client_id).status_code
 
     def delete_meeting_and_notify(self, meeting_id: str, url: str) -> httpx.Response:
         with self._lock:
