@@ -247,3 +247,18 @@ def test_x11_zooms_own_daily_limit_answer_fills_the_hosts_count(site: SiteHandle
     assert zoom.calls() == {}  # the host's day is known to be used up: not asked again
     usage = site.api.get(f"{site.base}/zoom/usage").json
     assert [(h["used_today"], h["waiting"]) for h in usage["hosts"]] == [(100, ["s1", "s2"])]
+
+
+def test_x11_work_past_the_limit_is_done_after_midnight_utc(site: SiteHandle, zoom: ZoomEmulator) -> None:
+    zoomed(site, zoom)
+    today = datetime.now(UTC).date()
+    container().repo.fill_zoom_quota("zu-host", today, 100)
+    assert site.api.put(f"{site.base}/sessions/s1", session()).status == 201
+    assert state(site) == ("pending", "zoom_daily_limit")
+
+    root = container()
+    tomorrow = next_utc_midnight(datetime.now(UTC)).timestamp()
+    root.repo.clock = lambda: tomorrow  # 00:01-00:10 UTC: a new day, a new count
+    root.worker.run(WorkRef.session(site.site_id, "s1"))
+    assert state(site) == ("ready", None)
+    assert zoom.calls()["create_meeting"] == 1
