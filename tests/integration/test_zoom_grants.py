@@ -166,3 +166,22 @@ def test_x07_a_new_pair_that_could_not_be_saved_is_told_as_lost(
     assert state(site) == ("pending", "zoom_refresh_lost")
     account = site.api.get(f"{site.base}/vc-account").json["account"]
     assert (account["status"], account["problem"]) == ("needs_reconnect", "zoom_refresh_lost")
+
+
+def test_x07_a_dead_grant_marks_every_connection_of_it_and_signing_in_again_revives_them(
+    make_site: Any, zoom: ZoomEmulator
+) -> None:
+    first, second = make_site("First"), make_site("Second")
+    zoomed(first, zoom)
+    zoomed(second, zoom)
+    zoom.revoke_user_tokens("zu-host")  # the user removed the app (no notice reached us)
+    zoom.expire_access_tokens()
+    assert first.api.put(f"{first.base}/sessions/s1", session()).status == 201
+    for site in (first, second):  # one refused refresh: both sites' connections say so
+        assert site.api.get(f"{site.base}/vc-account").json["account"]["status"] == "needs_reconnect"
+
+    connect(second, zoom)  # the second site's admin connects the same Zoom user again
+    for site in (first, second):
+        assert site.api.get(f"{site.base}/vc-account").json["account"]["status"] == "connected"
+    assert first.api.put(f"{first.base}/sessions/s1", session(days=1)).status == 200
+    assert state(first) == ("ready", None)  # the first site works again on the new grant
