@@ -44,7 +44,7 @@ def zoom_start(
         raise InvalidInput("Only a connect ticket may travel in a URL; never put the API key in one.")
     site_id = claimed_site(ticket)
     record = root.repo.get_site(site_id)
-    principal = authenticate(record, site_id, f"Bearer {ticket}")
+    principal = authenticate(record, site_id, f"Bearer {ticket}", ticket=True)
     assert record is not None
     return_url = connect.check_return_url(return_to, root.settings.allowed_return_urls)
     redirect_uri = f"{base}/v1/oauth/zoom/callback"  # = the stack output ZoomRedirectUri

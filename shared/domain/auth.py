@@ -140,7 +140,12 @@ def claimed_site(credential: str) -> str:
 
 
 def authenticate(
-    site: Site | None, site_id: str, authorization: str | None, now: float | None = None
+    site: Site | None,
+    site_id: str,
+    authorization: str | None,
+    now: float | None = None,
+    *,
+    ticket: bool = False,
 ) -> Principal:
     """Check the caller's credential for the site `site_id` of the path (`site`: its record, or None).
 
@@ -152,7 +157,14 @@ def authenticate(
     if claimed_site(credential) != site_id or site is None:
         raise NotFound(f"No site '{site_id}' for this credential.")
     if credential.startswith(TOKEN_PREFIX):
-        return _verify_token(site, credential, now)
+        principal = _verify_token(site, credential, now)
+        if (principal.role is Role.CONNECT) is not ticket:  # a ticket opens the connect flow, nothing else
+            raise Forbidden(
+                "A connect ticket only opens the Zoom connect flow."
+                if principal.role is Role.CONNECT
+                else "The Zoom connect flow takes a connect ticket (tokens with role 'connect')."
+            )
+        return principal
     if hmac.compare_digest(hash_api_key(credential), site.api_key_hash):
         return Principal(site_id=site_id, role=Role.ADMIN)
     raise Unauthorized("The API key is not valid for this site.")

@@ -50,6 +50,22 @@ def test_s01_the_connect_flow_takes_a_connect_ticket_once(site: SiteHandle, zoom
     assert key.status == 400  # never the API key in a URL
 
 
+def test_s01_a_connect_ticket_reads_and_changes_nothing(site: SiteHandle) -> None:
+    assert site.api.put(f"{site.base}/services/svc", {"kind": "appointment", "online": True}).status == 200
+    assert site.api.put(f"{site.base}/sessions/s1", session()).status == 201
+    connect_ticket = site.api.as_(ticket(site))
+    for method, path, body in (
+        ("GET", f"{site.base}/vc-account", None),
+        ("GET", f"{site.base}/sessions/s1/link", None),  # not a host link, not anyone's link
+        ("PUT", f"{site.base}/vc-account", {"provider": "custom", "url": "https://meet.example.com/x"}),
+        ("POST", f"{site.base}/tokens", {"role": "admin"}),
+    ):
+        answer = connect_ticket.call(
+            method, path, body, query={"audience": "staff"} if "link" in path else None
+        )
+        assert answer.status == 403, (method, path, answer.text)
+
+
 @pytest.mark.parametrize("role", ["admin", "staff"])
 def test_a_scoped_token_cannot_mint_tokens(site: SiteHandle, role: str) -> None:
     body: dict[str, Any] = {"role": role} | ({"staff_id": "anna"} if role == "staff" else {})
