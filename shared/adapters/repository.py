@@ -1298,6 +1298,20 @@ class Repository:
             raise
         return True
 
+    def refund_zoom_quota(self, zoom_user_id: str, day: date) -> None:
+        """A counted create or update was never sent after all."""
+        try:
+            self.client.update_item(
+                TableName=self.accounts,
+                Key=_key(quota_key(zoom_user_id, day)),
+                UpdateExpression="ADD used :minus",
+                ConditionExpression="used > :zero",
+                ExpressionAttributeValues=_serialize({":minus": -1, ":zero": 0}),
+            )
+        except ClientError as error:
+            if not is_conditional_failure(error):
+                raise
+
     def fill_zoom_quota(self, zoom_user_id: str, day: date, limit: int) -> None:
         """Zoom says the host's day is used up (by other apps too): nothing more is sent today."""
         expires = int(datetime.combine(day, datetime.min.time(), UTC).timestamp()) + QUOTA_DAYS * 86400

@@ -51,7 +51,7 @@ from shared.domain.models import (
     Staff,
     ZoomConnection,
 )
-from shared.domain.work import RECONNECT_WAIT, Retry, Work, WorkRef
+from shared.domain.work import RECONNECT_WAIT, Deferred, Retry, Work, WorkRef
 
 if TYPE_CHECKING:
     from shared.adapters.zoom.client import MeetingSpec, ZoomClient, ZoomMeeting
@@ -254,6 +254,9 @@ class Meetings:
             if limited.extra.get("daily_limit"):  # Zoom counts the host's calls by other apps too
                 self.repo.fill_zoom_quota(host, day, self.daily_limit)
                 limited.extra["host_user_id"] = host
+            raise
+        except Deferred:  # never sent (an inline attempt's budget went on a token refresh)
+            self.repo.refund_zoom_quota(host, day)
             raise
 
     # -- outcomes --------------------------------------------------------------------------

@@ -262,3 +262,15 @@ def test_x11_work_past_the_limit_is_done_after_midnight_utc(site: SiteHandle, zo
     root.worker.run(WorkRef.session(site.site_id, "s1"))
     assert state(site) == ("ready", None)
     assert zoom.calls()["create_meeting"] == 1
+
+
+def test_x11_a_call_the_request_did_not_send_is_not_counted(site: SiteHandle, zoom: ZoomEmulator) -> None:
+    zoomed(site, zoom)
+    assert site.api.put(f"{site.base}/sessions/s1", session()).status == 201
+    zoom.expire_access_tokens()  # the request's one call meets Zoom's 401; the worker refreshes, updates
+    assert site.api.put(f"{site.base}/sessions/s1", session(days=1)).status == 200
+    assert state(site) == ("ready", None)
+    usage = site.api.get(f"{site.base}/zoom/usage").json
+    assert [h["used_today"] for h in usage["hosts"]] == [
+        zoom.calls()["create_meeting"] + zoom.calls()["update_meeting"]
+    ]
