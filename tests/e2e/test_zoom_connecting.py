@@ -112,7 +112,8 @@ def test_s08_disconnecting_deletes_the_meetings_first_and_only_the_last_connecti
 
     before = stack.zoom_calls()
     first.ok("DELETE", f"{first.base}/vc-account")
-    stack.sweep()  # the connection's item waits for its sessions, then goes
+    stack.settle()  # the sessions' meetings are deleted; the connection's item waits for them
+    stack.sweep()  # ... and goes when it is due again
     assert len(meetings_of(stack, user)) == 2  # the first site's meetings deleted at Zoom
     assert delta(before, stack.zoom_calls()) == {"delete_meeting": 2}  # no revoke: the second site uses it
     link = second.ok("GET", f"{second.base}/sessions/s1/link", params={"audience": "staff"})
@@ -120,6 +121,7 @@ def test_s08_disconnecting_deletes_the_meetings_first_and_only_the_last_connecti
 
     journal_start = len(stack.zoom("GET", "journal")["calls"])
     second.ok("DELETE", f"{second.base}/vc-account")
+    stack.settle()
     stack.sweep()
     calls = stack.zoom("GET", "journal")["calls"][journal_start:]
     assert calls == ["delete_meeting", "delete_meeting", "token_revoke"]  # meetings first, then the grant
