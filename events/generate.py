@@ -112,7 +112,9 @@ PUBLIC = frozenset(
         "GET /v1/j/{token}",
         "GET /v1/zoom/host/{token}",
         "GET /v1/oauth/zoom/callback",
+        "POST /v1/oauth/zoom/confirm",
         "POST /v1/zoom/webhook",
+        "GET /v1/oauth/zoom/start",
     }
 )
 """Routes that take no `Authorization` header (the others get the site's API key)."""
@@ -151,7 +153,7 @@ SAMPLES: dict[str, dict[str, Any]] = {
     "PATCH /v1/sites/{site}/settings": {
         "body": {"timezone": "Europe/Paris", "language": "fr", "join_window_minutes": 15}
     },
-    "POST /v1/sites/{site}/tokens": {"body": {"role": "staff", "staff_id": STAFF, "ttl_seconds": 900}},
+    "POST /v1/sites/{site}/tokens": {"body": {"role": "connect", "staff_id": STAFF, "ttl_seconds": 900}},
     "PUT /v1/sites/{site}/staff/{staff}": {
         "body": {"name": "Anna Rossi", "email": "anna@demo-studio.example"}
     },
@@ -203,7 +205,15 @@ SAMPLES: dict[str, dict[str, Any]] = {
     "DELETE /v1/sites/{site}/sessions/{session}/bookings/{booking}": {},
     # oauth_callback
     "GET /v1/oauth/zoom/start": {
-        "query": {"site": SITE, "return_to": "https://admin.demo-studio.example/settings/video"},
+        "query": {
+            "ticket": "vcs_c2FtcGxlLXRpY2tldC1ub3QtcmVhbA.c2FtcGxlLXNpZ25hdHVyZS1ub3QtcmVhbA",
+            "return_to": "https://admin.demo-studio.example/settings/video",
+        },
+        "headers": {"accept": "text/html"},
+    },
+    "POST /v1/oauth/zoom/confirm": {
+        "form": {"request": "sample-request-not-real", "decision": "connect"},
+        "cookies": ["__Host-vclinks-zoom=sample-browser-secret-not-real"],
         "headers": {"accept": "text/html"},
     },
     "GET /v1/oauth/zoom/callback": {
@@ -226,6 +236,7 @@ SAMPLES: dict[str, dict[str, Any]] = {
         },
     },
     "GET /v1/sites/{site}/zoom/users": {},
+    "GET /v1/sites/{site}/zoom/usage": {},
     # send_confirmation
     "POST /v1/sites/{site}/notifications": {
         "body": {
@@ -278,6 +289,7 @@ def http_event(route: Route) -> dict[str, Any]:
     path = re.sub(r"\{([^}/]+)\}", lambda m: values[m.group(1)], route.path)
     query: dict[str, str] = sample.get("query", {})
     body = json.dumps(sample["body"]) if "body" in sample else None
+    form = urlencode(sample["form"]) if "form" in sample else None
     user_agent = "vclinks-sample/1.0"
     headers = {
         "accept": "application/json",
@@ -293,6 +305,13 @@ def http_event(route: Route) -> dict[str, Any]:
     if body is not None:
         headers["content-type"] = "application/json"
         headers["content-length"] = str(len(body.encode()))
+    if form is not None:  # an HTML form's post
+        body = form
+        headers["content-type"] = "application/x-www-form-urlencoded"
+        headers["content-length"] = str(len(body.encode()))
+    cookies: list[str] = sample.get("cookies", [])
+    if cookies:
+        headers["cookie"] = "; ".join(cookies)
     headers.update(sample.get("headers", {}))
     event: dict[str, Any] = {
         "version": "2.0",
@@ -320,6 +339,8 @@ def http_event(route: Route) -> dict[str, Any]:
         },
         "isBase64Encoded": False,
     }
+    if cookies:
+        event["cookies"] = cookies
     if query:
         event["queryStringParameters"] = query
     if parameters:

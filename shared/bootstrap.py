@@ -29,6 +29,7 @@ if TYPE_CHECKING:
     from shared.adapters.webhook_sender import WebhookSender
     from shared.adapters.zoom.client import ZoomClient
     from shared.adapters.zoom.tokens import AppCredentialsCache, TokenProvider, TokenSecrets
+    from shared.domain.errors import VclinksError
     from shared.domain.models import ZoomConnection
     from shared.services.accounts import Accounts
     from shared.services.notifications import Notifier
@@ -124,8 +125,13 @@ class Container:
 
         repo, queue = self.repo, self.queue
 
-        def dead_grant(connection: ZoomConnection) -> None:  # X07, then its accounts at once
-            queue.send(mark_needs_reconnect(repo, connection))
+        def dead_grant(connection: ZoomConnection, why: VclinksError) -> None:  # X07, then accounts at once
+            from shared.services.meetings import failure_reason
+
+            problem = failure_reason(why)  # the plain refusal needs no more words than the status
+            queue.send(
+                mark_needs_reconnect(repo, connection, None if problem == "needs_reconnect" else problem)
+            )
 
         return TokenProvider(repo, self.token_secrets, self.zoom, dead_grant)
 
@@ -169,7 +175,7 @@ class Container:
             repo=self.repo,
             meetings=Meetings(self.repo, zoom_access, self.repo.now),
             notifier=self.notifier(self.settings.public_base_url),
-            revoker=ZoomRevoker(lambda: self.zoom, self.token_secrets),
+            revoker=ZoomRevoker(self.repo, lambda: self.zoom, self.token_secrets),
             token_secrets=self.token_secrets,
             queue=self.queue,
             clock=self.repo.now,

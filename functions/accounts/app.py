@@ -12,11 +12,12 @@ from aws_lambda_powertools.event_handler.openapi.params import Body, Path, Query
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
+from shared.bootstrap import container
 from shared.domain.auth import Role
 from shared.domain.models import ID_PATTERN, VcAccount, WebhookEndpoint
 from shared.domain.webhooks import EventType
 from shared.http.api import handle, logger, make_app
-from shared.http.dependencies import AdminSite, AnyCaller, Root
+from shared.http.dependencies import AdminSite, AnyCaller, Caller, KeyHolderSite, Root
 from shared.http.models import (
     AccountInput,
     AccountView,
@@ -77,11 +78,26 @@ def put_staff_account(
 ) -> AccountView:
     who.principal.require_admin_or_staff(staff)
     account: VcAccount = (
-        root.accounts.zoom_user_account(who.site, body.connection_id, body.zoom_user_id)
-        if isinstance(body, ZoomUserInput)
-        else body.to_record()
+        body.to_record() if not isinstance(body, ZoomUserInput) else _zoom_user(who, staff, body)
     )
     return account_view(root.accounts.set_staff_account(who.site, staff, account, who.principal))
+
+
+def _zoom_user(who: Caller, staff: str, body: ZoomUserInput) -> VcAccount:
+    """W07: checked with Zoom when saved (imported here: only this request needs the Zoom client)."""
+    from shared.services.zoom.users import staff_zoom_account
+
+    root = container()
+    return staff_zoom_account(
+        root.repo,
+        root.zoom,
+        root.tokens,
+        who.site,
+        who.principal,
+        staff,
+        body.connection_id,
+        body.zoom_user_id,
+    )
 
 
 @app.get("/v1/sites/<site>/staff/<staff>/vc-account")
@@ -155,8 +171,10 @@ def delete_sender(site: SiteId, record: AdminSite, root: Root) -> Response[str]:
 
 @app.post("/v1/sites/<site>/tokens", responses={201: {"description": "The token (shown once)"}})
 def create_token(
-    site: SiteId, body: Annotated[TokenRequest, Body()], record: AdminSite, root: Root
+    site: SiteId, body: Annotated[TokenRequest, Body()], record: KeyHolderSite, root: Root
 ) -> Response[TokenView]:
+    """Only the API key mints tokens (a scoped token never mints another). A `connect` ticket opens
+    the Zoom connect flow once: `GET /v1/oauth/zoom/start?ticket=...&return_to=...`."""
     token, expires = sites.issue_token(
         root.repo,
         record,
@@ -165,6 +183,7 @@ def create_token(
         staff_id=body.staff_id,
         session_id=body.session_id,
         booking_id=body.booking_id,
+        access=body.access,
     )
     view = TokenView(token=token, expires_at=expires, role=body.role)
     return Response(201, "application/json", view, {"Cache-Control": "no-store"})

@@ -4,75 +4,96 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 from typing import Annotated
+from urllib.parse import parse_qs
 
 from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.openapi.params import Path, Query
 from aws_lambda_powertools.logging import correlation_paths
+from aws_lambda_powertools.shared.cookies import Cookie, SameSite
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from shared.domain.auth import Role, authenticate
-from shared.domain.errors import InvalidInput, PreconditionRequired, VclinksError
-from shared.domain.models import ID_PATTERN, Language, ZoomAppType
-from shared.http import pages
+from shared.domain.auth import authenticate, claimed_site
+from shared.domain.errors import InvalidInput, VclinksError
+from shared.domain.models import ID_PATTERN, Language
+from shared.http import connect_pages, pages
 from shared.http.api import handle, logger, make_app
 from shared.http.dependencies import AdminSite, BaseUrl, Links, Root
-from shared.http.models import ZoomUsers
-from shared.http.views import zoom_users_view
-from shared.services.zoom import connect, host_links, users, webhooks
+from shared.http.models import ZoomUsageView, ZoomUsers
+from shared.http.views import zoom_usage_view, zoom_users_view
+from shared.services.zoom import connect, host_links, usage, users, webhooks
 
 app = make_app()
 HTML = "text/html; charset=utf-8"
 NO_STORE = {"Cache-Control": "no-store", "Referrer-Policy": "no-referrer"}
+COOKIE = "__Host-vclinks-zoom"
 
 
 @app.get("/v1/oauth/zoom/start")
 def zoom_start(
-    site: Annotated[str, Query(pattern=ID_PATTERN)],
+    ticket: Annotated[str, Query(max_length=2048)],
     return_to: Annotated[str, Query(max_length=2000)],
     root: Root,
     base: BaseUrl,
-    staff: Annotated[str | None, Query(pattern=ID_PATTERN)] = None,
-    token: Annotated[str | None, Query(max_length=2048)] = None,
-    access: Annotated[ZoomAppType, Query()] = ZoomAppType.USER_MANAGED,
 ) -> Response[str]:
-    """Send the browser to Zoom's consent page. Browsers pass a scoped token as `token`.
-
-    `access=user` (default): the user-managed app, the signed-in Zoom user's own meetings.
-    `access=account`: the admin-managed app, every user of the Zoom account (S01, W07)."""
-    record = root.repo.get_site(site)
-    if token is not None and not token.startswith("vcs_"):
-        raise InvalidInput("Only a scoped token may travel in a URL; never put the API key in one.")
-    authorization = f"Bearer {token}" if token else app.current_event.headers.get("authorization")
-    principal = authenticate(record, site, authorization)
-    principal.require_admin_or_staff(staff)
+    """Send the browser to Zoom's consent page, with a connect ticket (single-use; minted with the
+    site's API key: POST /v1/sites/{site}/tokens {"role": "connect"}). The ticket names the site,
+    the staff member if any, and the Zoom app: `access` "user" (the signed-in Zoom user's own
+    meetings) or "account" (every user of the Zoom account, S01, W07). Sets the cookie that ties
+    the rest of the flow to this browser."""
+    if not ticket.startswith("vcs_"):
+        raise InvalidInput("Only a connect ticket may travel in a URL; never put the API key in one.")
+    site_id = claimed_site(ticket)
+    record = root.repo.get_site(site_id)
+    principal = authenticate(record, site_id, f"Bearer {ticket}", ticket=True)
     assert record is not None
-    if principal.role is Role.STAFF and record.default_account is None:
-        raise PreconditionRequired(
-            "Connect the site's default account before a staff member connects their own (W05)."
-        )
     return_url = connect.check_return_url(return_to, root.settings.allowed_return_urls)
     redirect_uri = f"{base}/v1/oauth/zoom/callback"  # = the stack output ZoomRedirectUri
     secret = root.zoom_app.get().client_secret
-    target = connect.start(root.repo, root.zoom, secret, site, staff, return_url, redirect_uri, app=access)
-    return Response(302, "text/plain", "", {**NO_STORE, "Location": target})
+    started = connect.start(root.repo, root.zoom, secret, record, principal, return_url, redirect_uri)
+    cookie = _browser_cookie(base, started.browser_secret, connect.BROWSER_SECONDS)
+    return Response(302, "text/plain", "", {**NO_STORE, "Location": started.location}, cookies=[cookie])
 
 
 @app.get("/v1/oauth/zoom/callback")
 def zoom_callback(
     root: Root,
+    base: BaseUrl,
     state: Annotated[str | None, Query(max_length=512)] = None,
     code: Annotated[str | None, Query(max_length=2048)] = None,
     error: Annotated[str | None, Query(max_length=200)] = None,
 ) -> Response[str]:
+    """Zoom sends the browser back: the page that asks the admin to confirm, or back to the site."""
     try:
         secret = root.zoom_app.get().client_secret
-        result = connect.callback(root.repo, root.zoom, root.token_secrets, secret, state, code, error)
+        browser = _browser_secret(base)
+        result = connect.callback(
+            root.repo, root.zoom, root.token_secrets, secret, state, code, error, browser
+        )
     except VclinksError as failure:
-        logger.info("zoom callback refused", extra={"problem": failure.slug})
-        page = pages.zoom_not_connected_page(failure.slug, _browser_language())
-        return Response(failure.status, HTML, page, NO_STORE)
-    root.queue.send(result.work)
+        return _failure_page(failure)
+    if result.confirmation is not None:
+        return Response(200, HTML, connect_pages.confirm_page(result.confirmation), NO_STORE)
+    assert result.redirect_to is not None
     return Response(302, "text/plain", "", {**NO_STORE, "Location": result.redirect_to})
+
+
+@app.post(connect_pages.CONFIRM_PATH)
+def zoom_confirm(root: Root, base: BaseUrl) -> Response[str]:
+    """The admin's answer on the confirmation page (an HTML form, in the browser that started)."""
+    form = parse_qs(app.current_event.decoded_body or "")
+    request_id = (form.get("request") or [""])[0][:64]
+    decision = (form.get("decision") or [""])[0]
+    try:
+        if not request_id or decision not in ("connect", "cancel"):
+            raise InvalidInput("The confirmation form is incomplete. Start again from your site.")
+        result = connect.confirm(root.repo, request_id, _browser_secret(base), decision == "connect")
+    except VclinksError as failure:
+        return _failure_page(failure)
+    root.queue.send(result.work)
+    assert result.redirect_to is not None
+    spent = _browser_cookie(base, "", 0)  # the flow is over: the browser forgets its secret
+    headers = {**NO_STORE, "Location": result.redirect_to}
+    return Response(303, "text/plain", "", headers, cookies=[spent])
 
 
 @app.post("/v1/zoom/webhook")
@@ -110,6 +131,44 @@ def zoom_users(
     """W07: one page of the users of the admin-connected Zoom account; `next_cursor` reads the next."""
     page = users.list_zoom_users(root.repo, root.zoom, root.tokens, record, limit, cursor)
     return zoom_users_view(page.connection_id, page.users, page.cursor)
+
+
+@app.get("/v1/sites/<site>/zoom/usage")
+def zoom_usage(
+    site: Annotated[str, Path(pattern=ID_PATTERN)], record: AdminSite, root: Root
+) -> ZoomUsageView:
+    """X11: each Zoom host's meeting creates and updates today, Zoom's daily limit, and the sessions
+    whose meeting work waits for 00:00 UTC."""
+    from shared.services.meetings import ZOOM_DAILY_LIMIT
+
+    return zoom_usage_view(usage.zoom_usage(root.repo, record, datetime.now(UTC), ZOOM_DAILY_LIMIT))
+
+
+def _browser_cookie(base: str, value: str, max_age: int) -> Cookie:
+    """The cookie that ties a connect flow to its browser. Over https (every deployment): a
+    `__Host-` cookie (Secure, no Domain, Path /), HttpOnly, SameSite=Lax (Zoom's redirect back is a
+    top-level GET, which Lax lets through). The local stack serves http, where a browser keeps no
+    Secure cookie: there it is a plain HttpOnly cookie of the same name without the prefix."""
+    secure = base.startswith("https://")
+    name = COOKIE if secure else COOKIE.removeprefix("__Host-")
+    return Cookie(
+        name, value, path="/", secure=secure, http_only=True, same_site=SameSite.LAX_MODE, max_age=max_age
+    )
+
+
+def _browser_secret(base: str) -> str | None:
+    name = _browser_cookie(base, "", 0).name
+    for cookie in app.current_event.cookies or []:
+        key, _, value = cookie.partition("=")
+        if key.strip() == name:
+            return value.strip()
+    return None
+
+
+def _failure_page(failure: VclinksError) -> Response[str]:
+    logger.info("zoom connect refused", extra={"problem": failure.slug})
+    page = pages.zoom_not_connected_page(failure.slug, _browser_language())
+    return Response(failure.status, HTML, page, NO_STORE)
 
 
 def _browser_language() -> Language:

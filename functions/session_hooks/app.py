@@ -35,7 +35,11 @@ ItemId = Annotated[str, Path(pattern=ID_PATTERN)]
 def put_service(
     site: SiteId, service: ItemId, body: Annotated[ServiceInput, Body()], record: AdminSite, root: Root
 ) -> ServiceView:
-    return service_view(root.sessions.put_service(record, service, body.kind, body.online, body.name))
+    return service_view(
+        root.sessions.put_service(
+            record, service, body.kind, body.online, body.name, body.meeting_settings.to_record()
+        )
+    )
 
 
 @app.delete("/v1/sites/<site>/services/<service>", responses=GONE)

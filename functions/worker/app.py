@@ -36,9 +36,13 @@ def _event_time(event: dict[str, Any]) -> datetime | None:
 @logger.inject_lambda_context(log_event=False)
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     if event.get("source") == "aws.events":  # the schedule, with the time it stands for
+        from shared.services.checks import flag_due_checks
+
         root, at = container(), _event_time(event)
-        reminders = flag_due(root.repo, at or root.repo.now())
-        return {"reminders": len(reminders), "queued": root.worker.dispatch(at)}
+        now = at or root.repo.now()
+        reminders = flag_due(root.repo, now)
+        checks = flag_due_checks(root.repo, root.queue, now)  # X10: due checks before the round
+        return {"reminders": len(reminders), "checks": checks, "queued": root.worker.dispatch(at)}
     if event.get("source") == "aws.ses":  # a bounce or complaint of the configuration set
         root = container()
         return asdict(deliveries.record(root.repo, event, root.queue))

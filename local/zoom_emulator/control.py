@@ -31,6 +31,44 @@ class ControlApi:
     def calls(self, request: Request) -> Response:
         return zoom_json(200, self.zoom.calls())
 
+    def journal(self, request: Request) -> Response:
+        """The counted calls in the order they came (did the deletes come before the revoke?)."""
+        return zoom_json(200, {"calls": self.zoom.journal()})
+
+    def portal_edit(self, request: Request) -> Response:
+        """The host moves a meeting in Zoom's web portal: {meeting_id, start_time, url?}; with a
+        url, Zoom's meeting.updated is sent there."""
+        body = json_body(request)
+        try:
+            status = self.zoom.edit_in_portal(
+                str(body["meeting_id"]), str(body["start_time"]), body.get("url")
+            )
+        except KeyError as error:
+            raise ZoomError(404, 3001, f"Meeting does not exist: {error}.") from error
+        return zoom_json(200, {"status": status})
+
+    def user_status(self, request: Request) -> Response:
+        """An account admin changes a user: {user_id, status: inactive | active | deleted, url?,
+        client_id?}; with a url, Zoom's user.deactivated / user.activated / user.deleted is sent."""
+        body = json_body(request)
+        if body.get("status") not in ("inactive", "active", "deleted"):
+            raise ZoomError(400, 300, "status is inactive, active or deleted")
+        try:
+            status = self.zoom.set_user_status(
+                str(body["user_id"]), str(body["status"]), body.get("url"), body.get("client_id")
+            )
+        except KeyError as error:
+            raise ZoomError(404, 1001, f"User does not exist: {error}.") from error
+        return zoom_json(200, {"status": status})
+
+    def registrant_adds(self, request: Request) -> Response:
+        """How many times a registrant was added to a meeting today: {meeting_id, email, count}."""
+        body = json_body(request)
+        key = ("add", str(body["meeting_id"]), str(body["email"]).lower(), day(self.zoom.clock()))
+        with self.zoom._lock:
+            self.zoom.registrant_daily[key] = int(body["count"])
+        return zoom_json(200, {"count": int(body["count"])})
+
     def faults(self, request: Request) -> Response:
         if request.method == "DELETE":
             self.zoom.clear_faults()
@@ -111,8 +149,12 @@ class ControlApi:
         return zoom_json(200, {"status": "revoked"})
 
     def delete_meeting(self, request: Request) -> Response:
-        """Someone deletes a meeting in Zoom's own web portal: it goes, and the app is told."""
+        """Someone deletes a meeting in Zoom's own web portal: it goes, and (with a url) the app is told."""
         body = json_body(request)
+        if not body.get("url"):  # the event is not subscribed, or its delivery was lost
+            with self.zoom._lock:
+                self.zoom.meetings.pop(str(body["meeting_id"]), None)
+            return zoom_json(200, {"status": None})
         answer = self.zoom.delete_meeting_and_notify(str(body["meeting_id"]), body["url"])
         return zoom_json(200, {"status": answer.status_code})
 

@@ -68,6 +68,23 @@ STATUS_LIMIT_MESSAGE = (
 )
 
 
+class Journal(Counter[str]):
+    """The emulator's call counts, and the order in which the calls came (`order`)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.order: list[str] = []
+
+    def __setitem__(self, key: str, value: int) -> None:
+        if value > self.get(key, 0):
+            self.order.append(key)
+        super().__setitem__(key, value)
+
+    def clear(self) -> None:
+        super().clear()
+        self.order.clear()
+
+
 @dataclass
 class Fault:
     method: str
@@ -147,6 +164,10 @@ class ZoomEmulator:
                 ),
                 Rule("/_emulator/apps", endpoint="control_apps", methods=["POST"]),
                 Rule("/_emulator/calls", endpoint="control_calls", methods=["GET"]),
+                Rule("/_emulator/journal", endpoint="control_journal", methods=["GET"]),
+                Rule("/_emulator/portal-edit", endpoint="control_portal_edit", methods=["POST"]),
+                Rule("/_emulator/user-status", endpoint="control_user_status", methods=["POST"]),
+                Rule("/_emulator/registrant-adds", endpoint="control_registrant_adds", methods=["POST"]),
                 Rule("/_emulator/faults", endpoint="control_faults", methods=["POST", "DELETE"]),
                 Rule("/_emulator/reset", endpoint="control_reset", methods=["POST"]),
                 Rule("/_emulator/meetings", endpoint="control_meetings", methods=["GET"]),
@@ -183,7 +204,7 @@ class ZoomEmulator:
             self.registrant_daily: Counter[tuple[str, str, str, str]] = Counter()
             self.daily_limit_form = "429"
             self.page_tokens: dict[str, tuple[float, str, int]] = {}
-            self.counters: Counter[str] = Counter()
+            self.counters = Journal()
             self.faults: list[Fault] = []
             self.deliveries: list[dict[str, Any]] = []
             self._next_meeting = 85_000_000_000
@@ -233,6 +254,11 @@ class ZoomEmulator:
     def reset_counters(self) -> None:
         with self._lock:
             self.counters.clear()
+
+    def journal(self) -> list[str]:
+        """The calls counted since the last reset, in the order they came."""
+        with self._lock:
+            return list(self.counters.order)
 
     def add_fault(
         self,
@@ -561,13 +587,14 @@ class ZoomEmulator:
 
     def _create_meeting(self, request: Request, user_id: str) -> Response:
         body = json_body(request)
+        _check_meeting_body(body)
         with self._lock:
             host = self._user_call(request, "create_meeting", user_id)
             self._count_daily(host["id"])
             self.counters["create_meeting"] += 1
             self._next_meeting += 1
             meeting_id = self._next_meeting
-            password = secrets.token_hex(3)
+            password = str(body.get("password") or secrets.token_hex(3))
             settings = {"approval_type": 2, **(body.get("settings") or {})}
             meeting = {
                 "id": meeting_id,
@@ -623,6 +650,7 @@ class ZoomEmulator:
     def _get_meeting(self, request: Request, meeting_id: str) -> Response:
         with self._lock:
             meeting = self._meeting_call(request, "get_meeting", meeting_id)
+            self.counters["get_meeting"] += 1
             meeting["start_url"] = (
                 f"{self.base_url}/s/{meeting_id}?zak={secrets.token_urlsafe(16)}"  # fresh, as Zoom's
             )
@@ -632,6 +660,7 @@ class ZoomEmulator:
 
     def _update_meeting(self, request: Request, meeting_id: str) -> Response:
         body = json_body(request)
+        _check_meeting_body(body)
         with self._lock:
             meeting = self._meeting_call(request, "update_meeting", meeting_id)
             self._count_daily(meeting["host_id"])
@@ -641,6 +670,9 @@ class ZoomEmulator:
                     meeting[key] = body[key]
             if isinstance(body.get("settings"), dict):
                 meeting["settings"].update(body["settings"])
+            if body.get("password") and body["password"] != meeting["password"]:  # a new passcode
+                meeting["password"] = str(body["password"])
+                meeting["join_url"] = f"{self.base_url}/j/{meeting_id}?pwd={meeting['password']}"
         return Response(status=204)
 
     def _delete_meeting(self, request: Request, meeting_id: str) -> Response:
@@ -799,6 +831,46 @@ class ZoomEmulator:
             target, "app_deauthorized", self._deauthorized_payload(app, user_id), client_id
         )
 
+    def edit_in_portal(self, meeting_id: str, start_time: str, url: str | None) -> int | None:
+        """The host moves a meeting in Zoom's web portal; Zoom sends meeting.updated (its `object`
+        holds the changed fields, `old_object` their values before: Zoom's event reference)."""
+        with self._lock:
+            meeting = self.meetings[str(meeting_id)]
+            before, meeting["start_time"] = meeting["start_time"], start_time
+        if not url:
+            return None
+        payload = {
+            "account_id": self.users[meeting["host_id"]]["account_id"],
+            "operator": self.users[meeting["host_id"]]["email"],
+            "object": {"id": meeting["id"], "uuid": meeting["uuid"], "start_time": start_time},
+            "old_object": {"id": meeting["id"], "uuid": meeting["uuid"], "start_time": before},
+        }
+        return self.send_webhook(url, "meeting.updated", payload).status_code
+
+    def set_user_status(
+        self, user_id: str, status: str, url: str | None, client_id: str | None
+    ) -> int | None:
+        """An account admin deactivates, reactivates or deletes a user; Zoom sends user.deactivated,
+        user.activated or user.deleted to the apps subscribed. A deleted user's grants end."""
+        with self._lock:
+            user = self.users[user_id]
+            if status == "deleted":
+                del self.users[user_id]
+                self.revoke_user_tokens(user_id)
+            else:
+                user["status"] = status
+        if not url:
+            return None
+        event = {"inactive": "user.deactivated", "active": "user.activated", "deleted": "user.deleted"}[
+            status
+        ]
+        payload = {
+            "account_id": user["account_id"],
+            "operator": "admin@zoom.test",
+            "object": {k: user[k] for k in ("id", "email", "first_name", "last_name", "type")},
+        }
+        return self.send_webhook(url, event, payload, client_id).status_code
+
     def delete_meeting_and_notify(self, meeting_id: str, url: str) -> httpx.Response:
         with self._lock:
             meeting = self.meetings.pop(str(meeting_id))
@@ -836,6 +908,25 @@ class ZoomEmulator:
         if not exists:
             return pages.page(404, "Zoom", "<h1>This meeting does not exist</h1>")
         return pages.meeting_room(meeting_id, role)
+
+
+PASSWORD = re.compile(r"^[A-Za-z0-9@_*-]{1,10}$")
+BOOLEAN_SETTINGS = ("waiting_room", "join_before_host", "mute_upon_entry")
+
+
+def _check_meeting_body(body: dict[str, Any]) -> None:
+    """The spec's rules for what vclinks sends in a meeting body (POST .../meetings, PATCH
+    /meetings/{id}): `password` at most 10 letters, digits, @ - _ *; `settings.auto_recording` one
+    of local, cloud, none; the other settings booleans. Zoom answers 300 for an invalid field."""
+    password = body.get("password")
+    if password is not None and not (isinstance(password, str) and PASSWORD.match(password)):
+        raise ZoomError(400, 300, "Invalid field: password.")
+    settings = body.get("settings") or {}
+    if "auto_recording" in settings and settings["auto_recording"] not in ("local", "cloud", "none"):
+        raise ZoomError(400, 300, "Invalid field: settings.auto_recording.")
+    for name in BOOLEAN_SETTINGS:
+        if name in settings and not isinstance(settings[name], bool):
+            raise ZoomError(400, 300, f"Invalid field: settings.{name}.")
 
 
 LISTED_USER_FIELDS = (

@@ -28,7 +28,7 @@ import time
 import zlib
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
@@ -46,6 +46,7 @@ from shared.domain.models import (
     Registrant,
     Service,
     Session,
+    SessionCheck,
     Site,
     Staff,
     Told,
@@ -87,6 +88,8 @@ REMIND_SHARDS = 4
 MEETING_INDEX_DAYS = 30
 SESSION_MAX_HOURS = 24
 TRANSACT_LIMIT = 100
+QUOTA_DAYS = 3
+CHECK_SHARDS = 4
 
 
 # -- keys ------------------------------------------------------------------------------------
@@ -136,8 +139,23 @@ def meeting_index_key(meeting_id: str) -> Key:
     return {"pk": f"MEETING#{meeting_id}", "sk": "MEETING"}
 
 
+def check_index_key(site_id: str, session_id: str, start: datetime) -> Key:
+    """X10's index item of a session by start time: one partition per start hour and shard."""
+    shard = zlib.crc32(f"{site_id}/{session_id}".encode()) % CHECK_SHARDS
+    bucket = start.astimezone(UTC).strftime("%Y-%m-%dT%H")
+    return {"pk": f"ZCHECK#{bucket}#{shard}", "sk": f"{_sortable(start)}#{site_id}#{session_id}"}
+
+
 def lease_key(name: str) -> Key:
     return {"pk": f"LEASE#{name}", "sk": "LEASE"}
+
+
+def quota_key(zoom_user_id: str, day: date) -> Key:
+    return {"pk": f"ZOOMQUOTA#{zoom_user_id}#{day.isoformat()}", "sk": "QUOTA"}
+
+
+def grant_key(secret_name: str) -> Key:
+    return {"pk": f"ZOOMGRANT#{secret_name}", "sk": "GRANT"}
 
 
 def _sortable(moment: datetime) -> str:
@@ -660,6 +678,7 @@ class Repository:
             raise
         if meeting is not None and (not session.meeting or session.meeting.meeting_id != meeting.meeting_id):
             self._index_meeting(session, meeting)
+        self._index_check(session, session.meeting, meeting)
         return from_item(Session, answer["Attributes"])
 
     def _record_meeting_with_work(
@@ -762,6 +781,112 @@ class Repository:
             "session_id": session.session_id,
             "expires_at": int(expires.timestamp()),
         }
+        self._put(self.links, _serialize(item))
+
+    def _index_check(self, session: Session, before: MeetingRef | None, after: MeetingRef | None) -> None:
+        """X10: a session with a provider meeting is listed by its start time (an index item in a
+        partition per start hour and shard), so the checks before sessions find it from a schedule.
+        A stale item (a session moved or cancelled since) is skipped by the check itself."""
+        old = before.start if before else None
+        new = after.start if after else None
+        if old == new:
+            return
+        if old is not None:
+            self._delete(self.links, check_index_key(session.site_id, session.session_id, old))
+        if new is not None:
+            item = {
+                **check_index_key(session.site_id, session.session_id, new),
+                "site_id": session.site_id,
+                "session_id": session.session_id,
+                "expires_at": int((new + timedelta(days=2)).timestamp()),
+            }
+            self._put(self.links, _serialize(item))
+
+    def sessions_starting(self, start: datetime, end: datetime) -> list[tuple[str, str, datetime, set[int]]]:
+        """X10: (site, session, start, hours already checked) of every session with a provider meeting
+        that starts within [start, end], across sites (the check index, a few partitions per hour)."""
+        found = []
+        hour = start.astimezone(UTC).replace(minute=0, second=0, microsecond=0)
+        while hour <= end:
+            for shard in range(CHECK_SHARDS):
+                pk = f"ZCHECK#{hour.strftime('%Y-%m-%dT%H')}#{shard}"
+                values = _serialize({":pk": pk, ":lo": _sortable(start), ":hi": _sortable(end) + "#\uffff"})
+                for item in self._query_all(self.links, "pk = :pk AND sk BETWEEN :lo AND :hi", values):
+                    plain = _deserialize(item)
+                    when = datetime.fromisoformat(str(plain["sk"]).partition("#")[0].replace("Z", "+00:00"))
+                    done = {int(h) for h in plain.get("done", [])}
+                    found.append((str(plain["site_id"]), str(plain["session_id"]), when, done))
+            hour += timedelta(hours=1)
+        return found
+
+    def flag_check(self, site_id: str, session_id: str, start: datetime, hours: int) -> bool:
+        """Flag a session's check for `hours` before its start, once (False: flagged before)."""
+        ref = WorkRef(site_id, WorkKind.CHECK, session_id)
+        mark = {
+            "Update": {
+                "TableName": self.links,
+                "Key": _key(check_index_key(site_id, session_id, start)),
+                "UpdateExpression": "ADD done :h",
+                "ConditionExpression": "attribute_exists(pk) AND NOT contains(done, :one)",
+                "ExpressionAttributeValues": {":h": {"NS": [str(hours)]}, ":one": {"N": str(hours)}},
+            }
+        }
+        return self._transact([mark, *self._flag_actions([ref], timedelta())])
+
+    def record_check(self, site_id: str, session_id: str, check: SessionCheck) -> None:
+        """X10: the outcome of a session's last check, for its admin (a field the platform never writes)."""
+        try:
+            self.client.update_item(
+                TableName=self.links,
+                Key=_key(session_key(site_id, session_id)),
+                UpdateExpression="SET #check = :c",
+                ConditionExpression="attribute_exists(pk)",
+                ExpressionAttributeNames={"#check": "check"},
+                ExpressionAttributeValues=_serialize(
+                    {":c": check.model_dump(mode="json", exclude_none=True)}
+                ),
+            )
+        except ClientError as error:
+            if not is_conditional_failure(error):
+                raise
+
+    def note_meeting_at_zoom(
+        self, site_id: str, session_id: str, meeting_id: str, start: datetime | None, duration: int | None
+    ) -> bool:
+        """The provider's meeting was changed there (its portal, meeting.updated) or found so by a
+        check: its stored times become what the provider has, and the session's item is flagged,
+        so the reconciler puts the session's own times back. False: not that session's meeting."""
+        sets, values = ["version = version + :one"], {":one": 1, ":m": meeting_id}
+        names = {}
+        if start is not None:
+            sets.append("meeting.#start = :start")
+            values[":start"] = start.astimezone(UTC).isoformat().replace("+00:00", "Z")
+            names["#start"] = "start"
+        if duration is not None:
+            sets.append("meeting.duration_minutes = :duration")
+            values[":duration"] = duration
+        update: Item = {
+            "TableName": self.links,
+            "Key": _key(session_key(site_id, session_id)),
+            "UpdateExpression": "SET " + ", ".join(sets),
+            "ConditionExpression": "meeting.meeting_id = :m",
+            "ExpressionAttributeValues": _serialize(values),
+        }
+        if names:
+            update["ExpressionAttributeNames"] = names
+        return self._transact(
+            [{"Update": update}, *self._flag_actions([WorkRef.session(site_id, session_id)])]
+        )
+
+    # -- webhook markers -------------------------------------------------------------------
+
+    def webhook_seen(self, digest: str) -> bool:
+        """Whether a webhook event with this digest was handled already (Zoom retries)."""
+        return self._get_item(self.links, {"pk": f"HOOK#{digest}", "sk": "HOOK"}) is not None
+
+    def mark_webhook(self, digest: str, days: int) -> None:
+        """A webhook event was handled: its retries are answered without acting again (TTL)."""
+        item = {"pk": f"HOOK#{digest}", "sk": "HOOK", "expires_at": int(self.clock()) + days * 86400}
         self._put(self.links, _serialize(item))
 
     def session_of_meeting(self, meeting_id: str) -> tuple[str, str] | None:
@@ -1063,7 +1188,11 @@ class Repository:
         A message is a request to do the item now, whatever its due time says: the due time is
         when the dispatcher queues it unasked (a retry, or a request that died before queueing)."""
         now = self.now()
-        condition = "attribute_exists(pk) AND (attribute_not_exists(lease_until) OR lease_until < :now)"
+        # (its own holder takes it again: a round that saw the item flagged anew goes on at once)
+        condition = (
+            "attribute_exists(pk) AND (attribute_not_exists(lease_until) OR lease_until < :now "
+            "OR lease_owner = :o)"
+        )
         values: dict[str, Any] = {
             ":o": owner,
             ":until": int((now + lease).timestamp()),
@@ -1255,6 +1384,31 @@ class Repository:
             raise
         return _deserialize(answer.get("Attributes") or {})
 
+    def save_confirmation(self, request_id: str, record: Mapping[str, Any], expires_at: int) -> None:
+        """A connection waiting for its admin's confirmation (the page after Zoom's consent)."""
+        item = {"pk": f"OAUTH#{request_id}", "sk": "CONFIRM", **record, "expires_at": expires_at}
+        self._put(self.accounts, _serialize(item))
+
+    def take_confirmation(self, request_id: str) -> dict[str, Any] | None:
+        """Delete a confirmation and return it, atomically: it is answered once."""
+        try:
+            answer = self.client.delete_item(
+                TableName=self.accounts,
+                Key=_key({"pk": f"OAUTH#{request_id}", "sk": "CONFIRM"}),
+                ConditionExpression="attribute_exists(pk)",
+                ReturnValues="ALL_OLD",
+            )
+        except ClientError as error:
+            if is_conditional_failure(error):
+                return None
+            raise
+        return _deserialize(answer.get("Attributes") or {})
+
+    def use_ticket(self, site_id: str, ticket_id: str, expires_at: int) -> bool:
+        """A single-use ticket (a connect ticket) is used now; False if it was used before."""
+        item = {"pk": f"TICKET#{site_id}#{ticket_id}", "sk": "TICKET", "expires_at": expires_at}
+        return self._put(self.accounts, _serialize(item), "attribute_not_exists(pk)")
+
     # -- Zoom connections ------------------------------------------------------------------
 
     def get_connection(self, site_id: str, connection_id: str) -> ZoomConnection | None:
@@ -1287,6 +1441,153 @@ class Repository:
         values = _serialize({":pk": f"ZOOMUSER#{zoom_account_id}#{zoom_user_id}"})
         items = self._query_all(self.accounts, "user_pk = :pk", values, index="by_provider_user")
         return [from_item(ZoomConnection, i) for i in items]
+
+    def index_account_connection(self, zoom_account_id: str, site_id: str, connection_id: str) -> None:
+        """An admin-managed connection reaches every user of its Zoom account: a user.deactivated
+        about any of them must find it (an index item; a stale one is skipped by its reader)."""
+        item = {"pk": f"ZOOMACCT#{zoom_account_id}", "sk": f"SITE#{site_id}#{connection_id}"}
+        self._put(self.accounts, _serialize({**item, "site_id": site_id, "connection_id": connection_id}))
+
+    def unindex_account_connection(self, zoom_account_id: str, site_id: str, connection_id: str) -> None:
+        self._delete(
+            self.accounts, {"pk": f"ZOOMACCT#{zoom_account_id}", "sk": f"SITE#{site_id}#{connection_id}"}
+        )
+
+    def connections_in_account(self, zoom_account_id: str) -> list[tuple[str, str]]:
+        """(site, connection) of the admin-managed connections of one Zoom account."""
+        values = _serialize({":pk": f"ZOOMACCT#{zoom_account_id}"})
+        items = self._query_all(self.accounts, "pk = :pk", values)
+        return [(str(i["site_id"]["S"]), str(i["connection_id"]["S"])) for i in items]
+
+    # -- Zoom quotas (X11): one counter per host and UTC day ---------------------------------
+
+    def spend_zoom_quota(self, zoom_user_id: str, day: date, limit: int) -> bool:
+        """Count one meeting create or update of the host today; False (nothing counted) at the limit."""
+        expires = int(datetime.combine(day, datetime.min.time(), UTC).timestamp()) + QUOTA_DAYS * 86400
+        try:
+            self.client.update_item(
+                TableName=self.accounts,
+                Key=_key(quota_key(zoom_user_id, day)),
+                UpdateExpression="SET used = if_not_exists(used, :zero) + :one, expires_at = :exp",
+                ConditionExpression="attribute_not_exists(used) OR used < :limit",
+                ExpressionAttributeValues=_serialize(
+                    {":zero": 0, ":one": 1, ":exp": expires, ":limit": limit}
+                ),
+            )
+        except ClientError as error:
+            if is_conditional_failure(error):
+                return False
+            raise
+        return True
+
+    def refund_zoom_quota(self, zoom_user_id: str, day: date) -> None:
+        """A counted create or update was never sent after all."""
+        try:
+            self.client.update_item(
+                TableName=self.accounts,
+                Key=_key(quota_key(zoom_user_id, day)),
+                UpdateExpression="ADD used :minus",
+                ConditionExpression="used > :zero",
+                ExpressionAttributeValues=_serialize({":minus": -1, ":zero": 0}),
+            )
+        except ClientError as error:
+            if not is_conditional_failure(error):
+                raise
+
+    def fill_zoom_quota(self, zoom_user_id: str, day: date, limit: int) -> None:
+        """Zoom says the host's day is used up (by other apps too): nothing more is sent today."""
+        expires = int(datetime.combine(day, datetime.min.time(), UTC).timestamp()) + QUOTA_DAYS * 86400
+        self.client.update_item(
+            TableName=self.accounts,
+            Key=_key(quota_key(zoom_user_id, day)),
+            UpdateExpression="SET used = :limit, expires_at = :exp",
+            ExpressionAttributeValues=_serialize({":limit": limit, ":exp": expires}),
+        )
+
+    def note_quota_waiting(self, zoom_user_id: str, day: date, site_id: str, session_id: str) -> None:
+        """A session's meeting work waits for the host's next day (shown with the host's counter)."""
+        expires = int(datetime.combine(day, datetime.min.time(), UTC).timestamp()) + QUOTA_DAYS * 86400
+        self.client.update_item(
+            TableName=self.accounts,
+            Key=_key(quota_key(zoom_user_id, day)),
+            UpdateExpression="ADD waiting :w SET expires_at = :exp",
+            ExpressionAttributeValues={
+                ":w": {"SS": [f"{site_id}/{session_id}"]},
+                ":exp": {"N": str(expires)},
+            },
+        )
+
+    def zoom_usage(
+        self, zoom_user_ids: Sequence[str], day: date
+    ) -> dict[str, tuple[int, list[tuple[str, str]]]]:
+        """Per host: the creates and updates counted today, and the (site, session) pairs waiting."""
+        usage: dict[str, tuple[int, list[tuple[str, str]]]] = {}
+        keys = [quota_key(user, day) for user in zoom_user_ids]
+        for start in range(0, len(keys), 100):
+            for item in self.batch_get({self.accounts: keys[start : start + 100]})[self.accounts]:
+                user = item["pk"]["S"].removeprefix("ZOOMQUOTA#").rpartition("#")[0]
+                waiting = [
+                    (s, x) for s, _, x in (v.partition("/") for v in item.get("waiting", {}).get("SS", []))
+                ]
+                usage[user] = (int(item.get("used", {}).get("N", "0")), sorted(waiting))
+        return usage
+
+    # -- Zoom grants: one per (app, Zoom account, Zoom user), shared by its connections ------
+
+    def join_grant(self, secret_name: str, site_id: str, connection_id: str) -> None:
+        """A connection uses the grant whose tokens are `secret_name` (strongly consistent, unlike
+        the by_provider_user index: the last one to leave revokes the grant)."""
+        self.client.update_item(
+            TableName=self.accounts,
+            Key=_key(grant_key(secret_name)),
+            UpdateExpression="ADD members :m",
+            ExpressionAttributeValues={":m": {"SS": [f"{site_id}/{connection_id}"]}},
+        )
+
+    def leave_grant(self, secret_name: str, site_id: str, connection_id: str) -> list[tuple[str, str]]:
+        """The connection no longer uses the grant; the (site, connection) pairs that still do.
+        The grant's record goes with its last member."""
+        answer = self.client.update_item(
+            TableName=self.accounts,
+            Key=_key(grant_key(secret_name)),
+            UpdateExpression="DELETE members :m",
+            ExpressionAttributeValues={":m": {"SS": [f"{site_id}/{connection_id}"]}},
+            ReturnValues="ALL_NEW",
+        )
+        remaining = _members(answer.get("Attributes") or {})
+        if not remaining:
+            self._delete(self.accounts, grant_key(secret_name), "attribute_not_exists(members)")
+        return remaining
+
+    def grant_members(self, secret_name: str) -> list[tuple[str, str]]:
+        """The (site, connection) pairs that use the grant."""
+        return _members(self._get_item(self.accounts, grant_key(secret_name)) or {})
+
+    def note_refresh(self, secret_name: str, fingerprint: str) -> str | None:
+        """A refresh with the refresh token of this fingerprint is about to be sent to Zoom (which
+        rotates it). Returns the fingerprint noted before, if a refresh was never settled."""
+        answer = self.client.update_item(
+            TableName=self.accounts,
+            Key=_key(grant_key(secret_name)),
+            UpdateExpression="SET refresh_fp = :fp",
+            ExpressionAttributeValues={":fp": {"S": fingerprint}},
+            ReturnValues="ALL_OLD",  # (moto leaves out of UPDATED_OLD a value set to itself)
+        )
+        old = (answer.get("Attributes") or {}).get("refresh_fp")
+        return str(old["S"]) if old else None
+
+    def settle_refresh(self, secret_name: str) -> None:
+        """The refresh ended with its answer saved, or surely before Zoom rotated anything."""
+        try:
+            self.client.update_item(
+                TableName=self.accounts,
+                Key=_key(grant_key(secret_name)),
+                UpdateExpression="REMOVE refresh_fp",
+                ConditionExpression="attribute_exists(pk)",
+            )
+        except ClientError as error:
+            if not is_conditional_failure(error):
+                raise
 
     # -- email templates -------------------------------------------------------------------
 
@@ -1617,6 +1918,12 @@ def work_item(ref: WorkRef, due: datetime) -> Item:
     if ref.payload is not None:
         item["payload"] = ref.payload
     return _serialize(item)
+
+
+def _members(item: Mapping[str, Any]) -> list[tuple[str, str]]:
+    """A grant's members: "site/connection" strings as (site, connection) pairs."""
+    values = (item.get("members") or {}).get("SS", [])
+    return sorted((site, connection) for site, _, connection in (v.partition("/") for v in values))
 
 
 def _new_gen() -> str:

@@ -6,7 +6,9 @@
 - Scoped tokens (`vcs_...`) are for browsers: `payload.signature`, the payload a compact
   JSON of the site, role, scope and expiry, the signature an HMAC-SHA256 with the site's
   own token secret. A staff token acts only for its staff member; a client token reads only
-  its booking's link.
+  its booking's link; a connect ticket opens the Zoom connect flow once (it names the staff
+  member and the Zoom app, and carries an id the flow spends) and does nothing else. Only an
+  API key mints tokens.
 
 What a caller learns from a refusal (W02, and no oracle of which sites exist):
 
@@ -57,6 +59,7 @@ class Role(StrEnum):
     ADMIN = "admin"
     STAFF = "staff"
     CLIENT = "client"
+    CONNECT = "connect"  # a single-use ticket for the Zoom connect flow, nothing else
 
 
 class Credential(StrEnum):
@@ -77,6 +80,14 @@ class Principal:
     session_id: str | None = None
     booking_id: str | None = None
     credential: Credential = Credential.API_KEY
+    ticket_id: str | None = None  # a connect ticket's single-use id
+    access: str | None = None  # a connect ticket's Zoom app: "user" or "account"
+    expires_at: int | None = None
+
+    @property
+    def scoped(self) -> bool:
+        """A scoped token (for a browser), not one of the site's API keys."""
+        return self.credential is Credential.TOKEN
 
     def require_current_key(self) -> None:
         """Rotating, retiring and deleting take the site's current API key itself."""
@@ -88,6 +99,11 @@ class Principal:
     def require_admin(self) -> None:
         if self.role is not Role.ADMIN:
             raise Forbidden("This action needs the site's API key.")
+
+    def require_api_key(self) -> None:
+        """Minting tokens needs the API key itself: a token never mints another."""
+        if self.role is not Role.ADMIN or self.scoped:
+            raise Forbidden("Only the site's API key mints tokens; a scoped token cannot.")
 
     def require_admin_or_staff(self, staff_id: str | None) -> None:
         """Allow the admin, or the staff member `staff_id` with their own staff token."""
@@ -147,12 +163,15 @@ def mint_token(
     staff_id: str | None = None,
     session_id: str | None = None,
     booking_id: str | None = None,
+    access: str | None = None,
     now: float | None = None,
 ) -> tuple[str, int]:
-    """A scoped token and its expiry (epoch seconds)."""
+    """A scoped token and its expiry (epoch seconds). A connect ticket gets a single-use id."""
     expires = int((now if now is not None else time.time()) + min(ttl_seconds, MAX_TOKEN_SECONDS))
-    claims = {"s": site.site_id, "r": role.value, "e": expires}
-    claims.update({k: v for k, v in (("t", staff_id), ("x", session_id), ("b", booking_id)) if v})
+    claims: dict[str, str | int] = {"s": site.site_id, "r": role.value, "e": expires}
+    ticket_id = secrets.token_urlsafe(12) if role is Role.CONNECT else None
+    pairs = (("t", staff_id), ("x", session_id), ("b", booking_id), ("a", access), ("j", ticket_id))
+    claims.update({k: v for k, v in pairs if v})
     payload = _b64(json.dumps(claims, separators=(",", ":")).encode())
     return f"{TOKEN_PREFIX}{payload}.{_sign(site.token_secret, payload)}", expires
 
@@ -182,7 +201,12 @@ def claimed_site(credential: str) -> str:
 
 
 def authenticate(
-    site: Site | None, site_id: str, authorization: str | None, now: float | None = None
+    site: Site | None,
+    site_id: str,
+    authorization: str | None,
+    now: float | None = None,
+    *,
+    ticket: bool = False,
 ) -> Principal:
     """Check the caller's credential for the site `site_id` of the path (`site`: its record, or None).
 
@@ -200,6 +224,12 @@ def authenticate(
         principal = _verify_token(secrets_, site_id, credential, moment)
         if site is None:
             raise Unauthorized(WRONG_SIGNATURE)
+        if (principal.role is Role.CONNECT) is not ticket:  # a ticket opens the connect flow, nothing else
+            raise Forbidden(
+                "A connect ticket only opens the Zoom connect flow."
+                if principal.role is Role.CONNECT
+                else "The Zoom connect flow takes a connect ticket (tokens with role 'connect')."
+            )
         return principal
     given = hash_api_key(credential)
     current = same_secret(given, site.api_key_hash if site else _NO_KEY_HASH)
@@ -274,4 +304,7 @@ def _verify_token(token_secrets: tuple[str, ...], site_id: str, token: str, now:
         session_id=claims.get("x"),
         booking_id=claims.get("b"),
         credential=Credential.TOKEN,
+        ticket_id=claims.get("j"),
+        access=claims.get("a"),
+        expires_at=expires,
     )

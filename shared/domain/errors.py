@@ -182,3 +182,21 @@ class ZoomRegistrantRateLimited(ZoomRateLimited):
 
     slug = "zoom-registrant-rate-limited"
     title = "Zoom's daily limit for this registrant was reached"
+
+
+class ZoomRefreshLost(ZoomNeedsReconnect):
+    """Zoom rotated a connection's tokens but the new pair never reached our store (the refresh
+    answer was lost, or saving it failed): the stored refresh token is dead. Zoom keeps no copy
+    we could ask for, so the Zoom user must connect again (X07), and the admin is told exactly this."""
+
+    slug = "zoom-refresh-lost"
+    title = "Zoom's new tokens for this connection were lost"
+
+
+class ZoomUserNotInAccount(VclinksError):
+    """W07: the Zoom user an admin maps a staff member to is not a user of that connection's Zoom
+    account (unknown, or of another account)."""
+
+    status = 422
+    slug = "zoom-user-not-in-account"
+    title = "No such user in the connection's Zoom account"

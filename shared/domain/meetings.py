@@ -1,19 +1,24 @@
 """Which provider meeting a session should have (desired state), as a pure rule.
 
 Desired: the session is scheduled, online and not over, its service online, the site's
-default connected, and its effective account (resolver.effective_account) is a connected
-Zoom user -> one meeting under that user with the session's times (registration on for a
-group class, S03). Actual: the meeting reference stored on the session. The reconciler
+default connected, and its effective account (resolver.effective_account) is a Zoom user ->
+one meeting under that user with the session's times and the service's meeting settings
+(S09); registration on for a group class (S03) unless the host is a Basic Zoom user, who
+can take no registrants (the clients then share the meeting's join link). An account that
+needs its admin first (a dead grant, a user Zoom deactivated) blocks the meeting work and
+says why. Actual: the meeting reference stored on the session. The reconciler
 (shared.services.meetings) brings actual to desired, and leaves a session that has ended alone.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 
 from shared.domain.models import (
+    ConnectionStatus,
     MeetingRef,
+    MeetingSettings,
     Service,
     ServiceKind,
     Session,
@@ -33,6 +38,8 @@ class Desired:
     duration_minutes: int
     registration: bool
     topic: str
+    settings: MeetingSettings = field(default_factory=MeetingSettings)
+    blocked: str | None = None  # why the account needs its admin first (nothing is done meanwhile)
 
 
 def marker(session: Session) -> str:
@@ -54,13 +61,18 @@ def desired_meeting(
     if not isinstance(account, ZoomAccount):
         return None
     minutes = max(1, round((session.end - session.start).total_seconds() / 60))
+    blocked = None
+    if account.status is ConnectionStatus.NEEDS_RECONNECT:
+        blocked = account.problem or "needs_reconnect"
     return Desired(
         connection_id=account.connection_id,
         host_user_id=account.zoom_user_id,
         start=session.start,
         duration_minutes=minutes,
-        registration=service.kind is ServiceKind.CLASS,
+        registration=service.kind is ServiceKind.CLASS and not account.basic,
         topic=(service.name or "Online session")[:200],
+        settings=service.meeting_settings,
+        blocked=blocked,
     )
 
 
@@ -72,8 +84,13 @@ def same_times(desired: Desired, actual: MeetingRef) -> bool:
     return actual.start == desired.start and actual.duration_minutes == desired.duration_minutes
 
 
+def same_setup(desired: Desired, actual: MeetingRef) -> bool:
+    """Registration (S03) and the service's meeting settings (S09) as the meeting was last given them."""
+    return actual.registration == desired.registration and actual.settings == desired.settings
+
+
 def in_step(desired: Desired | None, actual: MeetingRef | None) -> bool:
     """Whether the stored meeting already is what the session wants (nothing to do at the provider)."""
     if desired is None or actual is None:
         return desired is None and actual is None
-    return same_host(desired, actual) and same_times(desired, actual)
+    return same_host(desired, actual) and same_times(desired, actual) and same_setup(desired, actual)

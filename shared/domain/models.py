@@ -11,7 +11,7 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Annotated, Literal
 
-from pydantic import AnyUrl, BaseModel, ConfigDict, Field, field_validator
+from pydantic import AnyUrl, BaseModel, ConfigDict, Field, field_validator, model_validator
 
 ID_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_.:-]{0,63}$"
 """Ids of sites, staff, services, sessions and bookings: 1-64 safe characters."""
@@ -82,6 +82,17 @@ class ZoomAccount(Record):
     zoom_user_id: str = Field(min_length=1, max_length=64)
     email: str | None = Field(default=None, max_length=320)
     status: ConnectionStatus = ConnectionStatus.CONNECTED
+    user_type: int | None = None  # Zoom's user type: 1 Basic (no registrants), 2 Licensed, ...
+    problem: str | None = Field(default=None, max_length=500)  # what the admin must fix, if anything
+
+    @property
+    def basic(self) -> bool:
+        """A Basic (free) Zoom user: Zoom takes no registrants for their meetings (S03)."""
+        return self.user_type == BASIC_ZOOM_USER
+
+
+BASIC_ZOOM_USER = 1
+"""Zoom's `type` of a Basic (free) user (GET /users: 1 Basic, 2 Licensed, ...)."""
 
 
 VcAccount = Annotated[CustomLink | JitsiAccount | ZoomAccount, Field(discriminator="provider")]
@@ -122,8 +133,13 @@ def check_reminder_offsets(offsets: tuple[int, ...]) -> tuple[int, ...]:
     return tuple(sorted(offsets, reverse=True))
 
 
+CHECK_HOURS = (72, 48, 24, 12, 6, 3, 2, 1)
+"""X10: how long before a session its provider meeting may be checked (a site picks among these)."""
+CheckHours = Literal[72, 48, 24, 12, 6, 3, 2, 1]
+
+
 class SiteSettings(Record):
-    """Per-site switches (W14, W15, X03, X06, X08)."""
+    """Per-site switches (W14, W15, X03, X06, X08, X10)."""
 
     members_area_links: bool = True
     join_window_minutes: int | None = Field(default=None, ge=0, le=1440)
@@ -139,6 +155,7 @@ class SiteSettings(Record):
     """Exact origins (`https://app.example.com`) whose browsers may call the scoped-token routes."""
     reminder_offsets_minutes: tuple[int, ...] = ()
     """X08: minutes before each session that its clients are reminded (none: the platform asks)."""
+    meeting_check_hours: frozenset[CheckHours] = frozenset({24, 1})  # X10: checks before each session
 
     _check_offsets = field_validator("reminder_offsets_minutes")(check_reminder_offsets)
 
@@ -200,6 +217,25 @@ class Staff(Record):
     version: int = 0
 
 
+class MeetingSettings(Record):
+    """S09: how the provider sets up a service's meetings; a field left None keeps the provider
+    account's own default (Zoom: its meeting settings). Sent on every create and update."""
+
+    waiting_room: bool | None = None
+    passcode_required: bool | None = None
+    join_before_host: bool | None = None
+    mute_on_entry: bool | None = None
+    auto_recording: Literal["none", "local", "cloud"] | None = None
+
+    @model_validator(mode="after")
+    def _zoom_rules(self) -> MeetingSettings:
+        # Zoom's spec (settings.waiting_room): "If this value is true, this disables the
+        # join_before_host setting": asking for both would be silently half-ignored.
+        if self.waiting_room and self.join_before_host:
+            raise ValueError("waiting_room and join_before_host exclude each other (Zoom disables one)")
+        return self
+
+
 class ServiceKind(StrEnum):
     APPOINTMENT = "appointment"
     CLASS = "class"
@@ -213,6 +249,7 @@ class Service(Record):
     online: bool = False  # S02: off until an admin turns it on
     name: str | None = Field(default=None, max_length=200)
     course_link: CustomLink | None = None  # W09, W10
+    meeting_settings: MeetingSettings = MeetingSettings()  # S09
     version: int = 0
 
 
@@ -230,6 +267,7 @@ class MeetingRef(Record):
     start: datetime | None = None
     duration_minutes: int | None = None
     registration: bool = False
+    settings: MeetingSettings = MeetingSettings()  # S09: what the meeting was last given
 
 
 class MeetingState(StrEnum):
@@ -272,6 +310,15 @@ class Reminders(Record):
     next_at: datetime | None = None  # when the next reminder is due (the reminder index's key)
 
 
+class SessionCheck(Record):
+    """X10: the last check of a session's connection and provider meeting before it starts.
+    `problem` None: all was well (or was repaired: `repaired` says what)."""
+
+    at: datetime
+    problem: str | None = Field(default=None, max_length=500)
+    repaired: str | None = Field(default=None, max_length=200)
+
+
 class SessionStatus(StrEnum):
     SCHEDULED = "scheduled"
     CANCELLED = "cancelled"
@@ -295,6 +342,7 @@ class Session(Record):
     pending_reason: str | None = None
     clients_fingerprint: str | None = None  # what the bookings were last brought in step with (X02)
     reminders: Reminders | None = None  # X08: the reminders flagged for its start, and the next one
+    check: SessionCheck | None = None  # X10: the last check before the session
     version: int = 0
 
 
@@ -376,9 +424,13 @@ class ZoomConnection(Record):
     can_list_users: bool = False
     app: ZoomAppType = ZoomAppType.USER_MANAGED  # the Zoom app its tokens belong to
     status: ConnectionStatus = ConnectionStatus.CONNECTED
-    secret_name: str
+    secret_name: str  # the tokens of (app, Zoom account, Zoom user): shared by every connection of that user
     created_at: datetime
     removal: Removal | None = None  # set when the connection is going away (S08)
+    zoom_user_type: int | None = None  # of the connected user: 1 Basic (no registrants), 2 Licensed
+    confirmed: bool = True  # False until the admin confirms it in the browser that started the flow
+    problem: str | None = Field(default=None, max_length=500)  # what the admin must fix, if anything
+    inactive_users: dict[str, str] = {}  # users of its Zoom account Zoom deactivated or deleted -> which
     version: int = 0
 
 

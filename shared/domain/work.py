@@ -32,6 +32,7 @@ class WorkKind(StrEnum):
     REMINDERS = "reminders"  # one reminder (an offset) of a session's start, to each booking (paged)
     DELETE_SITE = "delete_site"  # a site goes: its Zoom grants, then its items, a page at a time
     WEBHOOK = "webhook"  # one event for the platform's endpoint (its payload rides in the item)
+    CHECK = "check"  # X10: a session's connection and provider meeting checked before it starts
 
 
 class Scope:
@@ -101,9 +102,13 @@ class WorkRef:
     def webhook(cls, site_id: str, event_id: str, payload: str) -> WorkRef:
         return cls(site_id, WorkKind.WEBHOOK, event_id, payload)
 
+    @classmethod
+    def check(cls, site_id: str, session_id: str) -> WorkRef:
+        return cls(site_id, WorkKind.CHECK, session_id)
+
     @property
     def session_id(self) -> str:
-        """The session a SESSION, BOOKING, BOOKINGS or REMINDERS item is about."""
+        """The session a SESSION, BOOKING, BOOKINGS, REMINDERS or CHECK item is about."""
         return self.target.partition("/")[0]
 
     @property

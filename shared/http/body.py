@@ -18,6 +18,8 @@ from shared.domain.errors import InvalidInput, PayloadTooLarge, UnsupportedMedia
 MAX_BODY_BYTES = 64 * 1024
 MAX_DEPTH = 32
 JSON_TYPES = ("application/json", "application/merge-patch+json", "")
+FORM_ROUTES = frozenset({"POST /v1/oauth/zoom/confirm"})
+"""Routes a browser's HTML form posts to (application/x-www-form-urlencoded); every other takes JSON."""
 _STRING = re.compile(r'"(?:[^"\\]|\\.)*"?', re.DOTALL)  # an unclosed string runs to the end: linear
 _NOT_BRACKET = re.compile(r"[^\[\]{}]")
 
@@ -32,6 +34,8 @@ def refuse_unreadable(event: dict[str, Any]) -> VclinksError | None:
         return PayloadTooLarge(f"The request body is larger than {MAX_BODY_BYTES} bytes.")
     headers = {k.lower(): v for k, v in (event.get("headers") or {}).items()}
     content_type = (headers.get("content-type") or "").split(";")[0].strip().lower()
+    if content_type == "application/x-www-form-urlencoded" and event.get("routeKey") in FORM_ROUTES:
+        return None
     if content_type not in JSON_TYPES:
         return UnsupportedMediaType("Send the request body as application/json.")
     return None
@@ -40,7 +44,7 @@ def refuse_unreadable(event: dict[str, Any]) -> VclinksError | None:
 def refuse_too_deep(event: dict[str, Any]) -> VclinksError | None:
     """400 for a JSON body whose arrays and objects nest deeper than MAX_DEPTH."""
     body = event.get("body")
-    if not body or event.get("isBase64Encoded"):
+    if not body or event.get("isBase64Encoded") or event.get("routeKey") in FORM_ROUTES:
         return None
     if sum(body.count(opening) for opening in "[{") <= MAX_DEPTH:
         return None

@@ -65,9 +65,16 @@ def admin(who: Annotated[Caller, Depends(caller)]) -> Site:
     return who.site
 
 
+def key_holder(who: Annotated[Caller, Depends(caller)]) -> Site:
+    """The site, for a caller with the site's API key itself (no scoped token, an admin's included)."""
+    who.principal.require_api_key()
+    return who.site
+
+
 Root = Annotated[Container, Depends(deps)]
 State = Annotated[RequestState, Depends(request_state)]
 BaseUrl = Annotated[str, Depends(base_url)]
 Links = Annotated[JoinLinks, Depends(join_links)]
 AnyCaller = Annotated[Caller, Depends(caller)]
 AdminSite = Annotated[Site, Depends(admin)]
+KeyHolderSite = Annotated[Site, Depends(key_holder)]

@@ -17,14 +17,17 @@ from pydantic import (
 )
 
 from shared.domain.models import (
+    CheckHours,
     CustomLink,
     Description,
     EmailType,
     Id,
     JitsiAccount,
     Language,
+    MeetingSettings,
     Password,
     ServiceKind,
+    SessionCheck,
     VcAccount,
     WebUrl,
     check_reminder_offsets,
@@ -155,6 +158,12 @@ class SettingsPatch(Body):
     def _offsets(cls, offsets: list[int] | None) -> list[int] | None:
         return None if offsets is None else list(check_reminder_offsets(tuple(offsets)))
 
+    meeting_check_hours: list[CheckHours] | None = Field(
+        default=None,
+        max_length=8,
+        description="X10: how many hours before each session its provider meeting is checked ([] none)",
+    )
+
 
 class SettingsView(BaseModel):
     members_area_links: bool
@@ -169,6 +178,7 @@ class SettingsView(BaseModel):
     hidden_email_sections: list[EmailType]
     allowed_origins: list[str]
     reminder_offsets_minutes: list[int]
+    meeting_check_hours: list[int]
 
 
 class SenderInput(Body):
@@ -200,12 +210,16 @@ class StaffView(BaseModel):
 
 
 class TokenRequest(Body):
-    """A token for a browser: an admin's (to open the Zoom connect flow), a staff member's, a client's."""
+    """A token for a browser: an admin's, a staff member's, a client's; or a `connect` ticket,
+    single-use, that opens the Zoom connect flow (`/v1/oauth/zoom/start?ticket=...`) for the site
+    (no staff_id) or a staff member, through the user-managed app (`access: user`, the default)
+    or the admin-managed one (`access: account`, the site's own Zoom account only)."""
 
-    role: Literal["admin", "staff", "client"]
+    role: Literal["admin", "staff", "client", "connect"]
     staff_id: Id | None = None
     session_id: Id | None = None
     booking_id: Id | None = None
+    access: Literal["user", "account"] | None = None
     ttl_seconds: int = Field(default=900, ge=60, le=86400)
 
     @model_validator(mode="after")
@@ -214,10 +228,16 @@ class TokenRequest(Body):
             raise ValueError("a staff token needs staff_id")
         if self.role == "client" and not (self.session_id and self.booking_id):
             raise ValueError("a client token needs session_id and booking_id")
+        if self.access == "account" and self.staff_id:
+            raise ValueError(
+                "access=account connects the site's Zoom account (admin-managed app); a staff member "
+                "connects their own Zoom without it"
+            )
         extra = {
-            "admin": ("staff_id", "session_id", "booking_id"),
-            "staff": ("session_id", "booking_id"),
-            "client": ("staff_id",),
+            "admin": ("staff_id", "session_id", "booking_id", "access"),
+            "staff": ("session_id", "booking_id", "access"),
+            "client": ("staff_id", "access"),
+            "connect": ("session_id", "booking_id"),
         }[self.role]
         given = [name for name in extra if getattr(self, name) is not None]
         if given:
@@ -234,10 +254,37 @@ class TokenView(BaseModel):
 # -- services, sessions, bookings ---------------------------------------------------------
 
 
+class MeetingSettingsInput(Body):
+    """S09: the meeting settings of a service's sessions, where the provider has them (Zoom). A
+    field left out keeps the provider account's own default; the meetings of the upcoming sessions
+    are updated when they change."""
+
+    waiting_room: bool | None = None
+    passcode_required: bool | None = Field(
+        default=None,
+        description="true: each meeting gets a passcode (null or false: the Zoom account decides)",
+    )
+    join_before_host: bool | None = Field(
+        default=None, description="Not with waiting_room (Zoom disables it)"
+    )
+    mute_on_entry: bool | None = None
+    auto_recording: Literal["none", "local", "cloud"] | None = None
+
+    def to_record(self) -> MeetingSettings:
+        return MeetingSettings(**self.model_dump())
+
+
 class ServiceInput(Body):
     kind: ServiceKind
     online: bool = False  # S02: off unless the admin turns it on
     name: str | None = Field(default=None, min_length=1, max_length=200)
+    meeting_settings: MeetingSettingsInput = Field(default_factory=MeetingSettingsInput)
+
+    @model_validator(mode="after")
+    def _settings(self) -> ServiceInput:
+        if self.meeting_settings.waiting_room and self.meeting_settings.join_before_host:
+            raise ValueError("meeting_settings: waiting_room and join_before_host exclude each other at Zoom")
+        return self
 
 
 class ServiceView(BaseModel):
@@ -246,6 +293,7 @@ class ServiceView(BaseModel):
     online: bool
     name: str | None
     course_link: CustomLink | None
+    meeting_settings: MeetingSettings
 
 
 class SessionInput(Body):
@@ -278,6 +326,9 @@ class SessionView(BaseModel):
     meeting_state: str
     pending_reason: str | None
     staff_join_url: str
+    last_check: SessionCheck | None = Field(
+        default=None, description="X10: the last check of the session's connection and provider meeting"
+    )
 
 
 class BookingInput(Body):
@@ -356,6 +407,9 @@ class ZoomUserView(BaseModel):
     email: str | None
     first_name: str | None
     last_name: str | None
+    type: int | None = Field(
+        default=None, description="Zoom's user type: 1 Basic (no registrants), 2 Licensed"
+    )
 
 
 class ZoomUsers(BaseModel):
@@ -366,6 +420,22 @@ class ZoomUsers(BaseModel):
     next_cursor: str | None = Field(
         default=None, description="Give it as `cursor` to read the next page; null on the last page"
     )
+
+
+class HostUsageView(BaseModel):
+    zoom_user_id: str
+    email: str | None
+    used_today: int = Field(description="Meeting creates and updates sent for this host since 00:00 UTC")
+    limit: int = Field(description="Zoom's daily limit of meeting creates and updates per host")
+    waiting: list[str] = Field(description="Sessions whose meeting work waits for the next UTC day")
+
+
+class ZoomUsageView(BaseModel):
+    """X11: each Zoom host's daily quota as vclinks counts it, and the work waiting for tomorrow."""
+
+    day: str
+    resets_at: datetime
+    hosts: list[HostUsageView]
 
 
 class NotificationRequest(Body):

@@ -19,6 +19,7 @@ from shared.domain.resolver import Decision, Link, is_online
 from shared.http.models import (
     AccountView,
     BookingView,
+    HostUsageView,
     LinkView,
     Report,
     ReportRow,
@@ -28,6 +29,7 @@ from shared.http.models import (
     SettingsView,
     StaffView,
     TemplateView,
+    ZoomUsageView,
     ZoomUsers,
     ZoomUserView,
 )
@@ -36,6 +38,7 @@ from shared.services.templates import TemplateState
 
 if TYPE_CHECKING:
     from shared.adapters.zoom.client import ZoomUser
+    from shared.services.zoom.usage import ZoomUsage
 
 
 def account_view(account: VcAccount | None) -> AccountView:
@@ -54,6 +57,7 @@ def settings_view(settings: SiteSettings, sender: SiteSender | None) -> Settings
         hidden_email_sections=sorted(settings.hidden_email_sections),
         allowed_origins=list(settings.allowed_origins),
         reminder_offsets_minutes=list(settings.reminder_offsets_minutes),
+        meeting_check_hours=sorted(settings.meeting_check_hours, reverse=True),
     )
 
 
@@ -79,6 +83,7 @@ def service_view(service: Service) -> ServiceView:
         online=service.online,
         name=service.name,
         course_link=service.course_link,
+        meeting_settings=service.meeting_settings,
     )
 
 
@@ -95,6 +100,7 @@ def session_view(session: Session, service: Service, links: JoinLinks) -> Sessio
         meeting_state=session.meeting_state.value,
         pending_reason=session.pending_reason,
         staff_join_url=links.staff(session),
+        last_check=session.check,
     )
 
 
@@ -173,6 +179,21 @@ def template_view(state: TemplateState) -> TemplateView:
 
 def zoom_users_view(connection_id: str, users: list[ZoomUser], cursor: str | None) -> ZoomUsers:
     views = [
-        ZoomUserView(id=u.id, email=u.email, first_name=u.first_name, last_name=u.last_name) for u in users
+        ZoomUserView(id=u.id, email=u.email, first_name=u.first_name, last_name=u.last_name, type=u.type)
+        for u in users
     ]
     return ZoomUsers(connection_id=connection_id, users=views, next_cursor=cursor)
+
+
+def zoom_usage_view(usage: ZoomUsage) -> ZoomUsageView:
+    hosts = [
+        HostUsageView(
+            zoom_user_id=h.zoom_user_id,
+            email=h.email,
+            used_today=h.used_today,
+            limit=h.limit,
+            waiting=h.waiting,
+        )
+        for h in usage.hosts
+    ]
+    return ZoomUsageView(day=usage.day, resets_at=usage.resets_at, hosts=hosts)

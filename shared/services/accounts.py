@@ -70,13 +70,6 @@ class Accounts:
         self.followup.after_write(fan_out)
         return account
 
-    def zoom_user_account(self, site: Site, connection_id: str, zoom_user_id: str) -> ZoomAccount:
-        """W07: a user of one of this site's Zoom connections (checked against the connection)."""
-        user = connections.find_connection_user(self.repo, site.site_id, connection_id, zoom_user_id)
-        if user is None:
-            raise NotFound(f"No Zoom user '{zoom_user_id}' under connection '{connection_id}'.")
-        return user
-
     def delete_staff_account(self, site: Site, staff_id: str) -> None:
         """The staff member's sessions use the site default again; their own Zoom connection is removed."""
         fan_out = [WorkRef.sessions(site.site_id, Scope.staff(staff_id))]

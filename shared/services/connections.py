@@ -1,16 +1,18 @@
 """Zoom connections (S01, S08, W07, X07): attaching a new one, marking one dead, removing one.
 
-A connection (shared.domain.models.ZoomConnection) is one OAuth grant, owned by the site
-(its default account) or by one staff member. The accounts that use it embed a copy of its
-status, so that resolving a link reads no connection. A change of a connection that
-accounts or sessions depend on is a CONNECTION work item (shared.services.pipeline): its
-accounts are brought in step first; when it goes away, its upcoming sessions next (their
-meetings deleted at Zoom while the grant still works, or moved to the same Zoom user's
-new connection), and its tokens and record last.
+A connection (shared.domain.models.ZoomConnection) is one site's use of a Zoom user's grant,
+owned by the site (its default account) or by one staff member; every connection of the same
+Zoom user through the same app shares the grant's tokens (shared.adapters.zoom.tokens). The
+accounts that use it embed a copy of its status and problem, so that resolving a link reads no
+connection. A change of a connection that accounts or sessions depend on is a CONNECTION work
+item (shared.services.pipeline): its accounts are brought in step first; when it goes away,
+its upcoming sessions next (their meetings deleted at Zoom while the grant still works, or
+moved to the same Zoom user's new connection), and its tokens and record last.
 """
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -20,13 +22,14 @@ from aws_lambda_powertools import Logger
 
 from shared.adapters.metrics import Metric, put
 from shared.adapters.repository import Repository
-from shared.domain.errors import VclinksError
+from shared.domain.errors import Conflict, VclinksError
 from shared.domain.models import (
     ConnectionStatus,
     Removal,
     Staff,
     VcAccount,
     ZoomAccount,
+    ZoomAppType,
     ZoomConnection,
 )
 from shared.domain.webhooks import EventType
@@ -40,42 +43,57 @@ if TYPE_CHECKING:
 
 logger = Logger(service="vclinks")
 WAIT_FOR_SESSIONS = timedelta(seconds=30)
+CONFIRM_SECONDS = 600
+"""How long a connection made by the consent waits for its admin's confirmation (then it goes)."""
+
+
+def account_state(connection: ZoomConnection, zoom_user_id: str) -> tuple[ConnectionStatus, str | None]:
+    """What an account on this connection shows: the connection's status and problem, or, for a
+    user of its Zoom account that Zoom deactivated or deleted, that (user.deactivated, user.deleted)."""
+    inactive = connection.inactive_users.get(zoom_user_id)
+    if inactive is not None:
+        return ConnectionStatus.NEEDS_RECONNECT, f"zoom_user_{inactive}"
+    return connection.status, connection.problem
 
 
 def account_for(
-    connection: ZoomConnection, zoom_user_id: str | None = None, email: str | None = None
+    connection: ZoomConnection,
+    zoom_user_id: str | None = None,
+    email: str | None = None,
+    user_type: int | None = None,
 ) -> ZoomAccount:
+    """The account of the connection's own user, or (W07) of another user of its Zoom account."""
+    user = zoom_user_id or connection.zoom_user_id
+    status, problem = account_state(connection, user)
+    own = user == connection.zoom_user_id
     return ZoomAccount(
         connection_id=connection.connection_id,
-        zoom_user_id=zoom_user_id or connection.zoom_user_id,
-        email=email if zoom_user_id else connection.email,
-        status=connection.status,
+        zoom_user_id=user,
+        email=connection.email if own else email,
+        status=status,
+        user_type=connection.zoom_user_type if own else user_type,
+        problem=problem,
     )
 
 
-def find_connection_user(
-    repo: Repository, site_id: str, connection_id: str, zoom_user_id: str
-) -> ZoomAccount | None:
-    """W07: a user under an admin-connected Zoom account of this site, as a staff account."""
-    connection = repo.get_connection(site_id, connection_id)
-    if connection is None or connection.removal is not None:
-        return None
-    if zoom_user_id != connection.zoom_user_id and not connection.can_list_users:
-        return None
-    return account_for(connection, zoom_user_id)
-
-
 def attach(repo: Repository, connection: ZoomConnection) -> list[WorkRef]:
-    """A new connection becomes the site default (no staff) or the staff member's own account.
+    """A confirmed connection becomes the site default (no staff) or the staff member's own account.
 
     The connection the account held before is replaced: removed through the pipeline once its
-    sessions moved on (the same Zoom user's meetings stay, with no call to Zoom). It is the one
+    sessions moved on, its accounts re-pointed to this one (staff mappings to users of the same
+    Zoom account kept; the same Zoom user's meetings stay, with no call to Zoom). It is the one
     this conditional write displaced, so connects that race each displace the one before them
     and the account keeps the last, still connected (a list of the owner's connections read
-    beside the write let two connects remove each other's). Returns the work flagged, for the
-    caller to queue."""
+    beside the write let two connects remove each other's). Other connections of the same grant
+    that needed reconnecting work again (the user signed in anew). Returns the work flagged, for
+    the caller to queue."""
     site_id = connection.site_id
-    repo.update_connection(site_id, connection.connection_id, lambda _: connection)
+    _, confirmed = repo.update_connection(
+        site_id, connection.connection_id, lambda c: c.model_copy(update={"confirmed": True}) if c else None
+    )
+    if confirmed is None:
+        raise Conflict("This Zoom connection is gone (it waited too long for its confirmation).")
+    connection = confirmed
     account = account_for(connection)
     displaced: VcAccount | None
     if connection.staff_id is None:
@@ -90,11 +108,33 @@ def attach(repo: Repository, connection: ZoomConnection) -> list[WorkRef]:
             site_id, connection.staff_id, lambda staff: staff.model_copy(update={"account": account}), work
         )
         displaced = staff.account if staff else None
+    if connection.app is ZoomAppType.ADMIN_MANAGED:
+        repo.index_account_connection(connection.zoom_account_id, site_id, connection.connection_id)
     if isinstance(displaced, ZoomAccount) and displaced.connection_id != connection.connection_id:
         old = repo.get_connection(site_id, displaced.connection_id)
         if old is not None and old.staff_id == connection.staff_id and old.removal is None:
             start_removal(repo, old, Removal.REPLACED)
             work.append(WorkRef.connection(site_id, old.connection_id))
+    work += _revive(repo, connection)
+    return work
+
+
+def _revive(repo: Repository, fresh: ZoomConnection) -> list[WorkRef]:
+    """The grant's other connections marked needs_reconnect use the new pair: they work again."""
+
+    def revive(current: ZoomConnection | None) -> ZoomConnection | None:
+        if current is None or current.removal is not None or current.status is ConnectionStatus.CONNECTED:
+            return current
+        return current.model_copy(update={"status": ConnectionStatus.CONNECTED, "problem": None})
+
+    work = []
+    for site_id, connection_id in repo.grant_members(fresh.secret_name):
+        if (site_id, connection_id) == (fresh.site_id, fresh.connection_id):
+            continue
+        ref = WorkRef.connection(site_id, connection_id)
+        before, after = repo.update_connection(site_id, connection_id, revive, [ref])
+        if before != after:
+            work.append(ref)
     return work
 
 
@@ -114,39 +154,45 @@ def start_removal(repo: Repository, connection: ZoomConnection, why: Removal) ->
         connection.site_id,
         connection.connection_id,
         mark,
-        work=_with_reconnect_event(repo, connection, work) if why is Removal.DEAUTHORIZED else work,
+        work=_with_reconnect_event(repo, connection.site_id, work) if why is Removal.DEAUTHORIZED else work,
     )
     _count_lost(before, after)
     return before != after
 
 
-def mark_needs_reconnect(repo: Repository, connection: ZoomConnection) -> list[WorkRef]:
-    """X07: Zoom refused the grant for good. Links of its sessions fall back to a clear reason
-    once the accounts that embed it say so (the CONNECTION item does that at once)."""
+def mark_needs_reconnect(
+    repo: Repository, connection: ZoomConnection, problem: str | None = None
+) -> list[WorkRef]:
+    """X07: Zoom refused the grant for good. Every connection of the grant needs reconnecting
+    (they share its tokens), saying why; links of their sessions fall back to a clear reason once
+    the accounts that embed them say so (each CONNECTION item does that at once)."""
 
     def mark(current: ZoomConnection | None) -> ZoomConnection | None:
-        if current is None or current.status is ConnectionStatus.NEEDS_RECONNECT:
+        if current is None or (
+            current.status is ConnectionStatus.NEEDS_RECONNECT and current.problem == problem
+        ):
             return current
-        return current.model_copy(update={"status": ConnectionStatus.NEEDS_RECONNECT})
+        return current.model_copy(update={"status": ConnectionStatus.NEEDS_RECONNECT, "problem": problem})
 
-    work = [WorkRef.connection(connection.site_id, connection.connection_id)]
-    events: list[WorkRef] = []
-    before, after = repo.update_connection(
-        connection.site_id,
-        connection.connection_id,
-        mark,
-        _with_reconnect_event(repo, connection, work, events),
-    )
-    _count_lost(before, after)
-    return work + events[-1:]  # the caller queues them
+    members = repo.grant_members(connection.secret_name) or [(connection.site_id, connection.connection_id)]
+    work: list[WorkRef] = []
+    for site_id, connection_id in members:
+        ref = WorkRef.connection(site_id, connection_id)
+        events: list[WorkRef] = []
+        before, after = repo.update_connection(
+            site_id, connection_id, mark, _with_reconnect_event(repo, site_id, [ref], events)
+        )
+        _count_lost(before, after)
+        work += [ref, *events[-1:]]  # the caller queues them (a retried write decides again: the last)
+    return work
 
 
 def _with_reconnect_event(
-    repo: Repository, connection: ZoomConnection, work: list[WorkRef], events: list[WorkRef] | None = None
+    repo: Repository, site_id: str, work: list[WorkRef], events: list[WorkRef] | None = None
 ) -> Callable[[ZoomConnection | None, ZoomConnection | None], list[WorkRef]]:
     """The write's work, plus connection.needs_reconnect for the platform when the write is the
     one that makes the connection need reconnecting (flagged in that same write)."""
-    site = repo.get_site(connection.site_id)
+    site = repo.get_site(site_id)
 
     def decide(before: ZoomConnection | None, after: ZoomConnection | None) -> list[WorkRef]:
         if not _loses_grant(before, after):
@@ -177,12 +223,92 @@ def _count_lost(before: ZoomConnection | None, after: ZoomConnection | None) -> 
         put(Metric.CONNECTIONS_NEEDING_RECONNECT)
 
 
+def note_problem(repo: Repository, site_id: str, connection_id: str, problem: str) -> list[WorkRef]:
+    """Something the admin must fix on a working connection (a scope its token lacks: 4711); its
+    accounts show it (the CONNECTION item copies it)."""
+    ref = WorkRef.connection(site_id, connection_id)
+
+    def mark(current: ZoomConnection | None) -> ZoomConnection | None:
+        if current is None or current.problem == problem:
+            return current
+        return current.model_copy(update={"problem": problem})
+
+    before, after = repo.update_connection(site_id, connection_id, mark, [ref])
+    return [ref] if before != after else []
+
+
+def note_active_user(repo: Repository, site_id: str, connection_id: str, zoom_user_id: str) -> list[WorkRef]:
+    """user.activated: a user Zoom deactivated hosts again (their accounts and sessions follow)."""
+    ref = WorkRef.connection(site_id, connection_id)
+
+    def mark(current: ZoomConnection | None) -> ZoomConnection | None:
+        if current is None or current.removal is not None:
+            return current
+        if zoom_user_id == current.zoom_user_id and current.problem == "zoom_user_deactivated":
+            return current.model_copy(update={"status": ConnectionStatus.CONNECTED, "problem": None})
+        if current.inactive_users.get(zoom_user_id) == "deactivated":
+            rest = {k: v for k, v in current.inactive_users.items() if k != zoom_user_id}
+            return current.model_copy(update={"inactive_users": rest})
+        return current
+
+    before, after = repo.update_connection(site_id, connection_id, mark, [ref])
+    return [ref] if before != after else []
+
+
+def note_user_type(repo: Repository, connection: ZoomConnection, user_type: int) -> list[WorkRef]:
+    """Zoom told us the connected user's type (a Basic host refusing registrants): its accounts
+    and their sessions follow (a class's meeting then takes no registrants)."""
+    ref = WorkRef.connection(connection.site_id, connection.connection_id)
+
+    def mark(current: ZoomConnection | None) -> ZoomConnection | None:
+        if current is None or current.zoom_user_type == user_type:
+            return current
+        return current.model_copy(update={"zoom_user_type": user_type})
+
+    before, after = repo.update_connection(connection.site_id, connection.connection_id, mark, [ref])
+    return [ref] if before != after else []
+
+
+def note_inactive_user(
+    repo: Repository, site_id: str, connection_id: str, zoom_user_id: str, what: str
+) -> list[WorkRef]:
+    """user.deactivated / user.deleted: a user of this connection's Zoom account can no longer host;
+    the accounts mapped to them show it and their sessions say so (the CONNECTION item)."""
+    ref = WorkRef.connection(site_id, connection_id)
+
+    def mark(current: ZoomConnection | None) -> ZoomConnection | None:
+        if current is None or current.removal is not None or current.inactive_users.get(zoom_user_id) == what:
+            return current
+        if zoom_user_id == current.zoom_user_id:  # the user whose grant it is: it no longer works
+            return current.model_copy(
+                update={"status": ConnectionStatus.NEEDS_RECONNECT, "problem": f"zoom_user_{what}"}
+            )
+        return current.model_copy(update={"inactive_users": {**current.inactive_users, zoom_user_id: what}})
+
+    before, after = repo.update_connection(site_id, connection_id, mark, [ref])
+    return [ref] if before != after else []
+
+
 # -- the CONNECTION item's steps --------------------------------------------------------------
 
 
+def expire_unconfirmed(ctx: StepContext, work: Work) -> None:
+    """First: a connection its admin never confirmed goes once the confirmation has expired (its
+    grant is revoked unless another connection of the same Zoom user uses it)."""
+    connection = ctx.repo.get_connection(work.ref.site_id, work.ref.target)
+    if connection is None or connection.confirmed or connection.removal is not None:
+        return
+    expires = connection.created_at + timedelta(seconds=CONFIRM_SECONDS)
+    if ctx.clock() < expires:
+        raise Retry("waiting_for_confirmation", at=expires)
+    start_removal(ctx.repo, connection, Removal.DISCONNECTED)
+    return
+
+
 def sync_accounts(ctx: StepContext, work: Work) -> None:
-    """The site default and staff accounts that embed the connection: its status copied, or,
-    when it goes, moved to its replacement (the same Zoom account's new connection) or removed."""
+    """The site default and staff accounts that embed the connection: its status and problem
+    copied, or, when it goes, moved to its replacement (the same Zoom account's new connection,
+    mappings kept where it reaches the user) or removed."""
     repo, site_id = ctx.repo, work.ref.site_id
     connection = repo.get_connection(site_id, work.ref.target)
     if connection is None:
@@ -214,7 +340,8 @@ def sync_accounts(ctx: StepContext, work: Work) -> None:
 
 
 def reconcile_its_sessions(ctx: StepContext, work: Work) -> None:
-    """When the connection goes: every upcoming session with a meeting under it is reconciled."""
+    """When the connection goes: every upcoming session with a meeting under it is reconciled
+    (S08: a disconnected connection's meetings are deleted at Zoom while its grant still works)."""
     connection = ctx.repo.get_connection(work.ref.site_id, work.ref.target)
     if connection is None or connection.removal is None:
         return
@@ -225,23 +352,22 @@ def reconcile_its_sessions(ctx: StepContext, work: Work) -> None:
 
 
 def remove_when_unused(ctx: StepContext, work: Work) -> None:
-    """Last: once no upcoming session holds a meeting under it, revoke the grant (unless the same
-    Zoom user still has another connection: Zoom keeps one grant per user) and delete the tokens."""
+    """Last: once no upcoming session holds a meeting under it, the connection leaves its grant;
+    the last connection of the grant revokes it at Zoom and deletes its tokens (Zoom keeps one
+    grant per user per app: revoking while another connection uses it would end that one too)."""
     repo, site_id = ctx.repo, work.ref.site_id
     connection = repo.get_connection(site_id, work.ref.target)
     if connection is None or connection.removal is None:
         return
     if repo.sessions_of(site_id, Scope.connection(connection.connection_id), ctx.clock(), None, 1).items:
         raise Retry("waiting_for_sessions", at=ctx.clock() + WAIT_FOR_SESSIONS)
-    others = [
-        c
-        for c in repo.connections_of_zoom_user(connection.zoom_account_id, connection.zoom_user_id)
-        if c.connection_id != connection.connection_id and c.removal is None
-    ]
+    sync_accounts(ctx, work)  # the removal may have come after this item's first step read the connection
     revoke = (
         connection.removal is not Removal.DEAUTHORIZED and connection.status is ConnectionStatus.CONNECTED
     )
-    ctx.revoker.remove(connection, revoke=revoke and not others)
+    ctx.revoker.remove(connection, revoke=revoke)
+    if connection.app is ZoomAppType.ADMIN_MANAGED:
+        repo.unindex_account_connection(connection.zoom_account_id, site_id, connection.connection_id)
     repo.update_connection(site_id, connection.connection_id, lambda _: None)
     logger.info("zoom connection removed", extra={"site_id": site_id, "removal": connection.removal.value})
     return
@@ -254,15 +380,25 @@ def _rewriter(repo: Repository, connection: ZoomConnection) -> Callable[[VcAccou
         if not _uses(account, connection):
             return account
         assert isinstance(account, ZoomAccount)
-        if connection.removal is None:
-            return account.model_copy(update={"status": connection.status})
-        if replacement is None:
+        target = connection if connection.removal is None else replacement
+        if target is None or not _reaches(target, account.zoom_user_id):
             return None
-        return account.model_copy(
-            update={"connection_id": replacement.connection_id, "status": replacement.status}
-        )
+        status, problem = account_state(target, account.zoom_user_id)
+        update: dict[str, object] = {
+            "connection_id": target.connection_id,
+            "status": status,
+            "problem": problem,
+        }
+        if account.zoom_user_id == target.zoom_user_id and target.zoom_user_type is not None:
+            update["user_type"] = target.zoom_user_type
+        return account.model_copy(update=update)
 
     return rewrite
+
+
+def _reaches(connection: ZoomConnection, zoom_user_id: str) -> bool:
+    """A connection reaches its own user, and (admin-managed) every user of its Zoom account."""
+    return zoom_user_id == connection.zoom_user_id or connection.can_list_users
 
 
 def _staff_rewrite(rewrite: Callable[[VcAccount | None], VcAccount | None]) -> Callable[[Staff], Staff]:
@@ -270,10 +406,11 @@ def _staff_rewrite(rewrite: Callable[[VcAccount | None], VcAccount | None]) -> C
 
 
 def _replacement(repo: Repository, old: ZoomConnection) -> ZoomConnection | None:
-    """The connection that takes over from `old`: its owner's newer one in the same Zoom account."""
+    """The connection that takes over from `old`: its owner's newer confirmed one in the same Zoom account."""
     for candidate in repo.list_connections(old.site_id):
         if (
             candidate.removal is None
+            and candidate.confirmed
             and candidate.staff_id == old.staff_id
             and candidate.zoom_account_id == old.zoom_account_id
             and candidate.connection_id != old.connection_id
@@ -288,19 +425,46 @@ def _uses(account: object, connection: ZoomConnection) -> bool:
 
 @dataclass
 class ZoomRevoker:
-    """Revokes a grant at Zoom and deletes its tokens (S08: the stored Zoom data is deleted)."""
+    """Takes a connection out of its grant; the last one revokes the grant at Zoom and deletes its
+    tokens (S08: the stored Zoom data is deleted). Under the grant's lease, so that a sign-in of the
+    same Zoom user at that moment is either seen (kept) or comes after (stores its tokens anew)."""
 
+    repo: Repository
     zoom: Callable[[], ZoomClient]
     secrets: TokenSecrets
 
     def remove(self, connection: ZoomConnection, *, revoke: bool) -> None:
-        if revoke:
-            try:
-                tokens = self.secrets.read(connection.secret_name)
-                self.zoom().revoke(tokens.refresh_token, connection.app)
-            except VclinksError as failure:
-                logger.info("zoom revoke failed; removing anyway", extra={"problem": failure.slug})
-        self.secrets.delete(connection.secret_name)
+        from shared.adapters.zoom.tokens import LEASE_SECONDS, lease_name
+
+        owner = uuid.uuid4().hex
+        held = self.repo.take_lease(lease_name(connection.secret_name), owner, LEASE_SECONDS)
+        if not held:
+            raise Retry("zoom_tokens_busy")  # a refresh or a sign-in of this user: shortly
+        try:
+            name = connection.secret_name
+            remaining = self.repo.leave_grant(name, connection.site_id, connection.connection_id)
+            if remaining:
+                return  # the Zoom user's other connections keep the grant and its tokens
+            if revoke and not self._legacy_sharer(connection):
+                try:
+                    tokens = self.secrets.read(name)
+                    self.zoom().revoke(tokens.refresh_token, connection.app)
+                except VclinksError as failure:
+                    logger.info("zoom revoke failed; removing anyway", extra={"problem": failure.slug})
+            self.secrets.delete(name)
+        finally:
+            self.repo.release_lease(lease_name(connection.secret_name), owner)
+
+    def _legacy_sharer(self, connection: ZoomConnection) -> bool:
+        """A connection made before grants were shared (a secret of its own) still uses the grant."""
+        return any(
+            other.connection_id != connection.connection_id
+            and other.removal is None
+            and other.app is connection.app
+            for other in self.repo.connections_of_zoom_user(
+                connection.zoom_account_id, connection.zoom_user_id
+            )
+        )
 
 
 def predates(event_time: datetime | None, connection: ZoomConnection) -> bool:

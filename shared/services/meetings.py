@@ -8,18 +8,27 @@ the work listed (DESIGN.md: nothing lost).
 - none -> wanted: create (before creating, the session is marked `pending: creating`; a
   retry first looks for a meeting carrying the session's marker in its agenda, so a lost
   answer never makes a duplicate);
-- times changed: PATCH (the link stays); 404/3001 -> recreate;
+- times, registration or meeting settings (S09) changed: PATCH (the link stays; after a change
+  of settings the meeting is read again, its passcode and join link may have changed);
+  404/3001 -> recreate;
 - host changed: the same Zoom user under a new connection (a reconnect) keeps the meeting;
   another user: delete under the old connection, create under the new;
 - no longer wanted (cancelled, in person, custom link, another provider): DELETE.
-A session that has ended is left as it is. A failure raises; the worker records why on
-the session (`pending_reason`) and tries again later. A pending session keeps its meeting
-reference, so its links keep working. Always act with the connection that made the meeting.
+A session that has ended is left as it is; one whose account needs its admin first (a dead
+grant, a host Zoom deactivated) is left as it is too, saying why. A failure raises; the worker
+records why on the session (`pending_reason`) and tries again later. A pending session keeps its
+meeting reference, so its links keep working. Always act with the connection that made the meeting.
+
+Zoom's quotas (X11): each host may have 100 meeting creates and updates per UTC day; each is
+counted (one counter per host and day) before it is sent, and work past the limit waits for
+00:00 UTC, listed with the host's counter (GET /v1/sites/{site}/zoom/usage). A scope the
+connection's token lacks (Zoom's 4711) is noted on the connection, so its admin sees which.
 """
 
 from __future__ import annotations
 
 import contextlib
+import secrets
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -30,8 +39,8 @@ from aws_lambda_powertools import Logger
 
 from shared.adapters.repository import Repository
 from shared.adapters.zoom.errors import ZoomNotFound
-from shared.domain.errors import VclinksError, ZoomNeedsReconnect
-from shared.domain.meetings import Desired, desired_meeting, marker, same_host, same_times
+from shared.domain.errors import VclinksError, ZoomMissingScopes, ZoomNeedsReconnect, ZoomRateLimited
+from shared.domain.meetings import Desired, desired_meeting, marker, same_host, same_setup, same_times
 from shared.domain.models import (
     ConnectionStatus,
     MeetingRef,
@@ -43,7 +52,7 @@ from shared.domain.models import (
     ZoomConnection,
 )
 from shared.domain.webhooks import EventType
-from shared.domain.work import Retry, Work, WorkRef
+from shared.domain.work import RECONNECT_WAIT, Deferred, Retry, Work, WorkRef
 from shared.services import platform_events
 
 if TYPE_CHECKING:
@@ -52,6 +61,9 @@ if TYPE_CHECKING:
     from shared.services.pipeline import StepContext
 
 logger = Logger(service="vclinks")
+ZOOM_DAILY_LIMIT = 100
+"""Meeting creates and updates per host per UTC day (SOURCE.md "daily limit")."""
+PASSCODE_ALPHABET = "abcdefghjkmnpqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ23456789"
 CREATING = "creating"
 QUEUED = "queued"
 """Set by the request that changed the session: the worker has not acted yet."""
@@ -90,13 +102,15 @@ class Meetings:
         repo: Repository,
         zoom_access: Callable[[], tuple[ZoomClient, TokenProvider]],
         clock: Callable[[], datetime],
+        daily_limit: int = ZOOM_DAILY_LIMIT,
     ) -> None:
         self.repo = repo
         self._zoom_access = zoom_access
         self._zoom: tuple[ZoomClient, TokenProvider] | None = None
         self.clock = clock
+        self.daily_limit = daily_limit
         self._site: Site | None = None  # the site of the reconcile under way (its webhook endpoint)
-        self.events: list[WorkRef] = []  # events flagged by this reconcile (the caller queues them)
+        self.flagged: list[WorkRef] = []  # work this reconcile left (a connection's problem, an event)
 
     @property
     def zoom(self) -> ZoomClient:
@@ -136,6 +150,8 @@ class Meetings:
                 return self._settle(session, None)
             self._delete(session.site_id, actual)
             return self._store(session, None)
+        if desired.blocked is not None:  # the admin first: the meeting stays as it is meanwhile
+            raise Retry(desired.blocked, at=self.clock() + RECONNECT_WAIT)
         if actual is not None and not same_host(desired, actual):
             if actual.host_user_id == desired.host_user_id:  # a reconnect of the same Zoom user
                 return self._store(
@@ -149,16 +165,26 @@ class Meetings:
         connection = self._connection(session.site_id, desired.connection_id)
         if actual is None:
             return self._create(connection, session, desired)
-        if same_times(desired, actual):
+        if same_times(desired, actual) and same_setup(desired, actual):
             return self._settle(session, actual)
-        spec = self._spec(session, desired)
+        spec = self._spec(session, desired, actual)
         try:
-            self._call(connection, lambda token: self.zoom.update_meeting(token, actual.meeting_id, spec))
+            self._counted(
+                connection, desired, lambda token: self.zoom.update_meeting(token, actual.meeting_id, spec)
+            )
         except ZoomNotFound:  # deleted at Zoom meanwhile: make a new one
             return self._create(connection, session, desired)
         moved_to = actual.model_copy(
-            update={"start": desired.start, "duration_minutes": desired.duration_minutes}
+            update={
+                "start": desired.start,
+                "duration_minutes": desired.duration_minutes,
+                "registration": desired.registration,
+                "settings": desired.settings,
+            }
         )
+        if actual.settings != desired.settings:  # a passcode given or taken: the links may differ
+            full = self._call(connection, partial(self.zoom.get_meeting, meeting_id=actual.meeting_id))
+            moved_to = self._ref(connection, desired, full)
         return self._store(session, moved_to)
 
     # -- provider calls --------------------------------------------------------------------
@@ -174,9 +200,9 @@ class Meetings:
             if marked is None:
                 return None
             session = marked
-        spec = self._spec(session, desired)
-        meeting = self._call(
-            connection, lambda token: self.zoom.create_meeting(token, desired.host_user_id, spec)
+        spec = self._spec(session, desired, None)
+        meeting = self._counted(
+            connection, desired, lambda token: self.zoom.create_meeting(token, desired.host_user_id, spec)
         )
         return self._store(session, self._ref(connection, desired, meeting))
 
@@ -206,7 +232,36 @@ class Meetings:
         return connection
 
     def _call(self, connection: ZoomConnection, action: Callable[[str], Any]) -> Any:
-        return self.tokens.call(connection, action)
+        try:
+            return self.tokens.call(connection, action)
+        except ZoomMissingScopes as missing:  # 4711: the connection's admin sees which scope to add
+            from shared.services.connections import note_problem
+
+            self.flagged += note_problem(
+                self.repo, connection.site_id, connection.connection_id, failure_reason(missing)
+            )
+            raise
+
+    def _counted(self, connection: ZoomConnection, desired: Desired, action: Callable[[str], Any]) -> Any:
+        """A meeting create or update: counted against the host's daily limit before it is sent (X11)."""
+        host, day = desired.host_user_id, self.clock().astimezone(UTC).date()
+        if not self.repo.spend_zoom_quota(host, day, self.daily_limit):
+            raise ZoomRateLimited(
+                f"The Zoom user reached the daily limit of {self.daily_limit} meeting creations and "
+                "updates; the work resumes after 00:00 UTC.",
+                daily_limit=True,
+                host_user_id=host,
+            )
+        try:
+            return self._call(connection, action)
+        except ZoomRateLimited as limited:
+            if limited.extra.get("daily_limit"):  # Zoom counts the host's calls by other apps too
+                self.repo.fill_zoom_quota(host, day, self.daily_limit)
+                limited.extra["host_user_id"] = host
+            raise
+        except Deferred:  # never sent (an inline attempt's budget went on a token refresh)
+            self.repo.refund_zoom_quota(host, day)
+            raise
 
     # -- outcomes --------------------------------------------------------------------------
 
@@ -227,7 +282,7 @@ class Meetings:
         event = self._ready_event(session, meeting) if state is MeetingState.READY else None
         stored = self.repo.record_meeting(session, meeting, state, pending, work=[event] if event else ())
         if stored is not None and event is not None:
-            self.events.append(event)
+            self.flagged.append(event)
         return stored
 
     def _ready_event(self, session: Session, meeting: MeetingRef | None) -> WorkRef | None:
@@ -239,9 +294,12 @@ class Meetings:
         data = {"session_id": session.session_id, "provider": meeting.provider}
         return platform_events.event_ref(self._site, EventType.MEETING_READY, data, self.clock())
 
-    def _spec(self, session: Session, desired: Desired) -> MeetingSpec:
+    def _spec(self, session: Session, desired: Desired, actual: MeetingRef | None) -> MeetingSpec:
         from shared.adapters.zoom.client import MeetingSpec
 
+        password = None
+        if desired.settings.passcode_required:  # the meeting's own passcode is kept once it has one
+            password = (actual.password if actual else None) or _passcode()
         return MeetingSpec(
             topic=desired.topic,
             start_time=desired.start,
@@ -249,6 +307,8 @@ class Meetings:
             timezone="UTC",
             agenda=marker(session),
             registration=desired.registration,
+            settings=desired.settings,
+            password=password,
         )
 
     def _ref(self, connection: ZoomConnection, desired: Desired, meeting: ZoomMeeting) -> MeetingRef:
@@ -263,7 +323,13 @@ class Meetings:
             start=desired.start,
             duration_minutes=desired.duration_minutes,
             registration=desired.registration,
+            settings=desired.settings,
         )
+
+
+def _passcode() -> str:
+    """Zoom's rule: at most 10 characters of letters, digits and @ - _ * (its spec, `password`)."""
+    return "".join(secrets.choice(PASSCODE_ALPHABET) for _ in range(10))
 
 
 def _maybe_created(session: Session) -> bool:
@@ -278,14 +344,18 @@ def _maybe_created(session: Session) -> bool:
 
 def failure_reason(error: Exception) -> str:
     """The `pending_reason` a session shows when its meeting work failed."""
-    from shared.domain.errors import ZoomRateLimited, ZoomUnavailable
+    from shared.domain.errors import ZoomMissingScopes, ZoomRateLimited, ZoomRefreshLost, ZoomUnavailable
 
     if isinstance(error, Retry):
         return error.reason
     if isinstance(error, ZoomRateLimited):
         return "zoom_daily_limit" if error.extra.get("daily_limit") else "zoom_rate_limited"
-    if isinstance(error, ZoomNeedsReconnect):
-        return "needs_reconnect"
+    if isinstance(error, ZoomRefreshLost):
+        return "zoom_refresh_lost"
+    if isinstance(error, ZoomNeedsReconnect):  # the connection's problem, when it says more
+        return str(error.extra.get("problem") or "needs_reconnect")
+    if isinstance(error, ZoomMissingScopes):  # 4711: the admin sees which scope to add
+        return "zoom_missing_scope:" + " or ".join(error.extra.get("missing_scopes") or ["unnamed"])
     if isinstance(error, ZoomUnavailable):
         return "zoom_unavailable"
     if isinstance(error, ZoomNotFound):
@@ -309,9 +379,18 @@ def reconcile_meeting(ctx: StepContext, work: Work) -> None:
         ctx.session = ctx.meetings.reconcile(snapshot)
     except (VclinksError, Retry) as error:  # the session says why its meeting is not ready yet
         ctx.session = ctx.repo.mark_pending(work.ref.site_id, work.ref.session_id, failure_reason(error))
+        if (
+            isinstance(error, ZoomRateLimited)
+            and error.extra.get("daily_limit")
+            and error.extra.get("host_user_id")
+        ):
+            day = ctx.clock().astimezone(UTC).date()
+            ctx.repo.note_quota_waiting(
+                str(error.extra["host_user_id"]), day, work.ref.site_id, work.ref.session_id
+            )
         raise
     finally:
-        if ctx.meetings.events:  # flagged with the meeting; delivered now rather than in a minute
-            ctx.queue.send(ctx.meetings.events)
-            ctx.meetings.events.clear()
+        if ctx.meetings.flagged:  # flagged with the meeting; done now rather than in a minute
+            ctx.queue.send(ctx.meetings.flagged)
+            ctx.meetings.flagged.clear()
     return

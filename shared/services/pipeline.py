@@ -11,9 +11,11 @@ after a crash, a retry or a duplicate message changes nothing more.
     REMINDERS   one reminder of a session's start to each of its bookings (paged)
     BOOKINGS    every booking of a session -> a BOOKING item each (paged)
     SESSIONS    every upcoming session of a scope -> a SESSION item each (paged)
-    CONNECTION  the accounts that embed a connection, then (when it goes) its sessions, its data
+    CONNECTION  an unconfirmed connection expires; the accounts that embed a connection, then
+                (when it goes) its sessions (meetings deleted at Zoom), its grant and data
     DELETE_SITE its Zoom connections removed (as CONNECTION does), its sender let go, its items (paged)
     WEBHOOK     one event delivered to the platform's endpoint (Standard Webhooks), with backoff
+    CHECK       X10: before a session, its connection and provider meeting (repaired, or why not)
 """
 
 from __future__ import annotations
@@ -61,6 +63,7 @@ def reactions() -> Mapping[WorkKind, tuple[Step, ...]]:
     """The table. Imported on first use: a handler that only flags work loads none of the steps."""
     from shared.services import (
         change_emails,
+        checks,
         connections,
         fan_out,
         meetings,
@@ -76,6 +79,7 @@ def reactions() -> Mapping[WorkKind, tuple[Step, ...]]:
         WorkKind.BOOKINGS: (fan_out.to_bookings,),
         WorkKind.SESSIONS: (fan_out.to_sessions,),
         WorkKind.CONNECTION: (
+            connections.expire_unconfirmed,
             connections.sync_accounts,
             connections.reconcile_its_sessions,
             connections.remove_when_unused,
@@ -87,4 +91,5 @@ def reactions() -> Mapping[WorkKind, tuple[Step, ...]]:
             site_deletion.delete_items,
         ),
         WorkKind.WEBHOOK: (platform_events.deliver,),
+        WorkKind.CHECK: (checks.check_before_session,),
     }

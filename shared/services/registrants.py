@@ -3,7 +3,13 @@ class's one meeting; cancelled with the booking. The BOOKING item's first step.
 
 The registrant follows the meeting: a booking whose registrant belongs to an older meeting
 (the class moved to another host) gets a new one. While the session's meeting is not ready,
-nothing is done here: the session's own item fans out to its bookings once it is.
+nothing is done here: the session's own item fans out to its bookings once it is. A meeting
+without registration (a Basic host's: Zoom takes no registrants) gives every client its join link.
+
+Zoom adds the same registrant to a meeting at most 3 times a day: past that, this booking's
+item waits for 00:00 UTC (the other bookings go on); its client has the meeting's own join
+link meanwhile. A host Zoom says is Basic after all (code 200) is noted: the class's meeting
+is set to take no registrants.
 """
 
 from __future__ import annotations
@@ -11,8 +17,10 @@ from __future__ import annotations
 import contextlib
 
 from shared.adapters.zoom.errors import ZoomNotFound
-from shared.domain.models import BookingStatus, ConnectionStatus, MeetingState, Registrant
-from shared.domain.work import Work
+from shared.domain.errors import ZoomHostNotLicensed, ZoomMissingScopes, ZoomRegistrantRateLimited
+from shared.domain.models import BASIC_ZOOM_USER, BookingStatus, ConnectionStatus, MeetingState, Registrant
+from shared.domain.work import Retry, Work, next_utc_midnight
+from shared.services import connections
 from shared.services.pipeline import StepContext
 
 
@@ -42,9 +50,23 @@ def sync_registrant(ctx: StepContext, work: Work) -> None:
     if wanted:
         first, _, last = (booking.client_name or "Client").partition(" ")
         email = booking.client_email or ""
-        added = tokens.call(
-            connection, lambda token: zoom.add_registrant(token, meeting.meeting_id, email, first, last)
-        )
+        try:
+            added = tokens.call(
+                connection, lambda token: zoom.add_registrant(token, meeting.meeting_id, email, first, last)
+            )
+        except ZoomRegistrantRateLimited as limited:  # this registrant only, for today
+            raise Retry("zoom_registrant_daily_limit", at=next_utc_midnight(ctx.clock())) from limited
+        except ZoomHostNotLicensed:  # a Basic host after all: its meetings take no registrants
+            if meeting.host_user_id == connection.zoom_user_id:
+                ctx.queue.send(connections.note_user_type(ctx.repo, connection, BASIC_ZOOM_USER))
+            return
+        except ZoomMissingScopes as missing:
+            from shared.services.meetings import failure_reason
+
+            ctx.queue.send(
+                connections.note_problem(ctx.repo, site_id, connection.connection_id, failure_reason(missing))
+            )
+            raise
         registrant = Registrant(
             registrant_id=added.registrant_id, join_url=added.join_url, meeting_id=meeting.meeting_id
         )

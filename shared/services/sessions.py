@@ -24,6 +24,7 @@ from shared.domain.models import (
     BookingStatus,
     CustomLink,
     LinkChange,
+    MeetingSettings,
     MeetingState,
     Service,
     ServiceKind,
@@ -52,13 +53,27 @@ class Sessions:
     # -- services --------------------------------------------------------------------------
 
     def put_service(
-        self, site: Site, service_id: str, kind: ServiceKind, online: bool, name: str | None
+        self,
+        site: Site,
+        service_id: str,
+        kind: ServiceKind,
+        online: bool,
+        name: str | None,
+        settings: MeetingSettings | None = None,
     ) -> Service:
-        """S02: online is off unless asked; the course link survives an update of the other fields."""
+        """S02: online is off unless asked; the course link survives an update of the other fields.
+        S09: the meeting settings, sent to the provider for the service's sessions."""
+        meeting_settings = settings or MeetingSettings()
 
         def change(current: Service | None) -> Service:
             course_link = current.course_link if current and kind is ServiceKind.COURSE else None
-            fields = {"kind": kind, "online": online, "name": name, "course_link": course_link}
+            fields = {
+                "kind": kind,
+                "online": online,
+                "name": name,
+                "course_link": course_link,
+                "meeting_settings": meeting_settings,
+            }
             if current is None:
                 return Service(site_id=site.site_id, service_id=service_id, **fields)
             return current.model_copy(update=fields)
@@ -332,7 +347,12 @@ def _service_work(site: Site, service_id: str) -> Callable[[Service | None, Serv
     def work(before: Service | None, after: Service | None) -> list[WorkRef]:
         if before is None or after is None:
             return []
-        if (before.online, before.course_link, before.kind) == (after.online, after.course_link, after.kind):
+        if (before.online, before.course_link, before.kind, before.meeting_settings) == (
+            after.online,
+            after.course_link,
+            after.kind,
+            after.meeting_settings,  # S09: the upcoming meetings are updated
+        ):
             return []
         return [WorkRef.sessions(site.site_id, Scope.service(service_id))]
 

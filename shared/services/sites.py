@@ -29,7 +29,14 @@ from shared.domain.work import Scope, WorkRef
 if TYPE_CHECKING:
     from shared.services.worker import Followup
 
-NOT_NULL = ("members_area_links", "language", "timezone", "allowed_origins", "reminder_offsets_minutes")
+NOT_NULL = (
+    "members_area_links",
+    "language",
+    "timezone",
+    "allowed_origins",
+    "reminder_offsets_minutes",
+    "meeting_check_hours",
+)
 
 
 def new_site_id(name: str) -> str:
@@ -74,6 +81,8 @@ def update_settings(
     for name in ("allowed_origins", "reminder_offsets_minutes"):
         if changes.get(name) is not None:
             changes[name] = tuple(changes[name])
+    if changes.get("meeting_check_hours") is not None:  # X10: a set, however it was sent
+        changes["meeting_check_hours"] = frozenset(changes["meeting_check_hours"])
 
     def replan(before: Site | None, after: Site | None) -> list[WorkRef]:
         offsets = [s.settings.reminder_offsets_minutes if s else () for s in (before, after)]
@@ -98,17 +107,20 @@ def issue_token(
     staff_id: str | None = None,
     session_id: str | None = None,
     booking_id: str | None = None,
+    access: str | None = None,
 ) -> tuple[str, datetime]:
-    """A short-lived token for a browser: an admin's, a staff member's, or one booking's client's."""
+    """A short-lived token for a browser: an admin's, a staff member's, one booking's client's, or
+    a single-use ticket that opens the Zoom connect flow (for the site, or a staff member)."""
     if role is Role.CLIENT and repo.get_booking(site.site_id, session_id or "", booking_id or "") is None:
         raise NotFound(f"No booking '{booking_id}' in session '{session_id}'.")
     token, expires = mint_token(
         site,
         role,
         ttl_seconds,
-        staff_id=staff_id if role is Role.STAFF else None,
+        staff_id=staff_id if role in (Role.STAFF, Role.CONNECT) else None,
         session_id=session_id if role is Role.CLIENT else None,
         booking_id=booking_id if role is Role.CLIENT else None,
+        access=(access or "user") if role is Role.CONNECT else None,
     )
     return token, datetime.fromtimestamp(expires, UTC)
 

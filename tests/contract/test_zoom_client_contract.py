@@ -51,6 +51,7 @@ from shared.domain.errors import (
     ZoomRegistrantRateLimited,
     ZoomUnavailable,
 )
+from shared.domain.models import MeetingSettings
 from tests.support.zoom_spec import (
     API_BASE,
     OPERATIONS,
@@ -448,6 +449,39 @@ def test_create_class_meeting_with_registration(zoom: FakeZoom, client: ZoomClie
     }
     assert meeting.id == str(call.answer["id"])
     assert meeting.join_url == call.answer["join_url"]
+
+
+def test_s09_meeting_settings_and_passcode_are_sent_as_zooms_spec_declares_them(
+    zoom: FakeZoom, client: ZoomClient
+) -> None:
+    """Every setting a service can choose, validated against the create and update schemas (the
+    fake Zoom refuses a body its operation's schema refuses)."""
+    settings = MeetingSettings(
+        waiting_room=True, passcode_required=True, mute_on_entry=True, auto_recording="cloud"
+    )
+    spec = scheduled_spec(settings=settings, password="Ab3-x_9@*z", registration=True)
+    client.create_meeting(ACCESS_TOKEN, "me", spec)
+    client.update_meeting(ACCESS_TOKEN, "85746065", spec)
+    other = MeetingSettings(join_before_host=True, auto_recording="local", mute_on_entry=False)
+    client.update_meeting(ACCESS_TOKEN, "85746065", scheduled_spec(settings=other))
+
+    create, update, second = zoom.calls
+    assert create.body["settings"] == {
+        "approval_type": 0,
+        "registrants_email_notification": False,
+        "registrants_confirmation_email": False,
+        "waiting_room": True,
+        "mute_upon_entry": True,
+        "auto_recording": "cloud",
+    }
+    assert create.body["password"] == update.body["password"] == "Ab3-x_9@*z"
+    assert second.body["settings"] == {
+        "approval_type": 2,
+        "join_before_host": True,
+        "mute_upon_entry": False,
+        "auto_recording": "local",
+    }
+    assert "password" not in second.body  # no passcode asked: the Zoom account decides
 
 
 def test_get_meeting(zoom: FakeZoom, client: ZoomClient) -> None:

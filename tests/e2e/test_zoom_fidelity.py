@@ -43,7 +43,8 @@ def optional_registrant_scope(stack: Stack) -> Iterator[str]:
 def test_s01_a_consent_without_a_needed_scope_connects_nothing_and_names_it(
     stack: Stack, studio: SiteClient, optional_registrant_scope: str
 ) -> None:
-    start = studio.http.get("/v1/oauth/zoom/start", params={"site": studio.site_id, "return_to": RETURN_TO})
+    browser = studio.browser()
+    start = browser.get("/v1/oauth/zoom/start", params={"ticket": studio.ticket(), "return_to": RETURN_TO})
     authorize = start.headers["location"]
     page = httpx.get(authorize, timeout=30)
     assert f'value="{optional_registrant_scope}"' in page.text  # a box the user can untick
@@ -51,7 +52,7 @@ def test_s01_a_consent_without_a_needed_scope_connects_nothing_and_names_it(
     form: dict[str, Any] = {k: v[0] for k, v in parse_qs(urlsplit(authorize).query).items()}
     form |= {"user": stack.new_zoom_user(), "allow": "1", "offered": offered, "scope": []}  # unticked
     consent = httpx.post(f"{stack.zoom_url}/oauth/authorize", data=form, timeout=30)
-    back = httpx.get(consent.headers["location"], timeout=60)
+    back = browser.get(consent.headers["location"])
 
     assert back.status_code == 302
     returned = parse_qs(urlsplit(back.headers["location"]).query)

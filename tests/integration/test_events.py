@@ -24,8 +24,9 @@ EXPECTED_STATUS = {
     "session_hooks/delete-sites-site-sessions-session.json": 204,
     "session_hooks/delete-sites-site-sessions-session-bookings-booking.json": 204,
     "oauth_callback/get-zoom-host-token.json": 302,  # a link that needs no refresh: straight there
-    "oauth_callback/get-oauth-zoom-start.json": 302,  # to Zoom's consent page
+    "oauth_callback/get-oauth-zoom-start.json": 401,  # a made-up connect ticket is refused
     "oauth_callback/get-oauth-zoom-callback.json": 400,  # a made-up state is refused
+    "oauth_callback/post-oauth-zoom-confirm.json": 409,  # a made-up confirmation is refused
     "oauth_callback/post-zoom-webhook.json": 401,  # a made-up signature is refused
     "oauth_callback/get-sites-site-zoom-users.json": 404,  # the site's default account is not Zoom
     "accounts/options-sites-site-staff-staff-vc-account.json": 204,  # CORS preflights of the front-end
@@ -37,7 +38,7 @@ EXPECTED_STATUS = {
 }
 """Status of each sample's answer; every other HTTP sample answers 200."""
 
-PROBLEM_HTML = {"oauth_callback/get-oauth-zoom-callback.json"}
+PROBLEM_HTML = {"oauth_callback/get-oauth-zoom-callback.json", "oauth_callback/post-oauth-zoom-confirm.json"}
 """4xx answers made for a browser (an HTML page), not a problem document."""
 
 
@@ -130,7 +131,7 @@ def test_sample_event_is_answered_by_its_handler(relative: Path, demo_world: Non
         repo.flag_work([WorkRef.session(generate.SITE, generate.SESSION)])
         schedule = next(s for s in schedules(TEMPLATE) if generate.schedule_path(s) == relative)
         answer = invoke(schedule.function, schedule.module, schedule.handler, event)
-        assert answer == {"reminders": 0, "queued": 1}
+        assert answer == {"reminders": 0, "checks": 0, "queued": 1}
         return
     if event.get("source") == "aws.ses":  # the bounce of b-ada's email: recorded on the address and booking
         rule = next(r for r in event_rules(TEMPLATE) if generate.rule_path(r) == relative)

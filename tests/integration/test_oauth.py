@@ -12,13 +12,13 @@ import pytest
 
 from local.zoom_emulator import ZoomEmulator
 from tests.support.api import SiteHandle
-from tests.support.zoom import RETURN_TO
+from tests.support.zoom import start, ticket
 
 
 def consent(site: SiteHandle, emulator: ZoomEmulator) -> Any:
-    start = site.api.get("/v1/oauth/zoom/start", query={"site": site.site_id, "return_to": RETURN_TO})
-    assert start.status == 302, start.text
-    form = {k: v[0] for k, v in parse_qs(urlsplit(start.headers["Location"]).query).items()}
+    started = start(site)
+    assert started.status == 302, started.text
+    form = {k: v[0] for k, v in parse_qs(urlsplit(started.headers["Location"]).query).items()}
     answer = httpx.post(f"{emulator.base_url}/oauth/authorize", data=form | {"user": "zu-host", "allow": "1"})
     return urlsplit(answer.headers["location"])
 
@@ -31,7 +31,8 @@ def test_an_expired_connect_request_is_refused_and_connects_nothing(
     callback = consent(site, zoom)
     later = time.time() + 3600  # the admin came back an hour later
     monkeypatch.setattr("shared.services.zoom.connect.time.time", lambda: later)
-    answer = site.api.get(callback.path, query={k: v[0] for k, v in parse_qs(callback.query).items()})
+    browser = site.api.as_(None)
+    answer = browser.get(callback.path, query={k: v[0] for k, v in parse_qs(callback.query).items()})
     assert answer.status == 410
     assert "expired" in answer.text
     assert answer.headers["Content-Type"].startswith("text/html")
@@ -91,6 +92,7 @@ def test_a_return_url_outside_the_allow_list_is_refused(
     zoom: ZoomEmulator,
     return_to: str,
 ) -> None:
-    answer = site.api.get("/v1/oauth/zoom/start", query={"site": site.site_id, "return_to": return_to})
+    query = {"ticket": ticket(site), "return_to": return_to}
+    answer = site.api.as_(None).get("/v1/oauth/zoom/start", query=query)
     assert answer.status == 400
     assert "Location" not in answer.headers

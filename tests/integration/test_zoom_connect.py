@@ -25,29 +25,30 @@ from local.zoom_emulator import ZoomApp, ZoomEmulator
 from shared.bootstrap import container
 from tests.support.api import Api, SiteHandle
 from tests.support.aws import reset_caches
-from tests.support.zoom import ADMIN_APP, RETURN_TO, WEBHOOK_TOKENS, connect, session
+from tests.support.zoom import (
+    ADMIN_APP,
+    RETURN_TO,
+    WEBHOOK_TOKENS,
+    back_from_zoom,
+    connect,
+    consent,
+    decide,
+    session,
+    start,
+    ticket,
+)
 
 
 def consent_and_return(
     site: SiteHandle, emulator: ZoomEmulator, access: str = "user", untick: tuple[str, ...] = ()
 ) -> Any:
     """The admin's browser: start, Zoom's consent page (unticking `untick`), back to the callback."""
-    query = {"site": site.site_id, "return_to": RETURN_TO, "access": access}
-    start = site.api.get("/v1/oauth/zoom/start", query=query)
-    assert start.status == 302, start.text
-    authorize = start.headers["Location"]
-    page = httpx.get(authorize)
-    offered = re.findall(r'name="offered" value="([^"]+)"', page.text)
-    form: dict[str, Any] = {k: v[0] for k, v in parse_qs(urlsplit(authorize).query).items()}
-    form |= {
-        "user": "zu-host",
-        "allow": "1",
-        "offered": offered,
-        "scope": [s for s in offered if s not in untick],
-    }
-    answer = httpx.post(f"{emulator.base_url}/oauth/authorize", data=form)
-    callback = urlsplit(answer.headers["location"])
-    return site.api.get(callback.path, query={k: v[0] for k, v in parse_qs(callback.query).items()})
+    started = start(site, access)
+    assert started.status == 302, started.text
+    authorize = started.headers["Location"]
+    offered = re.findall(r'name="offered" value="([^"]+)"', httpx.get(authorize).text)
+    callback = consent(emulator, authorize, offered=offered, scope=[s for s in offered if s not in untick])
+    return back_from_zoom(site.api.as_(None), callback)
 
 
 def stored_zoom_secrets() -> list[str]:
@@ -59,14 +60,14 @@ def test_s01_w07_access_account_connects_through_the_admin_managed_app(
     site: SiteHandle,
     zoom: ZoomEmulator,
 ) -> None:
-    start = site.api.get(
-        "/v1/oauth/zoom/start", query={"site": site.site_id, "return_to": RETURN_TO, "access": "account"}
-    )
-    assert parse_qs(urlsplit(start.headers["Location"]).query)["client_id"] == [ADMIN_APP[0]]
+    started = start(site, "account")
+    assert parse_qs(urlsplit(started.headers["Location"]).query)["client_id"] == [ADMIN_APP[0]]
 
-    back = consent_and_return(site, zoom, access="account")
-    assert back.status == 302
-    assert "zoom=connected" in back.headers["Location"]
+    page = consent_and_return(site, zoom, access="account")
+    assert page.status == 200
+    done = decide(site.api.as_(None), page)
+    assert done.status == 303
+    assert "zoom=connected" in done.headers["Location"]
     users = site.api.get(f"{site.base}/zoom/users")
     assert users.status == 200, users.text
     assert {u["id"] for u in users.json["users"]} == {"zu-host", "zu-anna", "zu-bob"}
@@ -111,15 +112,13 @@ def test_s01_access_account_is_for_the_sites_zoom_account_not_a_staff_members(
     site: SiteHandle,
     zoom: ZoomEmulator,
 ) -> None:
-    query = {"site": site.site_id, "return_to": RETURN_TO, "access": "account", "staff": "anna"}
-    refused = site.api.get("/v1/oauth/zoom/start", query=query)
+    body = {"role": "connect", "access": "account", "staff_id": "anna"}
+    refused = site.api.post(f"{site.base}/tokens", body)
     assert refused.status == 400
-    assert "staff member" in refused.json["detail"]
-    unknown = site.api.get(
-        "/v1/oauth/zoom/start", query={"site": site.site_id, "return_to": RETURN_TO, "access": "everything"}
-    )
+    assert "staff member" in refused.text
+    unknown = site.api.post(f"{site.base}/tokens", {"role": "connect", "access": "everything"})
     assert unknown.status == 400
-    assert "query/access" in unknown.text
+    assert "body/access" in unknown.text
 
 
 def test_s01_access_account_without_an_admin_managed_app_says_what_to_configure(
@@ -133,8 +132,7 @@ def test_s01_access_account_without_an_admin_managed_app_says_what_to_configure(
     )["ARN"]
     monkeypatch.setenv("ZOOM_APP_SECRET_ARN", arn)
     reset_caches()
-    query = {"site": site.site_id, "return_to": RETURN_TO, "access": "account"}
-    answer = site.api.get("/v1/oauth/zoom/start", query=query)
+    answer = start(site, "account")
     assert answer.status == 503
     assert "ZoomAdminClientId" in answer.json["detail"]
     assert "Location" not in answer.headers
@@ -159,12 +157,12 @@ def test_s01_the_redirect_uri_sent_is_the_stack_output_the_operator_registers(
         "AWS::Region": "eu-west-1",
         "AWS::URLSuffix": "amazonaws.com",
     }
-    start = site.api.get(
+    started = site.api.as_(None).get(
         "/v1/oauth/zoom/start",
-        query={"site": site.site_id, "return_to": RETURN_TO},
+        query={"ticket": ticket(site), "return_to": RETURN_TO},
         headers={"Host": api_host},
     )
-    sent = parse_qs(urlsplit(start.headers["Location"]).query)["redirect_uri"]
+    sent = parse_qs(urlsplit(started.headers["Location"]).query)["redirect_uri"]
     assert sent == [output(template, "ZoomRedirectUri", refs)]
     base = public_base_url or f"https://{api_host}"
     assert output(template, "ZoomEventNotificationUrl", refs) == f"{base}/v1/zoom/webhook"

@@ -336,3 +336,73 @@ def test_x08_the_reminder_index_gives_the_due_sessions_across_sites_and_only_tho
     )
     assert moved is not None
     assert due(SOON) == [("b", "s2"), ("c", "s3")]  # a session with no reminder to come leaves the index
+
+
+# -- issue 10: Zoom grants, quotas, checks, webhook markers --------------------------------------
+
+
+def test_the_holder_of_a_work_item_flagged_again_takes_it_back_at_once(repo: Repository) -> None:
+    ref = WorkRef.session(f.SITE, "s1")
+    repo.flag_work([ref])
+    work = repo.claim_work(ref, "w1", timedelta(minutes=2))
+    assert work is not None
+    repo.flag_work([ref])  # a change while w1 works: w1 goes round again, without waiting its lease
+    assert repo.finish_work(work, "w1") is False
+    again = repo.claim_work(ref, "w1", timedelta(minutes=2))
+    assert again is not None
+    assert again.gen != work.gen
+    assert repo.claim_work(ref, "w2", timedelta(minutes=2)) is None  # still held, against others
+
+
+def test_a_grant_lists_its_connections_and_goes_with_the_last(repo: Repository) -> None:
+    name = "vclinks/test/zoom/user/acct/zu-1"
+    repo.join_grant(name, "site-a", "zc-1")
+    repo.join_grant(name, "site-b", "zc-2")
+    repo.join_grant(name, "site-b", "zc-2")  # a retried join changes nothing
+    assert repo.grant_members(name) == [("site-a", "zc-1"), ("site-b", "zc-2")]
+    assert repo.note_refresh(name, "fp-1") is None
+    assert repo.note_refresh(name, "fp-1") == "fp-1"  # a refresh never settled is seen by the next
+    repo.settle_refresh(name)
+    assert repo.note_refresh(name, "fp-2") is None
+    assert repo.leave_grant(name, "site-a", "zc-1") == [("site-b", "zc-2")]
+    assert repo.leave_grant(name, "site-b", "zc-2") == []
+    assert repo.grant_members(name) == []
+    assert repo.note_refresh(name, "fp-3") is None  # the record went with its last member
+
+
+def test_a_hosts_daily_count_stops_at_the_limit_and_lists_the_work_waiting(repo: Repository) -> None:
+    day = datetime(2031, 3, 3, tzinfo=UTC).date()
+    assert [repo.spend_zoom_quota("zu-1", day, 3) for _ in range(4)] == [True, True, True, False]
+    assert repo.spend_zoom_quota("zu-1", day + timedelta(days=1), 3) is True  # a new day, a new count
+    repo.note_quota_waiting("zu-1", day, f.SITE, "s9")
+    repo.note_quota_waiting("zu-1", day, f.SITE, "s9")
+    repo.fill_zoom_quota("zu-2", day, 3)
+    assert repo.spend_zoom_quota("zu-2", day, 3) is False
+    assert repo.zoom_usage(["zu-1", "zu-2", "zu-3"], day) == {
+        "zu-1": (3, [(f.SITE, "s9")]),
+        "zu-2": (3, []),
+    }
+
+
+def test_sessions_with_a_meeting_are_listed_by_start_and_each_check_is_flagged_once(repo: Repository) -> None:
+    stored = put_session(repo, session(1))
+    meeting = f.meeting().model_copy(update={"start": SOON})
+    recorded = repo.record_meeting(stored, meeting, MeetingState.READY, None)
+    assert recorded is not None
+    found = repo.sessions_starting(SOON - timedelta(minutes=5), SOON + timedelta(minutes=5))
+    assert found == [(f.SITE, "s1", SOON, set())]
+    assert repo.flag_check(f.SITE, "s1", SOON, 24) is True
+    assert repo.flag_check(f.SITE, "s1", SOON, 24) is False  # once per offset
+    assert repo.get_work(WorkRef.check(f.SITE, "s1")) is not None
+    assert repo.sessions_starting(SOON - timedelta(minutes=5), SOON)[0][3] == {24}
+
+    moved = meeting.model_copy(update={"start": SOON + timedelta(hours=2)})
+    assert repo.record_meeting(recorded, moved, MeetingState.READY, None) is not None
+    assert repo.sessions_starting(SOON - timedelta(minutes=5), SOON + timedelta(minutes=5)) == []
+    assert [s[1] for s in repo.sessions_starting(SOON, SOON + timedelta(hours=3))] == ["s1"]
+
+
+def test_a_webhook_marker_says_an_event_was_handled(repo: Repository) -> None:
+    assert repo.webhook_seen("digest-1") is False
+    repo.mark_webhook("digest-1", 3)
+    assert repo.webhook_seen("digest-1") is True

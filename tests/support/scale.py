@@ -36,6 +36,7 @@ class Cost:
     items: dict[str, int]
     provider_calls: dict[str, int]
     seconds: float
+    answer: Any = field(default=None, repr=False, compare=False)  # the request's answer itself
 
     @property
     def dynamodb_calls(self) -> int:
@@ -96,7 +97,8 @@ class World:
             seconds = time.perf_counter() - began
         after = dict(self.zoom.calls())
         provider = {k: after[k] - before.get(k, 0) for k in after if after[k] != before.get(k, 0)}
-        return Cost(answer.status, dict(calls), {k: v for k, v in items.items() if v}, provider, seconds)
+        read = {k: v for k, v in items.items() if v}
+        return Cost(answer.status, dict(calls), read, provider, seconds, answer)
 
     def webhook(self, event: str, payload: dict[str, Any]) -> Answer:
         raw = json.dumps({"event": event, "event_ts": int(time.time() * 1000), "payload": payload})
@@ -355,9 +357,14 @@ def zoom_requests_of_a_site(world_: World, sessions: int) -> dict[str, Cost]:
             lambda: world_.webhook("meeting.deleted", {"account_id": "", "object": {"id": "90000000001"}})
         ),
     }
+    from tests.support.zoom import decide
+
+    browser = site.api.as_(None)  # the admin's browser: it holds the connect flow's cookie
     path, query = _consented(world_, site, user)
-    costs["OAuth callback (reconnect: Zoom's token and identity)"] = world_.measure(
-        lambda: site.api.get(path, query=query)
+    page = world_.measure(lambda: browser.get(path, query=query))
+    costs["OAuth callback (reconnect: Zoom's token and identity)"] = page
+    costs["OAuth confirm (the reconnect attached: a fan-out)"] = world_.measure(
+        lambda: decide(browser, page.answer)
     )
     account = world_.zoom.users[user]["account_id"]
     costs["Zoom webhook app_deauthorized"] = world_.measure(
@@ -370,12 +377,8 @@ def _consented(world_: World, site: SiteHandle, user: str) -> tuple[str, dict[st
     """A reconnect up to Zoom's redirect back (the callback's path and query, to measure alone)."""
     from urllib.parse import parse_qs, urlsplit
 
-    import httpx
+    from tests.support.zoom import consent, start
 
-    from tests.support.zoom import RETURN_TO
-
-    start = site.api.get("/v1/oauth/zoom/start", query={"site": site.site_id, "return_to": RETURN_TO})
-    form = {k: v[0] for k, v in parse_qs(urlsplit(start.headers["Location"]).query).items()}
-    consent = httpx.post(f"{world_.zoom.base_url}/oauth/authorize", data=form | {"user": user, "allow": "1"})
-    callback = urlsplit(consent.headers["location"])
+    started = start(site)
+    callback = urlsplit(consent(world_.zoom, started.headers["Location"], user))
     return callback.path, {k: v[0] for k, v in parse_qs(callback.query).items()}

@@ -4,6 +4,7 @@ HTTP only: the API, the Zoom emulator's control API, the outbox; and a site's ad
 from __future__ import annotations
 
 import json
+import re
 import secrets
 import subprocess
 import sys
@@ -118,14 +119,21 @@ class SiteClient:
         with ThreadPoolExecutor(max_workers=times) as pool:
             return list(pool.map(lambda _: self.call(method, path), range(times)))
 
-    def connect_zoom(self, zoom_user: str, staff: str | None = None, access: str = "user") -> str:
-        """The admin's browser: start -> Zoom's consent page -> allow as `zoom_user` -> callback.
+    def ticket(self, staff: str | None = None, access: str = "user") -> str:
+        """A single-use connect ticket, minted with the site's API key (the platform's server)."""
+        body = {"role": "connect", "access": access} | ({"staff_id": staff} if staff else {})
+        return str(self.ok("POST", f"{self.base}/tokens", body)["token"])
 
-        `access="account"` goes through the admin-managed app (S01, W07: every user of the Zoom
-        account); the default, the user-managed app (the user's own meetings)."""
-        params = {"site": self.site_id, "return_to": RETURN_TO, "access": access}
-        params |= {"staff": staff} if staff else {}
-        start = self.http.get("/v1/oauth/zoom/start", params=params)
+    def browser(self) -> httpx.Client:
+        """The admin's browser: no API key, a cookie jar, redirects shown rather than followed."""
+        return httpx.Client(base_url=self.stack.base_url, timeout=60)
+
+    def consent_at_zoom(
+        self, browser: httpx.Client, zoom_user: str, staff: str | None = None, access: str = "user"
+    ) -> httpx.Response:
+        """start -> Zoom's consent page -> allow as `zoom_user` -> back: the confirmation page."""
+        params = {"ticket": self.ticket(staff, access), "return_to": RETURN_TO}
+        start = browser.get("/v1/oauth/zoom/start", params=params)
         assert start.status_code == 302, start.text
         authorize = start.headers["location"]
         assert authorize.startswith(self.stack.zoom_url)
@@ -138,13 +146,30 @@ class SiteClient:
         }
         consent = httpx.post(f"{self.stack.zoom_url}/oauth/authorize", data=form, timeout=30)
         assert consent.status_code == 302, consent.text
-        callback = httpx.get(consent.headers["location"], timeout=60)  # Zoom sends the browser back
-        assert callback.status_code == 302, callback.text
-        back = urlsplit(callback.headers["location"])
+        return browser.get(consent.headers["location"])  # Zoom sends the browser back
+
+    def connect_zoom(self, zoom_user: str, staff: str | None = None, access: str = "user") -> str:
+        """The admin's browser: consent at Zoom as `zoom_user`, then Connect on the confirmation page.
+
+        `access="account"` goes through the admin-managed app (S01, W07: every user of the Zoom
+        account); the default, the user-managed app (the user's own meetings)."""
+        with self.browser() as browser:
+            page = self.consent_at_zoom(browser, zoom_user, staff, access)
+            assert page.status_code == 200, page.text
+            done = confirm(browser, page, "connect")
+        assert done.status_code == 303, done.text
+        back = urlsplit(done.headers["location"])
         query = parse_qs(back.query)
         assert back.path == "/admin"
-        assert query["zoom"] == ["connected"], callback.headers["location"]
+        assert query["zoom"] == ["connected"], done.headers["location"]
         return query["connection_id"][0]
+
+
+def confirm(browser: httpx.Client, page: httpx.Response, decision: str) -> httpx.Response:
+    """Connect or Cancel on the confirmation page (its form, posted by the same browser)."""
+    found = re.search(r'name="request" value="([^"]+)"', page.text)
+    assert found, page.text
+    return browser.post("/v1/oauth/zoom/confirm", data={"request": found.group(1), "decision": decision})
 
 
 START = datetime(2031, 5, 5, 9, 0, tzinfo=UTC)

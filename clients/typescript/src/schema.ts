@@ -55,6 +55,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/oauth/zoom/confirm": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** POST /v1/oauth/zoom/confirm */
+        post: operations["zoom_confirm_v1_oauth_zoom_confirm_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/oauth/zoom/start": {
         parameters: {
             query?: never;
@@ -466,6 +483,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/sites/{site}/zoom/usage": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** GET /v1/sites/{site}/zoom/usage */
+        get: operations["zoom_usage_v1_sites__site__zoom_usage_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/sites/{site}/zoom/users": {
         parameters: {
             query?: never;
@@ -674,6 +708,28 @@ export interface components {
             /** Version */
             version: string;
         };
+        /** HostUsageView */
+        HostUsageView: {
+            /** Zoom User Id */
+            zoom_user_id: string;
+            /** Email */
+            email: string | null;
+            /**
+             * Used Today
+             * @description Meeting creates and updates sent for this host since 00:00 UTC
+             */
+            used_today: number;
+            /**
+             * Limit
+             * @description Zoom's daily limit of meeting creates and updates per host
+             */
+            limit: number;
+            /**
+             * Waiting
+             * @description Sessions whose meeting work waits for the next UTC day
+             */
+            waiting: string[];
+        };
         /**
          * JitsiAccount
          * @description Jitsi needs no account: each session gets its own unguessable room (X04).
@@ -758,6 +814,47 @@ export interface components {
              * @description The stable /v1/j/{token} link to put in emails and pages
              */
             join_url?: string | null;
+        };
+        /**
+         * MeetingSettings
+         * @description S09: how the provider sets up a service's meetings; a field left None keeps the provider
+         *     account's own default (Zoom: its meeting settings). Sent on every create and update.
+         */
+        MeetingSettings: {
+            /** Waiting Room */
+            waiting_room?: boolean | null;
+            /** Passcode Required */
+            passcode_required?: boolean | null;
+            /** Join Before Host */
+            join_before_host?: boolean | null;
+            /** Mute On Entry */
+            mute_on_entry?: boolean | null;
+            /** Auto Recording */
+            auto_recording?: ("none" | "local" | "cloud") | null;
+        };
+        /**
+         * MeetingSettingsInput
+         * @description S09: the meeting settings of a service's sessions, where the provider has them (Zoom). A
+         *     field left out keeps the provider account's own default; the meetings of the upcoming sessions
+         *     are updated when they change.
+         */
+        MeetingSettingsInput: {
+            /** Waiting Room */
+            waiting_room?: boolean | null;
+            /**
+             * Passcode Required
+             * @description true: each meeting gets a passcode (null or false: the Zoom account decides)
+             */
+            passcode_required?: boolean | null;
+            /**
+             * Join Before Host
+             * @description Not with waiting_room (Zoom disables it)
+             */
+            join_before_host?: boolean | null;
+            /** Mute On Entry */
+            mute_on_entry?: boolean | null;
+            /** Auto Recording */
+            auto_recording?: ("none" | "local" | "cloud") | null;
         };
         /** NewApiKey */
         NewApiKey: {
@@ -907,6 +1004,7 @@ export interface components {
             online: boolean;
             /** Name */
             name?: string | null;
+            meeting_settings?: components["schemas"]["MeetingSettingsInput"];
         };
         /**
          * ServiceKind
@@ -923,6 +1021,23 @@ export interface components {
             /** Name */
             name: string | null;
             course_link: components["schemas"]["CustomLink"] | null;
+            meeting_settings: components["schemas"]["MeetingSettings"];
+        };
+        /**
+         * SessionCheck
+         * @description X10: the last check of a session's connection and provider meeting before it starts.
+         *     `problem` None: all was well (or was repaired: `repaired` says what).
+         */
+        SessionCheck: {
+            /**
+             * At
+             * Format: date-time
+             */
+            at: string;
+            /** Problem */
+            problem?: string | null;
+            /** Repaired */
+            repaired?: string | null;
         };
         /**
          * SessionInput
@@ -976,6 +1091,8 @@ export interface components {
             pending_reason: string | null;
             /** Staff Join Url */
             staff_join_url: string;
+            /** @description X10: the last check of the session's connection and provider meeting */
+            last_check?: components["schemas"]["SessionCheck"] | null;
         };
         /**
          * SettingsPatch
@@ -1005,6 +1122,11 @@ export interface components {
              * @description X08: minutes before each session that its clients are reminded, up to 3 (5 to 43200 each); [] turns automatic reminders off
              */
             reminder_offsets_minutes?: number[] | null;
+            /**
+             * Meeting Check Hours
+             * @description X10: how many hours before each session its provider meeting is checked ([] none)
+             */
+            meeting_check_hours?: (72 | 48 | 24 | 12 | 6 | 3 | 2 | 1)[] | null;
         };
         /** SettingsView */
         SettingsView: {
@@ -1028,6 +1150,8 @@ export interface components {
             allowed_origins: string[];
             /** Reminder Offsets Minutes */
             reminder_offsets_minutes: number[];
+            /** Meeting Check Hours */
+            meeting_check_hours: number[];
         };
         /** SiteDeletion */
         SiteDeletion: {
@@ -1110,20 +1234,25 @@ export interface components {
         };
         /**
          * TokenRequest
-         * @description A token for a browser: an admin's (to open the Zoom connect flow), a staff member's, a client's.
+         * @description A token for a browser: an admin's, a staff member's, a client's; or a `connect` ticket,
+         *     single-use, that opens the Zoom connect flow (`/v1/oauth/zoom/start?ticket=...`) for the site
+         *     (no staff_id) or a staff member, through the user-managed app (`access: user`, the default)
+         *     or the admin-managed one (`access: account`, the site's own Zoom account only).
          */
         TokenRequest: {
             /**
              * Role
              * @enum {string}
              */
-            role: "admin" | "staff" | "client";
+            role: "admin" | "staff" | "client" | "connect";
             /** Staff Id */
             staff_id?: string | null;
             /** Session Id */
             session_id?: string | null;
             /** Booking Id */
             booking_id?: string | null;
+            /** Access */
+            access?: ("user" | "account") | null;
             /**
              * Ttl Seconds
              * @default 900
@@ -1202,14 +1331,26 @@ export interface components {
             email?: string | null;
             /** @default connected */
             status: components["schemas"]["ConnectionStatus"];
+            /** User Type */
+            user_type?: number | null;
+            /** Problem */
+            problem?: string | null;
         };
         /**
-         * ZoomAppType
-         * @description Which Zoom app a connection goes through (the value is the connect flow's `access=`): a
-         *     user-managed app reaches its user's own meetings, an admin-managed one the Zoom account's.
-         * @enum {string}
+         * ZoomUsageView
+         * @description X11: each Zoom host's daily quota as vclinks counts it, and the work waiting for tomorrow.
          */
-        ZoomAppType: "user" | "account";
+        ZoomUsageView: {
+            /** Day */
+            day: string;
+            /**
+             * Resets At
+             * Format: date-time
+             */
+            resets_at: string;
+            /** Hosts */
+            hosts: components["schemas"]["HostUsageView"][];
+        };
         /**
          * ZoomUserInput
          * @description A Zoom user of a Zoom connection of this site (W07: an admin maps a staff member).
@@ -1235,6 +1376,11 @@ export interface components {
             first_name: string | null;
             /** Last Name */
             last_name: string | null;
+            /**
+             * Type
+             * @description Zoom's user type: 1 Basic (no registrants), 2 Licensed
+             */
+            type?: number | null;
         };
         /**
          * ZoomUsers
@@ -1398,14 +1544,85 @@ export interface operations {
             };
         };
     };
+    zoom_confirm_v1_oauth_zoom_confirm_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": string;
+                };
+            };
+            /** @description The request is not valid (bad JSON, wrong types, missing fields) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such site (for this credential), or no such record */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request body is too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request body must be JSON */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Zoom or the email service refused the request */
+            502: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Zoom is unavailable or not configured; try again later */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
     zoom_start_v1_oauth_zoom_start_get: {
         parameters: {
             query: {
-                site: string;
+                ticket: string;
                 return_to: string;
-                staff?: string | null;
-                token?: string | null;
-                access?: components["schemas"]["ZoomAppType"];
             };
             header?: never;
             path?: never;
@@ -4697,6 +4914,73 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["Deliveries"];
+                };
+            };
+            /** @description The request is not valid (bad JSON, wrong types, missing fields) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing or invalid credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not allowed for this credential */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such site (for this credential), or no such record */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflicts with the current state, or a required step comes first */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    zoom_usage_v1_sites__site__zoom_usage_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                site: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ZoomUsageView"];
                 };
             };
             /** @description The request is not valid (bad JSON, wrong types, missing fields) */

@@ -23,13 +23,14 @@ import random
 import re
 import time
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from enum import StrEnum
 from typing import Any
 from urllib.parse import urlencode, urlsplit
 
 import httpx
+from aws_lambda_powertools import Logger
 
 from shared.adapters.zoom.errors import ZoomAccessTokenInvalid, ZoomNotFound, ZoomRequestRejected
 from shared.domain.errors import (
@@ -43,9 +44,10 @@ from shared.domain.errors import (
     ZoomRegistrantRateLimited,
     ZoomUnavailable,
 )
-from shared.domain.models import ZoomAppType
+from shared.domain.models import MeetingSettings, ZoomAppType
 from shared.domain.work import Deferred
 
+logger = Logger(service="vclinks")
 IDEMPOTENT = frozenset({"GET", "PUT", "PATCH", "DELETE"})
 MAX_RETRY_AFTER = 10.0
 MEETING_IN_PROGRESS = 3002
@@ -106,12 +108,26 @@ class MeetingSpec:
     timezone: str
     agenda: str
     registration: bool
+    settings: MeetingSettings = field(default_factory=MeetingSettings)
+    password: str | None = None  # sent when the service requires a passcode (S09)
+
+    def __repr__(self) -> str:  # never print a meeting's passcode
+        return f"MeetingSpec(topic={self.topic!r}, start_time={self.start_time.isoformat()})"
 
     def body(self) -> dict[str, Any]:
+        """The create/update body (Zoom's spec: POST /users/{userId}/meetings, PATCH /meetings/{id}).
+        A setting the service leaves None is not sent: the Zoom account's own default applies."""
         settings: dict[str, Any] = {"approval_type": 0 if self.registration else 2}
         if self.registration:
             settings.update(registrants_email_notification=False, registrants_confirmation_email=False)
-        return {
+        chosen = {
+            "waiting_room": self.settings.waiting_room,
+            "join_before_host": self.settings.join_before_host,
+            "mute_upon_entry": self.settings.mute_on_entry,
+            "auto_recording": self.settings.auto_recording,
+        }
+        settings.update({name: value for name, value in chosen.items() if value is not None})
+        body: dict[str, Any] = {
             "topic": self.topic[:200],
             "type": 2,
             "start_time": self.start_time.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
@@ -120,18 +136,28 @@ class MeetingSpec:
             "agenda": self.agenda[:2000],
             "settings": settings,
         }
+        if self.password:
+            body["password"] = self.password
+        return body
 
 
 @dataclass(frozen=True)
 class ZoomMeeting:
     id: str
     host_id: str
-    join_url: str
-    start_url: str
-    password: str | None
+    join_url: str = field(repr=False)
+    start_url: str = field(repr=False)
+    password: str | None = field(repr=False)
     start_time: str | None
     duration: int | None
     agenda: str | None
+
+    def starts_at(self) -> datetime | None:
+        """Zoom's `start_time` ("2031-05-05T09:00:00Z"), as a time."""
+        try:
+            return datetime.fromisoformat(str(self.start_time).replace("Z", "+00:00")).astimezone(UTC)
+        except ValueError:
+            return None
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> ZoomMeeting:
@@ -492,6 +518,8 @@ def _raise_for_client(answer: httpx.Response, app: ZoomAppType) -> None:
         which = "ZoomClientId/ZoomClientSecret"
         if app is ZoomAppType.ADMIN_MANAGED:
             which = "ZoomAdminClientId/ZoomAdminClientSecret"
+        # The operator's to fix (connections are fine): an error in the logs, where alarms look.
+        logger.error("Zoom refused the deployment's app credentials (invalid_client)", extra={"check": which})
         raise ZoomAppMisconfigured(
             f"Zoom refused this deployment's {_app_name(app)} app credentials (invalid_client): "
             f"check {which} against the app in Zoom's Marketplace (docs/ZOOM-SETUP.md)."

@@ -4,11 +4,24 @@ default: the signed-in user's own meetings) or the admin-managed one (`access=ac
 user of the Zoom account). The callback checks the scopes Zoom granted against the exact
 scopes that app needs (shared.adapters.zoom.scopes) and stores nothing when one is missing.
 
-The state is `nonce.signature`: the nonce names a stored record (site, staff member,
-return URL, PKCE verifier; ten minutes of life) that the callback deletes as it reads it,
-so a state works once; the signature (HMAC with a key derived from the Zoom app's client
-secret) refuses forged states before any read. The browser is sent back only to a URL
-under one of the allow-listed prefixes.
+Who may start, and in which browser it ends:
+- `/start` takes a connect ticket (a scoped token of role `connect`, minted with the site's
+  API key, single-use: its id is spent here); it names the site, the staff member if any and
+  the Zoom app. Never the API key or an admin token in a URL.
+- `/start` sets a cookie holding a random secret; the state record keeps its hash. The
+  callback, and the confirmation after it, refuse a browser without it: a consent link that
+  reaches another person's browser (another site's owner, say) connects nothing.
+- After Zoom's consent the callback stores the grant's tokens (Zoom has just ended the user's
+  previous grant of this app, so they are the grant's now, for every connection of that user)
+  and a connection waiting for confirmation, then shows a page naming the site and the Zoom
+  account. Only the confirmation attaches it; a cancel, or no answer within ten minutes,
+  removes it (its grant revoked unless another connection of that user uses it).
+
+The state is `nonce.signature`: the nonce names a stored record (site, staff member, app,
+return URL, PKCE verifier, the browser's hash; ten minutes of life) that the callback deletes
+as it reads it, so a state works once; the signature (HMAC with a key derived from the Zoom
+app's client secret) refuses forged states before any read. The browser is sent back only to
+a URL under one of the allow-listed prefixes.
 """
 
 from __future__ import annotations
@@ -28,22 +41,55 @@ from aws_lambda_powertools import Logger
 from shared.adapters.repository import Repository
 from shared.adapters.zoom.client import ZoomClient
 from shared.adapters.zoom.scopes import missing_scopes
-from shared.adapters.zoom.tokens import StoredTokens, TokenSecrets
-from shared.domain.auth import same_secret
-from shared.domain.errors import Conflict, Gone, InvalidInput, VclinksError
-from shared.domain.models import ZoomAppType, ZoomConnection
+from shared.adapters.zoom.tokens import StoredTokens, TokenSecrets, grant_lease
+from shared.domain.auth import Principal, Role, same_secret
+from shared.domain.errors import (
+    Conflict,
+    Forbidden,
+    Gone,
+    InvalidInput,
+    PreconditionRequired,
+    Unauthorized,
+    VclinksError,
+)
+from shared.domain.models import Removal, Site, ZoomAppType, ZoomConnection
 from shared.domain.work import WorkRef
-from shared.services.connections import attach
+from shared.services.connections import CONFIRM_SECONDS, attach, start_removal
 
 logger = Logger(service="vclinks")
 STATE_SECONDS = 600
+BROWSER_SECONDS = STATE_SECONDS + CONFIRM_SECONDS
+"""How long the browser's cookie lives: through Zoom's consent and the confirmation after it."""
+
+
+@dataclass(frozen=True)
+class Started:
+    """Where to send the browser (Zoom's consent page), and the secret its cookie must hold."""
+
+    location: str
+    browser_secret: str
+
+
+@dataclass(frozen=True)
+class Confirmation:
+    """What the confirmation page names: the site, who the connection is for, the Zoom account."""
+
+    request_id: str
+    site_name: str
+    staff_id: str | None
+    zoom_email: str | None
+    zoom_account_id: str
+    account_wide: bool
 
 
 @dataclass(frozen=True)
 class ConnectResult:
-    redirect_to: str
-    connection: ZoomConnection | None
-    work: tuple[WorkRef, ...] = ()  # what the new connection implies, for the worker
+    """Where the browser goes next: back to the site (`redirect_to`), or the confirmation page."""
+
+    redirect_to: str | None
+    confirmation: Confirmation | None = None
+    connection: ZoomConnection | None = None
+    work: tuple[WorkRef, ...] = ()  # what the change implies, for the worker
 
 
 def _state_key(client_secret: str) -> bytes:
@@ -57,6 +103,18 @@ def _sign(client_secret: str, nonce: str) -> str:
 
 def _challenge(verifier: str) -> str:
     return base64.urlsafe_b64encode(hashlib.sha256(verifier.encode()).digest()).rstrip(b"=").decode()
+
+
+def _browser_hash(secret: str | None) -> str:
+    return hashlib.sha256((secret or "").encode()).hexdigest()
+
+
+def _same_browser(record: dict[str, object], browser_secret: str | None) -> None:
+    if not browser_secret or not same_secret(_browser_hash(browser_secret), str(record["browser"])):
+        raise Forbidden(
+            "This connect request was started in another browser: nothing was connected. "
+            "Start again from your site, in this browser."
+        )
 
 
 def _within(url: SplitResult, allowed: SplitResult) -> bool:
@@ -104,36 +162,44 @@ def start(
     store: Repository,
     zoom: ZoomClient,
     client_secret: str,
-    site_id: str,
-    staff_id: str | None,
+    site: Site,
+    ticket: Principal,
     return_to: str,
     redirect_uri: str,
     now: float | None = None,
-    app: ZoomAppType = ZoomAppType.USER_MANAGED,
-) -> str:
-    """Record a state and give the URL of Zoom's consent page (of `app`)."""
-    if app is ZoomAppType.ADMIN_MANAGED and staff_id:
-        raise InvalidInput(
-            "access=account connects the site's Zoom account (admin-managed app); a staff member "
-            "connects their own Zoom without it."
+) -> Started:
+    """Spend the connect ticket, record a state and give the URL of Zoom's consent page."""
+    if ticket.role is not Role.CONNECT or not ticket.ticket_id:
+        raise Forbidden(
+            "The connect flow takes a connect ticket (POST /v1/sites/{site}/tokens with role 'connect'), "
+            "not another token."
+        )
+    app = ZoomAppType(ticket.access or ZoomAppType.USER_MANAGED.value)
+    if ticket.staff_id and site.default_account is None:
+        raise PreconditionRequired(
+            "Connect the site's default account before a staff member connects their own (W05)."
         )
     nonce = secrets.token_urlsafe(32)
     verifier = secrets.token_urlsafe(64)
+    browser = secrets.token_urlsafe(32)
     expires = int((now or time.time()) + STATE_SECONDS)
     target = zoom.authorize_url(
         redirect_uri, f"{nonce}.{_sign(client_secret, nonce)}", _challenge(verifier), app
-    )  # first: an app the deployment lacks refuses before anything is stored
+    )  # first: an app the deployment lacks refuses before the ticket is spent
+    if not store.use_ticket(site.site_id, ticket.ticket_id, ticket.expires_at or expires):
+        raise Unauthorized("This connect ticket was used already; ask your site for a new one.")
     record = {
-        "site_id": site_id,
+        "site_id": site.site_id,
         "return_to": return_to,
         "code_verifier": verifier,
         "redirect_uri": redirect_uri,
         "app": app.value,
+        "browser": _browser_hash(browser),
     }
-    if staff_id:
-        record["staff_id"] = staff_id
+    if ticket.staff_id:
+        record["staff_id"] = ticket.staff_id
     store.save_oauth_state(nonce, record, expires)
-    return target
+    return Started(target, browser)
 
 
 def _with_query(url: str, **params: str) -> str:
@@ -148,15 +214,17 @@ def callback(
     state: str | None,
     code: str | None,
     error: str | None,
+    browser_secret: str | None,
     now: float | None = None,
 ) -> ConnectResult:
-    """Finish the connect flow. A bad state changes nothing and raises; other outcomes redirect."""
-    record = _take_state(store, client_secret, state, now or time.time())
+    """Zoom sends the browser back. A bad state, or another browser, changes nothing and raises;
+    a denial or a refusal goes back to the site; a consent leaves a connection to confirm."""
+    moment = now or time.time()
+    record = _take_state(store, client_secret, state, moment)
+    _same_browser(record, browser_secret)
     return_to = str(record["return_to"])
     if error or not code:
-        return ConnectResult(
-            _with_query(return_to, zoom="denied" if error == "access_denied" else "error"), None
-        )
+        return ConnectResult(_with_query(return_to, zoom="denied" if error == "access_denied" else "error"))
     app = ZoomAppType(str(record.get("app", ZoomAppType.USER_MANAGED.value)))
     try:
         pair = zoom.exchange_code(code, str(record["redirect_uri"]), str(record["code_verifier"]), app)
@@ -166,33 +234,79 @@ def callback(
             return ConnectResult(
                 _with_query(
                     return_to, zoom="error", reason="zoom-missing-scopes", missing_scopes=" ".join(missing)
-                ),
-                None,
+                )
             )
         user = zoom.get_user(pair.access_token)
     except VclinksError as failure:
         logger.info("zoom connect failed", extra={"problem": failure.slug})
-        return ConnectResult(_with_query(return_to, zoom="error", reason=failure.slug), None)
+        return ConnectResult(_with_query(return_to, zoom="error", reason=failure.slug))
     site_id, staff_id = str(record["site_id"]), record.get("staff_id")
-    connection_id = f"zc-{secrets.token_hex(8)}"
-    secret_name = token_secrets.name(site_id, connection_id)
-    token_secrets.create(secret_name, StoredTokens.from_pair(pair))
     connection = ZoomConnection(
         site_id=site_id,
-        connection_id=connection_id,
+        connection_id=f"zc-{secrets.token_hex(8)}",
         staff_id=str(staff_id) if staff_id else None,
         zoom_account_id=user.account_id,
         zoom_user_id=user.id,
         email=user.email,
         can_list_users=app is ZoomAppType.ADMIN_MANAGED,
         app=app,
-        secret_name=secret_name,
-        created_at=datetime.now(UTC),
+        secret_name=token_secrets.name_for(app, user.account_id, user.id),
+        created_at=datetime.fromtimestamp(moment, UTC),
+        zoom_user_type=user.type,
+        confirmed=False,
     )
-    work = attach(store, connection)  # the owner's previous connection is replaced through the pipeline
+    ref = WorkRef.connection(site_id, connection.connection_id)  # gone if never confirmed
+    with grant_lease(store, connection.secret_name):  # the pair first, then who uses it
+        token_secrets.create(connection.secret_name, StoredTokens.from_pair(pair))
+        store.settle_refresh(connection.secret_name)
+        store.join_grant(connection.secret_name, site_id, connection.connection_id)
+        store.update_connection(site_id, connection.connection_id, lambda _: connection, [ref])
+    request_id = secrets.token_urlsafe(24)
+    pending = {
+        "site_id": site_id,
+        "connection_id": connection.connection_id,
+        "return_to": return_to,
+        "browser": record["browser"],
+    }
+    store.save_confirmation(request_id, pending, int(moment) + CONFIRM_SECONDS)
+    site = store.get_site(site_id)
+    logger.info("zoom consent given; waiting for confirmation", extra={"site_id": site_id})
+    confirmation = Confirmation(
+        request_id=request_id,
+        site_name=site.name if site else site_id,
+        staff_id=connection.staff_id,
+        zoom_email=user.email,
+        zoom_account_id=user.account_id,
+        account_wide=connection.can_list_users,
+    )
+    return ConnectResult(None, confirmation, connection)
+
+
+def confirm(
+    store: Repository, request_id: str, browser_secret: str | None, attach_it: bool, now: float | None = None
+) -> ConnectResult:
+    """The admin confirms (the connection is attached) or cancels (it is removed) on the page."""
+    record = store.take_confirmation(request_id)
+    if record is None:
+        raise Conflict("This connection was already confirmed or cancelled. Start again from your site.")
+    _same_browser(record, browser_secret)
+    if int(str(record["expires_at"])) < (now or time.time()):
+        raise Gone("This confirmation has expired: nothing was connected. Start again from your site.")
+    site_id, connection_id = str(record["site_id"]), str(record["connection_id"])
+    return_to = str(record["return_to"])
+    connection = store.get_connection(site_id, connection_id)
+    if connection is None or connection.removal is not None:
+        raise Gone("This connection is gone: nothing was connected. Start again from your site.")
+    if not attach_it:
+        start_removal(store, connection, Removal.DISCONNECTED)
+        logger.info("zoom connection cancelled by its admin", extra={"site_id": site_id})
+        return ConnectResult(
+            _with_query(return_to, zoom="cancelled"), work=(WorkRef.connection(site_id, connection_id),)
+        )
+    work = [WorkRef.connection(site_id, connection_id), *attach(store, connection)]  # its expiry is moot
     logger.info("zoom connected", extra={"connection_id": connection_id, "site_id": site_id})
     redirect = _with_query(return_to, zoom="connected", connection_id=connection_id)
-    return ConnectResult(redirect, connection, tuple(work))
+    return ConnectResult(redirect, connection=connection, work=tuple(work))
 
 
 def _take_state(store: Repository, client_secret: str, state: str | None, now: float) -> dict[str, object]:

@@ -2,11 +2,19 @@
 
 - `endpoint.url_validation`: answer the challenge (Zoom checks the endpoint with it).
 - `app_deauthorized` (S08): the app was removed on Zoom's side; every connection of
-  that Zoom user goes, its tokens and stored Zoom data deleted by the pipeline.
+  that Zoom user goes, its tokens and stored Zoom data deleted by the pipeline. A notice
+  sent before a connection was made is about an earlier grant (a replay): that one stays.
 - `meeting.deleted`: forget the session's reference; the session's work item makes a
   new meeting when the session still wants one.
-Each answer costs a few reads and writes whatever the sites' sizes: the work that spreads
-is left to the worker (Zoom waits 3 s, and retries what times out).
+- `meeting.updated`: a time changed at Zoom (its web portal) is noted on the session's
+  meeting, and the session's item puts the session's own time back (the reconciler).
+- `user.deactivated`, `user.deleted` (and `user.activated`): the user's own connections, and
+  the accounts mapped to the user under an admin-managed connection of that Zoom account,
+  need their admin (their sessions say so); reactivated, they work again.
+Each answer costs a few reads and writes whatever the sites' sizes: it stores what changed
+with the work it implies, and the work that spreads is queued for the worker (Zoom waits 3 s,
+and retries what times out). An event handled once is recognised when Zoom delivers it again
+(a marker per event, kept three days: Zoom retries for about an hour and a half).
 """
 
 from __future__ import annotations
@@ -30,6 +38,8 @@ from shared.services import connections
 
 logger = Logger(service="vclinks")
 TIMESTAMP_WINDOW_SECONDS = 300
+SEEN_DAYS = 3
+USER_EVENTS = {"user.deactivated": "deactivated", "user.deleted": "deleted"}
 
 
 def _hex_hmac(secret: str, message: str) -> str:
@@ -87,6 +97,30 @@ def handle(
     if name == "endpoint.url_validation":
         plain = str(payload.get("plainToken", ""))
         return {"plainToken": plain, "encryptedToken": _hex_hmac(secret_token, plain)}, []
+    digest = event_digest(event)
+    if repo.webhook_seen(digest):
+        return {"status": "duplicate"}, []
+    answer, work = _act(repo, name, payload, event, app_of)
+    repo.mark_webhook(digest, SEEN_DAYS)  # after acting: a failure leaves Zoom's retry to act
+    return answer, work
+
+
+def event_digest(event: dict[str, Any]) -> str:
+    """An event's identity: Zoom sends no id, and a retry carries the same event, time and payload."""
+    canonical = json.dumps(
+        {k: event.get(k) for k in ("event", "event_ts", "payload")}, sort_keys=True, separators=(",", ":")
+    )
+    return hashlib.sha256(canonical.encode()).hexdigest()
+
+
+def _act(
+    repo: Repository,
+    name: str,
+    payload: dict[str, Any],
+    event: dict[str, Any],
+    app_of: Callable[[str], ZoomAppType | None],
+) -> tuple[dict[str, Any], list[WorkRef]]:
+    obj = payload.get("object") or {}
     if name == "app_deauthorized":
         work = deauthorize(
             repo,
@@ -97,9 +131,15 @@ def handle(
         )
         return {"status": "ok", "removed_connections": len(work)}, work
     if name == "meeting.deleted":
-        meeting_id = str((payload.get("object") or {}).get("id", ""))
-        forgotten = forget_deleted_meeting(repo, meeting_id)
+        forgotten = forget_deleted_meeting(repo, str(obj.get("id", "")))
         return {"status": "ok", "forgotten": forgotten is not None}, [forgotten] if forgotten else []
+    if name == "meeting.updated":
+        noted = note_updated_meeting(repo, obj)
+        return {"status": "ok", "noted": noted is not None}, [noted] if noted else []
+    if name in USER_EVENTS or name == "user.activated":
+        account_id, user_id = str(payload.get("account_id", "")), str(obj.get("id", ""))
+        work = user_changed(repo, account_id, user_id, USER_EVENTS.get(name))
+        return {"status": "ok", "connections": len(work)}, work
     logger.info("webhook event ignored", extra={"event": name})
     return {"status": "ignored"}, []
 
@@ -134,6 +174,56 @@ def forget_deleted_meeting(repo: Repository, meeting_id: str) -> WorkRef | None:
     if not repo.forget_meeting(site_id, session_id, meeting_id, "meeting_deleted_at_zoom"):
         return None
     return WorkRef.session(site_id, session_id)
+
+
+def note_updated_meeting(repo: Repository, changed: dict[str, Any]) -> WorkRef | None:
+    """meeting.updated: a time Zoom now has that differs from the stored one is noted, and the
+    session's item puts the session's time back (an update of our own changes nothing)."""
+    meeting_id = str(changed.get("id", ""))
+    found = repo.session_of_meeting(meeting_id) if meeting_id else None
+    if found is None or not ({"start_time", "duration"} & changed.keys()):
+        return None
+    site_id, session_id = found
+    session = repo.get_session(site_id, session_id)
+    if session is None or session.meeting is None or session.meeting.meeting_id != meeting_id:
+        return None
+    start = _zoom_time(changed.get("start_time"))
+    duration = changed.get("duration") if isinstance(changed.get("duration"), int) else None
+    if (start is None or start == session.meeting.start) and (
+        duration is None or duration == session.meeting.duration_minutes
+    ):
+        return None
+    if not repo.note_meeting_at_zoom(site_id, session_id, meeting_id, start, duration):
+        return None
+    logger.info("zoom meeting changed at zoom; putting the session's time back", extra={"site_id": site_id})
+    return WorkRef.session(site_id, session_id)
+
+
+def user_changed(repo: Repository, account_id: str, user_id: str, what: str | None) -> list[WorkRef]:
+    """user.deactivated / user.deleted (`what`), or user.activated (None): the user's own
+    connections, and every admin-managed connection of that Zoom account (staff mapped to the
+    user), are marked; their CONNECTION items bring accounts and sessions in step."""
+    if not account_id or not user_id:
+        return []
+    work = []
+    targets = {(c.site_id, c.connection_id) for c in repo.connections_of_zoom_user(account_id, user_id)}
+    targets |= set(repo.connections_in_account(account_id))
+    for site_id, connection_id in sorted(targets):
+        if what is None:
+            work += connections.note_active_user(repo, site_id, connection_id, user_id)
+        else:
+            work += connections.note_inactive_user(repo, site_id, connection_id, user_id, what)
+    logger.info("zoom user changed", extra={"change": what or "activated", "connections": len(work)})
+    return work
+
+
+def _zoom_time(value: object) -> datetime | None:
+    if not isinstance(value, str):
+        return None
+    try:
+        return datetime.fromisoformat(value.replace("Z", "+00:00")).astimezone(UTC)
+    except ValueError:
+        return None
 
 
 def _event_time(event: dict[str, Any], payload: dict[str, Any]) -> datetime | None:

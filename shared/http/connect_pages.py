@@ -1,0 +1,45 @@
+"""The page an admin sees after Zoom's consent: which site, for whom, which Zoom account; only
+their confirmation attaches the connection (a consent given in the wrong place is cancelled
+here). For a site's admin, not its clients: in English (the client pages speak the site's
+language, shared.http.pages)."""
+
+from __future__ import annotations
+
+from html import escape
+
+from shared.http.pages import render
+from shared.services.zoom.connect import Confirmation
+
+CONFIRM_PATH = "/v1/oauth/zoom/confirm"
+
+
+def confirm_page(confirmation: Confirmation) -> str:
+    who = (
+        f"the staff member <strong>{escape(confirmation.staff_id)}</strong>"
+        if confirmation.staff_id
+        else "the site's default video-conference account"
+    )
+    reach = (
+        "every user of this Zoom account (staff members can be mapped to them)"
+        if confirmation.account_wide
+        else "this Zoom user's own meetings"
+    )
+    account = escape(confirmation.zoom_email or "(no email)")
+    details = (
+        f'<dl><dt>Site</dt><dd id="site">{escape(confirmation.site_name)}</dd>'
+        f"<dt>For</dt><dd id='for'>{who}</dd>"
+        f'<dt>Zoom account</dt><dd id="zoom-account">{account} '
+        f"(account {escape(confirmation.zoom_account_id)})</dd>"
+        f"<dt>Reaches</dt><dd>{escape(reach)}</dd></dl>"
+    )
+    form = (
+        f'<form method="post" action="{CONFIRM_PATH}">'
+        f'<input type="hidden" name="request" value="{escape(confirmation.request_id)}">'
+        '<button type="submit" name="decision" value="connect" id="connect">Connect</button> '
+        '<button type="submit" name="decision" value="cancel" id="cancel">Cancel</button></form>'
+    )
+    message = (
+        "Zoom allowed the connection. Check the site and the Zoom account below: nothing is "
+        "connected until you press Connect. If you did not start this, press Cancel."
+    )
+    return render("Connect Zoom to this site?", message, details + form)
