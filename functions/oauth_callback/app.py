@@ -72,7 +72,8 @@ def zoom_callback(
     except VclinksError as failure:
         return _failure_page(failure)
     if result.confirmation is not None:
-        return Response(200, HTML, connect_pages.confirm_page(result.confirmation), NO_STORE)
+        policy = {"Content-Security-Policy": connect_pages.confirm_page_policy(result.confirmation)}
+        return Response(200, HTML, connect_pages.confirm_page(result.confirmation), {**NO_STORE, **policy})
     assert result.redirect_to is not None
     return Response(302, "text/plain", "", {**NO_STORE, "Location": result.redirect_to})
 
