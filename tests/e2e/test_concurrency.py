@@ -1251,7 +1251,8 @@ def _deliver(stack: Stack, raw: str, headers: dict[str, str]) -> Request:
 @identical(WEBHOOK)
 def _(world: World) -> None:
     """Zoom delivers one meeting.deleted 20 times at once: one answer forgets the meeting, the
-    others say they did nothing; ONE new meeting; the client's link goes to it."""
+    others say they did nothing or that they saw this event already (a retry of the same event,
+    time and payload); ONE new meeting; the client's link goes to it."""
     site, user = _zoom_world(world)
     known = {m["id"] for m in meetings_of(world.stack, user)}
     [join] = prepare(site, "hook")
@@ -1265,7 +1266,10 @@ def _(world: World) -> None:
     answers, figures = world.race(WEBHOOK, "identical", [_deliver(world.stack, raw, headers)] * TIMES)
     figures.zoom_calls = delta(before, world.stack.zoom_calls())
     assert statuses(answers) == {200: TIMES}
-    assert sorted(a.json()["forgotten"] for a in answers) == [False] * (TIMES - 1) + [True]
+    said = [a.json() for a in answers]
+    assert said.count({"status": "ok", "forgotten": True}) == 1, said
+    others = ({"status": "ok", "forgotten": False}, {"status": "duplicate"})  # or seen already: a retry
+    assert all(s in others for s in said if s != {"status": "ok", "forgotten": True}), said
     assert figures.zoom_calls == {"create_meeting": 1}
     [remade] = [m for m in meetings_of(world.stack, user) if m["id"] not in known]
     lost(figures, remade["id"] != meeting["id"], [True])
