@@ -35,7 +35,7 @@ import re
 import time
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
@@ -114,6 +114,8 @@ class World:
     stack: Stack
     sites: dict[str, SiteClient]
     zoom_user: str | None = None  # the Zoom site's user, once a race connected it
+    pending: list[tuple[Browser, httpx.Response]] = field(default_factory=list)
+    """Confirmation pages the callback's race left for the confirmation's race to answer."""
 
     def site(self, name: str) -> SiteClient:
         return self.sites[name]
@@ -152,7 +154,10 @@ def world(stack: Stack) -> Iterator[World]:
         created = dict(zip(SITES, pool.map(stack.create_site, SITES), strict=True))
     studio = created["studio"]
     studio.ok("PUT", f"{studio.base}/vc-account", {"provider": "custom", "url": MEET})
-    yield World(stack, created)
+    world = World(stack, created)
+    yield world
+    for browser, page in world.pending:  # a confirmation race that did not run: nothing left waiting
+        browser.decide(page, "cancel")
     path = report_path()
     if path is not None:
         write_report(path)
@@ -1150,9 +1155,8 @@ def _(world: World) -> None:
 @conflicting(CALLBACK)
 def _(world: World) -> None:
     """Twenty Zoom users' consents for one site come back at once, each in its admin's browser:
-    twenty confirmation pages (one pending connection each, its grant's tokens stored), the
-    site's account untouched; every page still answers its Cancel, and each cancel revokes its
-    grant once."""
+    twenty confirmation pages (one pending connection each, its code exchanged once), the site's
+    account untouched. The confirmation's race answers these pages (`World.pending`)."""
     site = world.site("admin")
     browsers = _browsers(world, site, TIMES)
     world.stack.settle()
@@ -1161,14 +1165,10 @@ def _(world: World) -> None:
     answers, figures = world.race(CALLBACK, "conflicting", [b.back_from_zoom for b in browsers])
     assert statuses(answers) == {200: TIMES}
     assert all(_is_page(a, 200) for a in answers)
-    lost(figures, _account(site), [account])
-    with ThreadPoolExecutor(max_workers=4) as pool:
-        cancelled = list(pool.map(lambda b, a: _returned(b.decide(a, "cancel")), browsers, answers))
-    assert [c["zoom"] for c in cancelled] == ["cancelled"] * TIMES
-    world.stack.settle()
     figures.zoom_calls = delta(before, world.stack.zoom_calls())
-    assert figures.zoom_calls == {"token_exchange": TIMES, "token_revoke": TIMES}
+    assert figures.zoom_calls == {"token_exchange": TIMES}
     lost(figures, _account(site), [account])
+    world.pending = list(zip(browsers, answers, strict=True))
 
 
 @identical(CONFIRM)
@@ -1208,11 +1208,15 @@ def _(world: World) -> None:
     its grant revoked once."""
     site = world.site("admin")
     site.ok("PUT", f"{site.base}/vc-account", {"provider": "custom", "url": room("cf2")})
-    browsers = _browsers(world, site, TIMES)
-    with ThreadPoolExecutor(max_workers=4) as pool:
-        pages = list(pool.map(Browser.back_from_zoom, browsers))
+    pending, world.pending = world.pending, []  # the callback's race's pages, when it ran just before
+    if len(pending) != TIMES:
+        browsers = _browsers(world, site, TIMES)
+        with ThreadPoolExecutor(max_workers=4) as pool:
+            pending = list(zip(browsers, pool.map(Browser.back_from_zoom, browsers), strict=True))
+    browsers, pages = [b for b, _ in pending], [p for _, p in pending]
     assert all(_is_page(p, 200) for p in pages)
-    world.stack.sweep(timedelta(minutes=1))  # the Zoom account the custom link replaced goes first
+    world.stack.settle()  # the sessions leave the Zoom account the custom link replaced,
+    world.stack.sweep(timedelta(minutes=1))  # which then goes, before the race
     before = world.stack.zoom_calls()
     decisions = ["connect" if i % 2 == 0 else "cancel" for i in range(TIMES)]
     requests = [functools.partial(b.decide, p, d) for b, p, d in zip(browsers, pages, decisions, strict=True)]
