@@ -16,8 +16,10 @@ from __future__ import annotations
 
 import base64
 import importlib
+import importlib.util
 import json
 import sys
+import threading
 import time
 import traceback
 import uuid
@@ -150,6 +152,43 @@ def _json(status: int, message: str) -> Response:
     return Response(json.dumps({"message": message}), status, content_type="application/json")
 
 
+class _PerThread:
+    """A data descriptor with one value per thread."""
+
+    def __init__(self, name: str, values: threading.local) -> None:
+        self.name = name
+        self.values = values
+
+    def __get__(self, obj: Any, owner: Any = None) -> Any:
+        try:
+            return self.values.value
+        except AttributeError:
+            raise AttributeError(self.name) from None
+
+    def __set__(self, obj: Any, value: Any) -> None:
+        self.values.value = value
+
+
+def one_event_per_thread() -> None:
+    """Powertools' resolvers keep the event being routed in class attributes (`resolve` sets
+    `BaseRouter.current_event` and `BaseRouter.lambda_context`): one per process. In Lambda a
+    process serves one request at a time; the local stack serves requests in threads of one
+    process, where a request read another's cookies, body and headers (the concurrency races
+    saw the OAuth callback take one browser's state with another browser's cookie). Here those
+    two attributes hold one value per thread, for the class and its instances alike."""
+    from aws_lambda_powertools.event_handler.api_gateway import BaseRouter
+
+    names = ("current_event", "lambda_context")
+    if all(isinstance(vars(BaseRouter).get(name), _PerThread) for name in names):
+        return
+    stores = {name: threading.local() for name in names}
+    for name in names:
+        setattr(BaseRouter, name, _PerThread(name, stores[name]))  # what an instance reads
+    meta = type(BaseRouter)  # and `BaseRouter.current_event = ...`, through its metaclass:
+    per_thread = {name: _PerThread(name, stores[name]) for name in names}
+    BaseRouter.__class__ = type(f"PerThread{meta.__name__}", (meta,), per_thread)  # type: ignore[method-assign]
+
+
 class Gateway:
     """WSGI app: match a route like an HTTP API, invoke its handler in-process."""
 
@@ -164,13 +203,40 @@ class Gateway:
         self.before_invoke = before_invoke
         self.after_invoke = after_invoke  # the tests' worker: done right after each request
         self.openapi_file = openapi_file
-        self._handlers: dict[str, Callable[..., Any]] = {}
+        self._idle: dict[str, list[Callable[..., Any]]] = {}
+        self._made: set[str] = set()
+        self._lock = threading.Lock()
+        one_event_per_thread()
+
+    def invoke(self, route: Route, event: dict[str, Any]) -> Any:
+        """Run the route's handler in an idle execution environment, as Lambda does: one request at a
+        time in each, a new one when all are busy. Module state is per environment in AWS, and
+        Powertools' resolver keeps the request being routed in `app.context`: one resolver for
+        two requests at once lets one clear the other's (a 500 no deployment can give)."""
+        with self._lock:
+            idle = self._idle.setdefault(route.module, [])
+            handler = idle.pop() if idle else None
+        if handler is None:
+            handler = self.handler(route)
+        try:
+            return handler(event, LambdaContext(route.function))
+        finally:
+            with self._lock:
+                self._idle[route.module].append(handler)
 
     def handler(self, route: Route) -> Callable[..., Any]:
-        if route.module not in self._handlers:
-            module = importlib.import_module(route.module)
-            self._handlers[route.module] = getattr(module, route.handler)
-        return self._handlers[route.module]
+        """A new execution environment's handler: the imported module first, then a fresh copy of it."""
+        with self._lock:
+            first = route.module not in self._made
+            self._made.add(route.module)
+        if first:
+            return getattr(importlib.import_module(route.module), route.handler)
+        spec = importlib.util.find_spec(route.module)
+        assert spec is not None
+        assert spec.loader is not None
+        module = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(module)
+        return getattr(module, route.handler)
 
     def match(self, method: str, path: str) -> tuple[Route, dict[str, str]] | None:
         for route in self.routes:
@@ -200,7 +266,7 @@ class Gateway:
         try:
             if self.before_invoke:
                 self.before_invoke(route)
-            result = self.handler(route)(event, LambdaContext(route.function))
+            result = self.invoke(route, event)
             if self.after_invoke:
                 self.after_invoke(route)
         except Exception:

@@ -237,7 +237,9 @@ class LocalStack:
             "pid": os.getpid(),
             "environment": self.environment,
         }
-        self.state_file.write_text(json.dumps(state, indent=2))
+        written = self.state_file.with_suffix(".tmp")  # then renamed: a reader never sees half a file
+        written.write_text(json.dumps(state, indent=2))
+        written.replace(self.state_file)
 
     def sent_emails(self) -> list[SentEmail]:
         return sent_emails()

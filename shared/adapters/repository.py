@@ -38,7 +38,8 @@ from botocore.config import Config
 from botocore.exceptions import ClientError
 from pydantic import BaseModel
 
-from shared.domain.errors import Conflict, InvalidInput, NotFound
+from shared.domain.auth import WRONG_KEY
+from shared.domain.errors import Conflict, InvalidInput, Unauthorized
 from shared.domain.models import (
     Booking,
     MeetingRef,
@@ -526,7 +527,9 @@ class Repository:
         work: Work_ = (),
         also: Callable[[], Sequence[Item]] | None = None,
     ) -> tuple[Site, Site]:
-        """A conditional read-modify-write of an existing site (settings, default account...)."""
+        """A conditional read-modify-write of an existing site (settings, default account...). A
+        site gone by then (deleted since its caller was authenticated) answers as a site that does
+        not exist does to its key: 401, word for word (shared.domain.auth)."""
 
         def apply(current: Site | None) -> Site | None:
             if current is None:
@@ -538,7 +541,7 @@ class Repository:
                 self.accounts, site_key(site_id), Site, apply, work, also=also
             )
         except _Missing:
-            raise NotFound(f"No site '{site_id}'.") from None
+            raise Unauthorized(WRONG_KEY) from None
         assert before is not None
         assert after is not None
         return before, after

@@ -92,9 +92,7 @@ class Principal:
     def require_current_key(self) -> None:
         """Rotating, retiring and deleting take the site's current API key itself."""
         if self.credential is not Credential.API_KEY:
-            raise Forbidden(
-                "This action needs the site's current API key (not a token, not the previous key)."
-            )
+            raise Forbidden(NOT_CURRENT_KEY)
 
     def require_admin(self) -> None:
         if self.role is not Role.ADMIN:
@@ -119,6 +117,7 @@ _NO_TOKEN_SECRET = secrets.token_urlsafe(32)
 """What a credential is checked against when its site does not exist: the same work, the same 401."""
 
 WRONG_KEY = "The API key is not valid for this site."
+NOT_CURRENT_KEY = "This action needs the site's current API key (not a token, not the previous key)."
 WRONG_SIGNATURE = "The token's signature is not valid."
 
 

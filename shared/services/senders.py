@@ -55,11 +55,15 @@ class Senders:
             try:
                 self.identities.create(address)
             except ClientError as error:
-                self.repo.release_sender(site.site_id, address)
+                # AlreadyExists: the same site asked for this address at the same instant (the claim
+                # is the site's) and SES emailed the link: pending, as that request answers. The
+                # claim stays (releasing it let another site take the address the site now uses).
                 code = error.response.get("Error", {}).get("Code", "")
-                raise Conflict(
-                    f"SES did not start verifying '{address}' ({code}); try again.", retryable=True
-                ) from error
+                if code != "AlreadyExistsException":
+                    self.repo.release_sender(site.site_id, address)
+                    raise Conflict(
+                        f"SES did not start verifying '{address}' ({code}); try again.", retryable=True
+                    ) from error
         status = SenderStatus.VERIFIED if found.verified else SenderStatus.PENDING
         sender = SiteSender(email=address, status=status, checked_at=self.clock())
         before, _ = self.repo.update_site(site.site_id, lambda s: s.model_copy(update={"sender": sender}))
@@ -74,10 +78,17 @@ class Senders:
         return self._refresh(site, force=True)
 
     def remove(self, site: Site) -> None:
-        if site.sender is None:
-            raise NotFound("The site has no sender address of its own.")
-        self.repo.update_site(site.site_id, lambda s: s.model_copy(update={"sender": None}))
-        self._forget(site.site_id, site.sender.email)
+        """The sender the site has when this write lands goes (a DELETE repeated at once finds none:
+        404, as one sent after it; the address let go is the one this write removed)."""
+
+        def clear(current: Site) -> Site:
+            if current.sender is None:
+                raise NotFound("The site has no sender address of its own.")
+            return current.model_copy(update={"sender": None})
+
+        before, _ = self.repo.update_site(site.site_id, clear)
+        assert before.sender is not None
+        self._forget(site.site_id, before.sender.email)
 
     def from_address(self, site: Site) -> str:
         """The From address of the site's emails: its own once verified, else the deployment's."""

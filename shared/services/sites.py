@@ -22,7 +22,7 @@ from shared.domain.auth import (
     new_api_key,
     new_token_secret,
 )
-from shared.domain.errors import InvalidInput, NotFound
+from shared.domain.errors import Forbidden, InvalidInput, NotFound, Unauthorized
 from shared.domain.models import Site, SiteSettings
 from shared.domain.work import Scope, WorkRef
 
@@ -137,7 +137,7 @@ def rotate_api_key(
     new_key: list[str] = []
 
     def rotate(current: Site) -> Site:
-        rotated, key = auth.rotate_api_key(current, repo.now(), overlap)
+        rotated, key = auth.rotate_api_key(_with_key_of(site, current), repo.now(), overlap)
         new_key[:] = [key]
         return rotated
 
@@ -147,12 +147,29 @@ def rotate_api_key(
 
 def retire_previous_key(repo: Repository, site: Site) -> Site:
     """End the overlap now: only the newest key works from here on."""
-    return repo.update_site(site.site_id, auth.retire_previous_key)[1]
+    return repo.update_site(
+        site.site_id, lambda current: auth.retire_previous_key(_with_key_of(site, current))
+    )[1]
 
 
 def rotate_token_secret(repo: Repository, site: Site) -> Site:
     """A new secret for scoped tokens; tokens already minted work until they expire."""
-    return repo.update_site(site.site_id, lambda current: auth.rotate_token_secret(current, repo.now()))[1]
+    return repo.update_site(
+        site.site_id, lambda current: auth.rotate_token_secret(_with_key_of(site, current), repo.now())
+    )[1]
+
+
+def _with_key_of(authenticated: Site, current: Site) -> Site:
+    """`current`, when the key the caller was checked against (`authenticated`, read before this
+    write) is still the current key. A rotation that landed in between made it the previous key,
+    which rotates, retires and deletes nothing (auth.require_current_key): refused as one sent
+    after that rotation is. Without this, 20 rotations at once all answered 201 and left only the
+    last key working (the caller's own key retired with no overlap)."""
+    if current.deleted_at is not None:
+        raise Unauthorized(auth.WRONG_KEY)  # deleted meanwhile: as a request after the deletion
+    if current.api_key_hash != authenticated.api_key_hash:
+        raise Forbidden(auth.NOT_CURRENT_KEY)
+    return current
 
 
 def request_deletion(repo: Repository, queue: WorkQueue, site: Site) -> Site:
@@ -162,7 +179,7 @@ def request_deletion(repo: Repository, queue: WorkQueue, site: Site) -> Site:
     work = [WorkRef.delete_site(site.site_id)]
 
     def mark(current: Site) -> Site:
-        return current if current.deleted_at else current.model_copy(update={"deleted_at": repo.now()})
+        return _with_key_of(site, current).model_copy(update={"deleted_at": repo.now()})
 
     _, after = repo.update_site(site.site_id, mark, work)
     queue.send(work)

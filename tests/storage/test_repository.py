@@ -8,7 +8,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from shared.adapters.repository import Repository, due_shard
-from shared.domain.errors import Conflict, InvalidInput, NotFound
+from shared.domain.errors import Conflict, InvalidInput, Unauthorized
 from shared.domain.models import MeetingState, Session, Staff
 from shared.domain.work import Scope, WorkRef
 from tests.support import factories as f
@@ -42,7 +42,7 @@ def test_a_site_is_created_once_and_changed_only_if_it_exists(repo: Repository) 
     before, after = repo.update_site(f.SITE, lambda s: s.model_copy(update={"name": "Studio Two"}))
     assert (before, after.name, after.version) == (site, "Studio Two", 1)
     assert repo.get_site(f.SITE) == after
-    with pytest.raises(NotFound):
+    with pytest.raises(Unauthorized):  # a site gone since its caller was authenticated: 401
         repo.update_site("ghost", lambda s: s)
 
 
