@@ -163,6 +163,9 @@ def test_google_redirect_uri_must_match_exactly(google: GoogleEmulator, client: 
 
 def test_google_refresh_keeps_the_stored_refresh_token(google: GoogleEmulator, client: GoogleClient) -> None:
     tokens = connect(client)
+    raw = {"grant_type": "refresh_token", "refresh_token": tokens.refresh_token}
+    creds = {"client_id": google.client_id, "client_secret": google.client_secret}
+    assert "refresh_token" not in httpx.post(f"{google.base_url}/token", data=raw | creds).json()
     google.expire_access_tokens()
     refreshed = client.refresh(tokens.refresh_token)
     assert refreshed.refresh_token == tokens.refresh_token  # Google sent none: ours stays
