@@ -6,8 +6,8 @@ Simpler than Zoom's: neither provider kills the old refresh token when it answer
 docs/PROVIDERS.md), so two refreshes at once cost nothing and need no lease; the newest answer is
 stored. A refresh refused for good (`invalid_grant`: revoked, expired) is X07: `on_dead_grant`
 marks the grant's connections, and the error is raised. A 401 from the API gets one fresh token
-and one more try. An inline attempt (a request's budget of one provider call) defers before any
-call: Google and Microsoft work is the worker's (shared.services.worker.Followup).
+and one more try. A request's inline attempt never gets here: Google and Microsoft work is the
+worker's (shared.bootstrap.Container.step_context).
 """
 
 from __future__ import annotations
@@ -20,7 +20,6 @@ from shared.adapters.oauth import OAuthTokens
 from shared.adapters.zoom.tokens import StoredTokens, TokenSecrets
 from shared.domain.errors import ProviderAccessTokenInvalid, ProviderNeedsReconnect, VclinksError
 from shared.domain.models import ConnectionStatus, ZoomConnection
-from shared.domain.work import Deferred
 
 
 def stored(tokens: OAuthTokens) -> StoredTokens:
@@ -32,14 +31,11 @@ class ProviderTokens:
     secrets: TokenSecrets
     refresh: Callable[[str], OAuthTokens]
     on_dead_grant: Callable[[ZoomConnection, VclinksError], None]
-    inline: bool = False
     clock: Callable[[], float] = time.time
     _cache: dict[str, StoredTokens] = field(default_factory=dict)
 
     def call[T](self, connection: ZoomConnection, action: Callable[[str], T]) -> T:
         """`action(access_token)`; on a 401, once more with a refreshed token."""
-        if self.inline:
-            raise Deferred("Google and Microsoft meetings are made by the worker")
         if connection.status is ConnectionStatus.NEEDS_RECONNECT:
             raise ProviderNeedsReconnect(
                 "The connection must be connected again by the site's admin.",

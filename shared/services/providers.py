@@ -26,10 +26,14 @@ from shared.domain.models import HostedProvider, ZoomConnection
 class MeetingProvider(Protocol):
     """A session's meeting at one provider, acted on with a connection's stored grant."""
 
-    name: HostedProvider
-    keeps_times: bool
-    """Whether a meeting carries the session's times (a reschedule is a call): Teams and Zoom yes,
-    a Google Meet space no (docs/PROVIDERS.md)."""
+    @property
+    def name(self) -> HostedProvider: ...
+
+    @property
+    def keeps_times(self) -> bool:
+        """Whether a meeting carries the session's times (a reschedule is a call): Teams and Zoom
+        yes, a Google Meet space no (docs/PROVIDERS.md)."""
+        ...
 
     def create(self, connection: ZoomConnection, request: MeetingRequest) -> ProviderMeeting: ...
 
@@ -58,7 +62,8 @@ class Grant:
 class AccountProvider(Protocol):
     """Connecting an account of the provider (OAuth 2.0 authorization code with PKCE)."""
 
-    name: HostedProvider
+    @property
+    def name(self) -> HostedProvider: ...
 
     def authorize_url(self, redirect_uri: str, state: str, code_challenge: str) -> str: ...
 

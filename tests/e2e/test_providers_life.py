@@ -1,0 +1,122 @@
+"""Google Meet (X13) and Microsoft Teams (X14) as a site's default account, over HTTP on the local
+stack, through each emulator's consent page: a session gets its own meeting (1 create, no
+duplicate), a reschedule is 1 update where the meeting has times (Teams; a Meet space has none:
+0 calls, docs/PROVIDERS.md), a cancel removes it (Teams: 1 DELETE; Meet: the room closed, 1 PATCH),
+a disconnect removes the meetings still held. X15: never another provider's link under this
+provider's name; a Teams user without a licence is a clear reason, not a pending session."""
+
+from __future__ import annotations
+
+import secrets
+from datetime import timedelta
+
+import httpx
+import pytest
+
+from tests.support.hosted import Hosted
+from tests.support.stack import START, SiteClient, Stack, delta, session_body
+
+CREATE = {
+    "google": {"create_space": 1},
+    "microsoft": {"create_or_get": 1, "create_meeting": 1, "update_meeting": 1},  # + lobby PATCH
+}
+RESCHEDULE = {"google": {}, "microsoft": {"update_meeting": 1}}
+CANCEL = {"google": {"patch_space": 1}, "microsoft": {"delete_meeting": 1}}
+
+
+def client_link(site: SiteClient, session: str) -> dict:
+    return dict(
+        site.ok("GET", f"{site.base}/sessions/{session}/link", params={"audience": "client", "booking": "b1"})
+    )
+
+
+def meeting_calls(calls: dict[str, int]) -> dict[str, int]:
+    """The provider's meeting calls (token refreshes and who-am-I reads left out)."""
+    return {k: v for k, v in calls.items() if not k.startswith(("token_", "get_me"))}
+
+
+@pytest.mark.parametrize("provider", ["google", "microsoft"])
+def test_x13_x14_connect_then_a_session_gets_one_meeting_kept_in_step_and_removed(
+    stack: Stack, studio: SiteClient, provider: str
+) -> None:
+    hosted = Hosted(stack, provider)
+    user = hosted.new_user(f"host-{secrets.token_hex(3)}")
+    connection = hosted.connect(studio, user)
+    account = studio.ok("GET", f"{studio.base}/vc-account")
+    assert account["connected"] is True
+    assert account["account"]["provider"] == provider
+    assert account["account"]["connection_id"] == connection
+    studio.ok("PUT", f"{studio.base}/services/consult", {"kind": "appointment", "online": True})
+
+    before = hosted.calls()
+    created = studio.call("PUT", f"{studio.base}/sessions/s1", session_body())
+    assert created.status_code == 201, created.text
+    studio.ok(
+        "PUT",
+        f"{studio.base}/sessions/s1/bookings/b1",
+        {"client_name": "Ada", "client_email": "ada@example.com"},
+    )
+    stack.settle()
+    studio.ok("PUT", f"{studio.base}/sessions/s1", session_body())  # the platform's retry: no call
+    stack.settle()
+    assert meeting_calls(delta(before, hosted.calls())) == CREATE[provider]
+    mine = [m for m in hosted.meetings() if user in (m.get("owner"), m.get("organizer"))]
+    assert len(mine) == 1
+    join_url = mine[0]["meetingUri"] if provider == "google" else mine[0]["joinWebUrl"]
+    link = client_link(studio, "s1")
+    assert link["decision"] == "link"
+    assert link["provider"] == provider
+    assert link["url"] == join_url
+    jump = httpx.get(link["join_url"], timeout=30)  # the client's stable link, at click time
+    assert jump.status_code == 302
+    assert jump.headers["location"] == join_url
+
+    before = hosted.calls()
+    studio.ok("PUT", f"{studio.base}/sessions/s1", session_body(START + timedelta(days=1)))
+    stack.settle()
+    assert meeting_calls(delta(before, hosted.calls())) == RESCHEDULE[provider]
+    assert client_link(studio, "s1")["url"] == join_url  # the same meeting, the same link
+    if provider == "microsoft":
+        [moved] = [m for m in hosted.meetings() if m["id"] == mine[0]["id"]]
+        assert moved["startDateTime"].startswith("2031-05-06T09:00:00")
+
+    before = hosted.calls()
+    assert studio.call("DELETE", f"{studio.base}/sessions/s1").status_code == 204
+    stack.settle()
+    assert meeting_calls(delta(before, hosted.calls())) == CANCEL[provider]
+    assert client_link(studio, "s1")["decision"] == "none"
+
+    # A second session, then disconnect: its meeting goes while the grant still works.
+    studio.ok("PUT", f"{studio.base}/sessions/s2", session_body(START + timedelta(days=2)))
+    stack.settle()
+    before = hosted.calls()
+    assert studio.call("DELETE", f"{studio.base}/vc-account").status_code == 200
+    stack.settle()
+    stack.sweep(timedelta(minutes=5))
+    assert meeting_calls(delta(before, hosted.calls())) == CANCEL[provider]
+    assert studio.ok("GET", f"{studio.base}/vc-account")["connected"] is False
+    gone = studio.ok("GET", f"{studio.base}/sessions/s2/link", params={"audience": "staff"})
+    assert gone["decision"] == "none"
+    assert gone["reason"] == "default_disconnected"
+
+
+def test_x14_x15_a_teams_user_without_a_licence_is_a_clear_reason_and_no_other_link(
+    stack: Stack, studio: SiteClient
+) -> None:
+    hosted = Hosted(stack, "microsoft")
+    user = hosted.new_user(f"nolicence-{secrets.token_hex(3)}", teams_licence=False)
+    hosted.connect(studio, user)
+    studio.ok("PUT", f"{studio.base}/services/consult", {"kind": "appointment", "online": True})
+    studio.ok("PUT", f"{studio.base}/sessions/s1", session_body())
+    studio.ok("PUT", f"{studio.base}/sessions/s1/bookings/b1", {"client_name": "Ada"})
+    stack.settle()
+    session = studio.ok("GET", f"{studio.base}/sessions/s1")
+    assert session["meeting_state"] == "pending"
+    assert session["pending_reason"] == "microsoft_account_unsupported"
+    account = studio.ok("GET", f"{studio.base}/vc-account")["account"]
+    assert account["status"] == "needs_reconnect"
+    assert account["problem"] == "microsoft_account_unsupported"
+    link = client_link(studio, "s1")
+    assert link["decision"] == "none"  # X15: no Zoom, Jitsi or custom link in its place
+    assert link["reason"] == "needs_reconnect"
+    assert [m for m in hosted.meetings() if m.get("organizer") == user] == []
