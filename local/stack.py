@@ -58,9 +58,9 @@ ZOOM_ADMIN_CLIENT_ID = "local-admin-client-id"
 ZOOM_ADMIN_CLIENT_SECRET = "local-admin-client-secret"
 ZOOM_ADMIN_WEBHOOK_TOKEN = "local-admin-webhook-token"
 GOOGLE_CLIENT_ID = "local-google-client.apps.googleusercontent.com"
-GOOGLE_CLIENT_SECRET = "local-google-secret"  # noqa: S105 (the emulator's own)
+GOOGLE_CLIENT_SECRET = "local-google-secret"
 MICROSOFT_CLIENT_ID = "00000000-0000-4000-8000-00000000c1d0"
-MICROSOFT_CLIENT_SECRET = "local-microsoft-secret"  # noqa: S105 (the emulator's own)
+MICROSOFT_CLIENT_SECRET = "local-microsoft-secret"
 
 
 class LocalStack:

@@ -301,13 +301,13 @@ def confirm(
     provider = connection.provider  # the return URL's query names it: zoom=, google=, microsoft=
     if not attach_it:
         start_removal(store, connection, Removal.DISCONNECTED)
-        logger.info("connection cancelled by its admin", extra={"site_id": site_id, "provider": provider})
+        logger.info(f"{provider} connection cancelled by its admin", extra={"site_id": site_id})
         return ConnectResult(
             _with_query(return_to, **{provider: "cancelled"}),
             work=(WorkRef.connection(site_id, connection_id),),
         )
     work = [WorkRef.connection(site_id, connection_id), *attach(store, connection)]  # its expiry is moot
-    logger.info("connected", extra={"connection_id": connection_id, "site_id": site_id, "provider": provider})
+    logger.info(f"{provider} connected", extra={"connection_id": connection_id, "site_id": site_id})
     redirect = _with_query(return_to, **{provider: "connected"}, connection_id=connection_id)
     return ConnectResult(redirect, connection=connection, work=tuple(work))
 
