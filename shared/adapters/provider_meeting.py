@@ -3,9 +3,11 @@ one request they take (in the spirit of Cal.com's VideoApiAdapter: same verbs, s
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Literal
+
+from shared.adapters.oauth import OAuthTokens
 
 Provider = Literal["google", "microsoft"]
 
@@ -49,3 +51,14 @@ class ProviderMeeting:
 
     def __repr__(self) -> str:  # the passcode stays out of logs
         return f"ProviderMeeting({self.provider}, {self.meeting_id!r}, access={self.access!r})"
+
+
+@dataclass(frozen=True)
+class Grant:
+    """A finished consent: the tokens, and who gave them."""
+
+    tokens: OAuthTokens
+    user_id: str
+    organization: str  # Google, Microsoft: the provider's name (Zoom would put its account id)
+    email: str | None = None
+    details: dict[str, str] = field(default_factory=dict)

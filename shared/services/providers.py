@@ -8,18 +8,16 @@ into a grant, revoking it). The reconciler (shared.services.meetings), the conne
 reach Google and Microsoft only through these; adding a provider is one package in
 shared/adapters/ plus its entry in the composition root.
 
-Zoom implements both halves (shared.adapters.zoom.provider.ZoomProvider), but its reconciler
-branch still calls the Zoom client directly for what only Zoom has: the daily quota (X11),
-registrants (S03), finding a create whose answer was lost by its agenda marker, host links.
+Zoom does not go through it yet: its reconciler branch and connect flow call the Zoom client
+directly, for what only Zoom has (the daily quota X11, registrants S03, finding a create whose
+answer was lost by its agenda marker, host links, two Zoom apps, W07's user mapping).
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from typing import Protocol
 
-from shared.adapters.oauth import OAuthTokens
-from shared.adapters.provider_meeting import MeetingRequest, ProviderMeeting
+from shared.adapters.provider_meeting import Grant, MeetingRequest, ProviderMeeting
 from shared.domain.models import HostedProvider, ZoomConnection
 
 
@@ -46,17 +44,6 @@ class MeetingProvider(Protocol):
     def delete(self, connection: ZoomConnection, meeting_id: str) -> None:
         """Gone for the clients (Google: the room closed, as a space cannot be deleted); a meeting
         the provider no longer knows counts as deleted."""
-
-
-@dataclass(frozen=True)
-class Grant:
-    """A finished consent: the tokens, and who gave them."""
-
-    tokens: OAuthTokens
-    user_id: str
-    organization: str  # Zoom: the Zoom account; Google, Microsoft: the provider's name
-    email: str | None = None
-    details: dict[str, str] = field(default_factory=dict)
 
 
 class AccountProvider(Protocol):

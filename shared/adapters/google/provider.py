@@ -7,11 +7,10 @@ from dataclasses import dataclass
 from typing import Literal
 
 from shared.adapters.google.client import GoogleClient
-from shared.adapters.provider_meeting import MeetingRequest, ProviderMeeting
+from shared.adapters.provider_meeting import Grant, MeetingRequest, ProviderMeeting
 from shared.adapters.provider_tokens import ProviderTokens
 from shared.domain.errors import ProviderConnectFailed
 from shared.domain.models import ZoomConnection
-from shared.services.providers import Grant
 
 
 @dataclass

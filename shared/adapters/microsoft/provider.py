@@ -8,10 +8,9 @@ from dataclasses import dataclass
 from typing import Literal
 
 from shared.adapters.microsoft.client import MicrosoftClient
-from shared.adapters.provider_meeting import MeetingRequest, ProviderMeeting
+from shared.adapters.provider_meeting import Grant, MeetingRequest, ProviderMeeting
 from shared.adapters.provider_tokens import ProviderTokens
 from shared.domain.models import ZoomConnection
-from shared.services.providers import Grant
 
 
 @dataclass
