@@ -120,3 +120,26 @@ def test_x14_x15_a_teams_user_without_a_licence_is_a_clear_reason_and_no_other_l
     assert link["decision"] == "none"  # X15: no Zoom, Jitsi or custom link in its place
     assert link["reason"] == "needs_reconnect"
     assert [m for m in hosted.meetings() if m.get("organizer") == user] == []
+
+
+@pytest.mark.parametrize("provider", ["google", "microsoft"])
+def test_x07_a_grant_revoked_at_the_provider_needs_reconnecting_and_says_so(
+    stack: Stack, studio: SiteClient, provider: str
+) -> None:
+    hosted = Hosted(stack, provider)
+    user = hosted.new_user(f"revoked-{secrets.token_hex(3)}")
+    hosted.connect(studio, user)
+    studio.ok("PUT", f"{studio.base}/services/consult", {"kind": "appointment", "online": True})
+    hosted.control("POST", "revoke", json={"sub" if provider == "google" else "user_id": user})
+    hosted.control("POST", "expire-tokens")
+
+    studio.ok("PUT", f"{studio.base}/sessions/s1", session_body())
+    studio.ok("PUT", f"{studio.base}/sessions/s1/bookings/b1", {"client_name": "Ada"})
+    stack.settle()
+
+    account = studio.ok("GET", f"{studio.base}/vc-account")["account"]
+    assert (account["provider"], account["status"]) == (provider, "needs_reconnect")
+    assert studio.ok("GET", f"{studio.base}/sessions/s1")["pending_reason"] == "needs_reconnect"
+    link = client_link(studio, "s1")
+    assert (link["decision"], link["reason"]) == ("none", "needs_reconnect")
+    assert [m for m in hosted.meetings() if user in (m.get("owner"), m.get("organizer"))] == []
