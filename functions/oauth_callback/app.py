@@ -88,7 +88,8 @@ def provider_start(
     root: Root,
     base: BaseUrl,
 ) -> Response[str]:
-    """Google Meet (X13) or Microsoft Teams (X14) as the site's default account: the browser goes to
+    """Google Meet (X13) or Microsoft Teams (X14) as the site's default account, or a staff member's
+    own (a ticket naming them; W04, W05): the browser goes to
     the provider's consent page, with a connect ticket, as for Zoom (same cookie, same confirmation
     page after the consent). The redirect URL to register is `{base}/v1/oauth/{provider}/callback`."""
     if not ticket.startswith("vcs_"):

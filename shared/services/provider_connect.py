@@ -1,7 +1,9 @@
-"""Connecting Google Meet (X13) or Microsoft Teams (X14) as a site's default account: the Zoom
+"""Connecting Google Meet (X13) or Microsoft Teams (X14) as a site's or a staff member's account: the Zoom
 connect flow's rules (shared.services.zoom.connect), with the provider interface's account half
 (shared.services.providers.AccountProvider) in place of the Zoom client.
 
+- As the site's default account or a staff member's own (W04, W05: only once the site has a
+  default); the connect ticket names the staff member.
 - `/v1/oauth/{provider}/start` spends a single-use connect ticket, records a signed state (PKCE
   verifier, return URL, the browser's hash; ten minutes) and sets the browser's cookie.
 - The callback refuses a forged, used or expired state and another browser; it exchanges the
@@ -11,8 +13,6 @@ connect flow's rules (shared.services.zoom.connect), with the provider interface
   (`POST /v1/oauth/zoom/confirm`, shared.services.zoom.connect.confirm): it attaches whatever
   provider's connection the record names.
 
-Staff members' own Google or Teams accounts (W05) are not offered yet: a ticket naming a staff
-member is refused.
 """
 
 from __future__ import annotations
@@ -28,7 +28,13 @@ from shared.adapters.provider_tokens import stored
 from shared.adapters.repository import Repository
 from shared.adapters.zoom.tokens import SECRET_NAME_UNSAFE, TokenSecrets, grant_lease
 from shared.domain.auth import Principal, Role
-from shared.domain.errors import Forbidden, InvalidInput, Unauthorized, VclinksError
+from shared.domain.errors import (
+    Forbidden,
+    InvalidInput,
+    PreconditionRequired,
+    Unauthorized,
+    VclinksError,
+)
 from shared.domain.models import HostedProvider, Site, ZoomConnection
 from shared.domain.work import WorkRef
 from shared.services.connections import CONFIRM_SECONDS
@@ -70,10 +76,9 @@ def start(
             "The connect flow takes a connect ticket (POST /v1/sites/{site}/tokens with role 'connect'), "
             "not another token."
         )
-    if ticket.staff_id:
-        raise InvalidInput(
-            f"{provider.name} is connected as the site's default account only, for now; connect a "
-            "staff member's own Zoom account, or give them a custom link."
+    if ticket.staff_id and site.default_account is None:
+        raise PreconditionRequired(
+            "Connect the site's default account before a staff member connects their own (W05)."
         )
     nonce, verifier, browser = secrets.token_urlsafe(32), new_code_verifier(), secrets.token_urlsafe(32)
     expires = int((now or time.time()) + STATE_SECONDS)
@@ -90,6 +95,8 @@ def start(
         "provider": provider.name,
         "browser": _browser_hash(browser),
     }
+    if ticket.staff_id:
+        record["staff_id"] = ticket.staff_id
     store.save_oauth_state(nonce, record, expires)
     return Started(target, browser)
 
@@ -124,11 +131,12 @@ def callback(
     except VclinksError as failure:
         logger.info("connect failed", extra={"problem": failure.slug, "provider": name})
         return ConnectResult(_with_query(return_to, **{name: "error"}, reason=failure.slug))
-    site_id = str(record["site_id"])
+    site_id, staff_id = str(record["site_id"]), record.get("staff_id")
     connection = ZoomConnection(
         site_id=site_id,
         connection_id=f"{name[0]}c-{secrets.token_hex(8)}",
         provider=name,
+        staff_id=str(staff_id) if staff_id else None,
         zoom_account_id=grant.organization,
         zoom_user_id=grant.user_id,
         email=grant.email,
@@ -154,7 +162,7 @@ def callback(
     confirmation = Confirmation(
         request_id=request_id,
         site_name=site.name if site else site_id,
-        staff_id=None,
+        staff_id=connection.staff_id,
         zoom_email=grant.email,
         zoom_account_id=grant.organization,
         account_wide=False,

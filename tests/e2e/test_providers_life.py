@@ -14,7 +14,7 @@ import httpx
 import pytest
 
 from tests.support.hosted import Hosted
-from tests.support.stack import START, SiteClient, Stack, delta, session_body
+from tests.support.stack import RETURN_TO, START, SiteClient, Stack, delta, session_body
 
 CREATE = {
     "google": {"create_space": 1},
@@ -143,3 +143,42 @@ def test_x07_a_grant_revoked_at_the_provider_needs_reconnecting_and_says_so(
     link = client_link(studio, "s1")
     assert (link["decision"], link["reason"]) == ("none", "needs_reconnect")
     assert [m for m in hosted.meetings() if user in (m.get("owner"), m.get("organizer"))] == []
+
+
+def test_w04_w05_a_staff_members_own_teams_beside_a_google_default_and_a_reassignment(
+    stack: Stack, studio: SiteClient
+) -> None:
+    google, teams = Hosted(stack, "google"), Hosted(stack, "microsoft")
+    anna_teams = teams.new_user(f"anna-{secrets.token_hex(3)}")
+    with studio.browser() as browser:  # W05: not before the site has a default account
+        refused = browser.get(
+            "/v1/oauth/microsoft/start", params={"ticket": studio.ticket("anna"), "return_to": RETURN_TO}
+        )
+    assert refused.status_code == 409, refused.text
+    assert refused.json()["type"].endswith("/precondition-failed")
+    google.connect(studio, google.new_user(f"site-{secrets.token_hex(3)}"))
+    studio.ok("PUT", f"{studio.base}/staff/anna", {"name": "Anna"})
+    studio.ok("PUT", f"{studio.base}/staff/bob", {"name": "Bob"})
+    teams.connect(studio, anna_teams, staff="anna")
+    own = studio.ok("GET", f"{studio.base}/staff/anna/vc-account")["account"]
+    assert (own["provider"], own["user_id"]) == ("microsoft", anna_teams)
+    studio.ok("PUT", f"{studio.base}/services/consult", {"kind": "appointment", "online": True})
+
+    before_g, before_t = google.calls(), teams.calls()
+    studio.ok("PUT", f"{studio.base}/sessions/s1", session_body(staff_id="anna"))
+    studio.ok("PUT", f"{studio.base}/sessions/s1/bookings/b1", {"client_name": "Ada"})
+    stack.settle()
+    assert meeting_calls(delta(before_g, google.calls())) == {}
+    assert meeting_calls(delta(before_t, teams.calls())) == CREATE["microsoft"]
+    assert client_link(studio, "s1")["provider"] == "microsoft"
+
+    # Reassigned to Bob (no account of his own: the site's Google default): Teams' meeting goes,
+    # a Meet space comes; never Anna's Teams link under Google's name meanwhile (X15).
+    before_g, before_t = google.calls(), teams.calls()
+    studio.ok("PUT", f"{studio.base}/sessions/s1", session_body(staff_id="bob"))
+    stack.settle()
+    assert meeting_calls(delta(before_t, teams.calls())) == {"delete_meeting": 1}
+    assert meeting_calls(delta(before_g, google.calls())) == CREATE["google"]
+    link = client_link(studio, "s1")
+    assert link["provider"] == "google"
+    assert link["url"].startswith(google.url)

@@ -45,9 +45,11 @@ class Hosted:
         body = {"upn": f"{tag}@studio.example", "name": tag, **options}
         return str(self.control("POST", "users", json=body)["id"])
 
-    def consent(self, site: SiteClient, browser: httpx.Client, user: str) -> httpx.Response:
+    def consent(
+        self, site: SiteClient, browser: httpx.Client, user: str, staff: str | None = None
+    ) -> httpx.Response:
         """start -> the provider's consent page -> allow as `user` -> back: our confirmation page."""
-        params = {"ticket": site.ticket(), "return_to": RETURN_TO}
+        params = {"ticket": site.ticket(staff), "return_to": RETURN_TO}
         start = browser.get(f"/v1/oauth/{self.provider}/start", params=params)
         assert start.status_code == 302, start.text
         authorize = start.headers["location"]
@@ -62,10 +64,11 @@ class Hosted:
         assert answer.status_code == 302, answer.text
         return browser.get(answer.headers["location"])
 
-    def connect(self, site: SiteClient, user: str) -> str:
-        """The admin's browser: consent, then Connect on the confirmation page; the connection id."""
+    def connect(self, site: SiteClient, user: str, staff: str | None = None) -> str:
+        """The admin's browser: consent, then Connect on the confirmation page; the connection id.
+        With `staff`: that staff member's own account (W04, W05)."""
         with site.browser() as browser:
-            page = self.consent(site, browser, user)
+            page = self.consent(site, browser, user, staff)
             assert page.status_code == 200, page.text
             done = confirm(browser, page, "connect")
         assert done.status_code == 303, done.text
