@@ -348,6 +348,10 @@ class Meetings:
             end=start + timedelta(minutes=desired.duration_minutes),
         )
 
+    def provider(self, name: str) -> MeetingProvider:
+        """A provider behind the interface (the pre-session checks read meetings with it)."""
+        return self._provider(name)
+
     def _provider(self, name: str) -> MeetingProvider:
         if self._hosted is None:
             raise RuntimeError("this deployment builds no Google or Microsoft provider")
