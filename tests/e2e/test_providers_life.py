@@ -156,9 +156,13 @@ def test_w04_w05_a_staff_members_own_teams_beside_a_google_default_and_a_reassig
         )
     assert refused.status_code == 409, refused.text
     assert refused.json()["type"].endswith("/precondition-failed")
-    google.connect(studio, google.new_user(f"site-{secrets.token_hex(3)}"))
+    site_user = google.new_user(f"site-{secrets.token_hex(3)}")
+    site_connection = google.connect(studio, site_user)
     studio.ok("PUT", f"{studio.base}/staff/anna", {"name": "Anna"})
     studio.ok("PUT", f"{studio.base}/staff/bob", {"name": "Bob"})
+    as_zoom = {"provider": "zoom", "connection_id": site_connection, "zoom_user_id": site_user}
+    mapped = studio.call("PUT", f"{studio.base}/staff/bob/vc-account", as_zoom)  # W07 is Zoom's only
+    assert mapped.status_code == 404, mapped.text
     teams.connect(studio, anna_teams, staff="anna")
     own = studio.ok("GET", f"{studio.base}/staff/anna/vc-account")["account"]
     assert (own["provider"], own["user_id"]) == ("microsoft", anna_teams)
