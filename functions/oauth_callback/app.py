@@ -132,7 +132,10 @@ def provider_callback(
             _browser_secret(base),
         )
     except VclinksError as failure:
-        return _failure_page(failure)
+        logger.info("provider connect refused", extra={"problem": failure.slug, "provider": provider})
+        title = connect_pages.TITLES[provider]
+        page = pages.provider_not_connected_page(failure.slug, title, _browser_language())
+        return Response(failure.status, HTML, page, NO_STORE)
     if result.confirmation is not None:
         return Response(200, HTML, connect_pages.confirm_page(result.confirmation), NO_STORE)
     assert result.redirect_to is not None

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import secrets
 from datetime import UTC, datetime, timedelta
+from urllib.parse import parse_qs, urlsplit
 
 import httpx
 import pytest
@@ -216,3 +217,52 @@ def test_x10_the_checks_before_a_session_read_its_meeting_once_and_tell_a_dead_g
     check = studio.ok("GET", f"{studio.base}/sessions/s1")["last_check"]
     assert check["problem"] == "needs_reconnect"
     assert studio.ok("GET", f"{studio.base}/vc-account")["account"]["status"] == "needs_reconnect"
+
+
+@pytest.mark.parametrize("provider", ["google", "microsoft"])
+def test_the_connect_flow_refuses_a_forged_state_another_browser_and_a_reused_ticket(
+    stack: Stack, studio: SiteClient, provider: str
+) -> None:
+    hosted = Hosted(stack, provider)
+    forged = httpx.get(
+        f"{stack.base_url}/v1/oauth/{provider}/callback",
+        params={"state": "nonce.forged", "code": "x"},
+        timeout=30,
+    )
+    assert forged.status_code == 400
+    assert f"{'Google Meet' if provider == 'google' else 'Microsoft Teams'} was not connected" in forged.text
+
+    ticket = studio.ticket()
+    with studio.browser() as browser:
+        start = browser.get(f"/v1/oauth/{provider}/start", params={"ticket": ticket, "return_to": RETURN_TO})
+        assert start.status_code == 302
+        again = browser.get(f"/v1/oauth/{provider}/start", params={"ticket": ticket, "return_to": RETURN_TO})
+        assert again.status_code == 401  # a connect ticket works once
+    authorize = start.headers["location"]
+    form = {k: v[0] for k, v in parse_qs(urlsplit(authorize).query).items()} | {"user": hosted.new_user("x")}
+    form["allow"] = "1"
+    if provider == "google":
+        form["grant"] = [s for s in form["scope"].split() if s.startswith("https://")]
+    back = httpx.post(authorize.split("?")[0], data=form, timeout=30)
+    elsewhere = httpx.get(back.headers["location"], timeout=30)  # no cookie: another person's browser
+    assert elsewhere.status_code == 403
+    assert studio.ok("GET", f"{studio.base}/vc-account")["connected"] is False
+
+
+def test_x13_a_google_consent_without_the_meet_permission_connects_nothing_and_says_why(
+    stack: Stack, studio: SiteClient
+) -> None:
+    hosted = Hosted(stack, "google")
+    with studio.browser() as browser:
+        start = browser.get(
+            "/v1/oauth/google/start", params={"ticket": studio.ticket(), "return_to": RETURN_TO}
+        )
+        authorize = start.headers["location"]
+        form = {k: v[0] for k, v in parse_qs(urlsplit(authorize).query).items()}
+        form |= {"user": hosted.new_user(f"unticked-{secrets.token_hex(3)}"), "allow": "1"}  # no "grant"
+        back = httpx.post(authorize.split("?")[0], data=form, timeout=30)
+        done = browser.get(back.headers["location"])
+    assert done.status_code == 302
+    query = parse_qs(urlsplit(done.headers["location"]).query)
+    assert (query["google"], query["reason"]) == (["error"], ["provider-scope-missing"])
+    assert studio.ok("GET", f"{studio.base}/vc-account")["connected"] is False
