@@ -266,3 +266,42 @@ def test_x13_a_google_consent_without_the_meet_permission_connects_nothing_and_s
     query = parse_qs(urlsplit(done.headers["location"]).query)
     assert (query["google"], query["reason"]) == (["error"], ["provider-scope-missing"])
     assert studio.ok("GET", f"{studio.base}/vc-account")["connected"] is False
+
+
+@pytest.mark.parametrize("provider", ["google", "microsoft"])
+def test_w14_the_email_names_the_provider_and_its_hidden_section_shows_nothing_of_the_meeting(
+    stack: Stack, studio: SiteClient, provider: str
+) -> None:
+    hosted = Hosted(stack, provider)
+    user = hosted.new_user(f"mail-{secrets.token_hex(3)}")
+    hosted.connect(studio, user)
+    studio.ok("PUT", f"{studio.base}/services/consult", {"kind": "appointment", "online": True})
+    studio.ok("PUT", f"{studio.base}/sessions/s1", session_body())
+    address = f"client@{studio.site_id}.test"
+    studio.ok(
+        "PUT", f"{studio.base}/sessions/s1/bookings/b1", {"client_name": "Ada", "client_email": address}
+    )
+    stack.settle()
+    [meeting] = [m for m in hosted.meetings() if user in (m.get("owner"), m.get("organizer"))]
+    join_url = meeting["meetingUri"] if provider == "google" else meeting["joinWebUrl"]
+    name = {"google": "Google Meet", "microsoft": "Microsoft Teams"}[provider]
+
+    def confirmation(key: str) -> str:
+        body = {
+            "type": "booking_confirmation",
+            "session_id": "s1",
+            "booking_id": "b1",
+            "idempotency_key": key,
+        }
+        studio.ok("POST", f"{studio.base}/notifications", body)
+        stack.settle()
+        email = [e for e in stack.outbox() if address in e["to"]][-1]
+        return "\n".join((email["text"], email["html"], email["ics"]))
+
+    shown = confirmation("on")
+    assert f"{stack.base_url}/v1/j/" in shown
+    assert name in shown
+    studio.ok("PUT", f"{studio.base}/email-templates/booking_confirmation", {"show_online_section": False})
+    hidden = confirmation("off")
+    for secret in ("/v1/j/", join_url, name):
+        assert secret not in hidden, secret
