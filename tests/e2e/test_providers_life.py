@@ -305,3 +305,32 @@ def test_w14_the_email_names_the_provider_and_its_hidden_section_shows_nothing_o
     hidden = confirmation("off")
     for secret in ("/v1/j/", join_url, name):
         assert secret not in hidden, secret
+
+
+def test_x14_a_teams_create_whose_answers_were_all_lost_makes_no_second_meeting(
+    stack: Stack, studio: SiteClient
+) -> None:
+    hosted = Hosted(stack, "microsoft")
+    user = hosted.new_user(f"lost-{secrets.token_hex(3)}")
+    hosted.connect(studio, user)
+    studio.ok("PUT", f"{studio.base}/services/consult", {"kind": "appointment", "online": True})
+    # Made at Microsoft, and every answer of the client's 4 attempts lost on the way: the session
+    # waits (the admin sees why), and the pipeline's retry later finds the same meeting again.
+    fault = {"method": "POST", "path_regex": "createOrGet", "drop": True, "times": 4}
+    hosted.control("POST", "faults", json=fault)
+    try:
+        before = hosted.calls()
+        studio.ok("PUT", f"{studio.base}/sessions/s1", session_body())
+        studio.ok("PUT", f"{studio.base}/sessions/s1/bookings/b1", {"client_name": "Ada"})
+        stack.settle()
+        waiting = studio.ok("GET", f"{studio.base}/sessions/s1")
+        assert (waiting["meeting_state"], waiting["pending_reason"]) == ("pending", "microsoft_unavailable")
+    finally:
+        hosted.control("DELETE", "faults")
+    stack.sweep(timedelta(minutes=10))  # its backoff: minutes, not the hours of a refusal
+    calls = meeting_calls(delta(before, hosted.calls()))
+    assert calls["create_meeting"] == 1  # createOrGet with the same externalId found it again
+    assert calls["create_or_get"] == 5
+    [meeting] = [m for m in hosted.meetings() if m.get("organizer") == user]
+    assert studio.ok("GET", f"{studio.base}/sessions/s1")["meeting_state"] == "ready"
+    assert client_link(studio, "s1")["url"] == meeting["joinWebUrl"]
