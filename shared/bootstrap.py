@@ -43,6 +43,7 @@ if TYPE_CHECKING:
 class Container:
     def __init__(self, settings: Settings | None = None) -> None:
         self._settings = settings
+        self._providers: dict[str, Provider] = {}  # built once per warm Lambda, as the Zoom client
 
     @cached_property
     def settings(self) -> Settings:
@@ -163,7 +164,13 @@ class Container:
         return client_id, secret
 
     def provider(self, name: str) -> Provider:
-        """Google Meet or Microsoft Teams behind the provider interface (shared.services.providers)."""
+        """Google Meet or Microsoft Teams behind the provider interface (shared.services.providers):
+        one client and token cache per provider and process."""
+        if name not in self._providers:
+            self._providers[name] = self._build_provider(name)
+        return self._providers[name]
+
+    def _build_provider(self, name: str) -> Provider:
         import httpx
 
         from shared.adapters.provider_tokens import ProviderTokens
