@@ -64,7 +64,7 @@ REASON_TEXT: dict[Reason, str] = {
     Reason.BOOKING_CANCELLED: "This booking was cancelled.",
     Reason.HIDDEN_FOR_CLIENT: "The site does not show meeting links in the members area.",
     Reason.NOT_YET_OPEN: "The meeting link opens shortly before the session starts.",
-    Reason.NEEDS_RECONNECT: "The Zoom account must be connected again by the site's admin.",
+    Reason.NEEDS_RECONNECT: "The video-conference account must be connected again by the site's admin.",
     Reason.PENDING: "The meeting is being prepared; try again in a moment.",
 }
 
