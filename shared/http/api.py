@@ -230,12 +230,15 @@ def _with_cors(answer: dict[str, Any], event: dict[str, Any], state: RequestStat
 
 
 def with_security_headers(answer: dict[str, Any]) -> dict[str, Any]:
-    """nosniff on every answer; the page headers (CSP, no framing, no Referer) on HTML."""
+    """nosniff on every answer; the page headers (CSP, no framing, no Referer) on HTML. A page that
+    sets its own Content-Security-Policy (a form's page: form-action) keeps it."""
     headers = dict(answer.get("headers") or {})
     names = {name.lower(): name for name in headers}
     content_type = str(headers.get(names.get("content-type", ""), ""))
     added = PAGE_HEADERS if content_type.startswith("text/html") else {"X-Content-Type-Options": "nosniff"}
     for name, value in added.items():
+        if name == "Content-Security-Policy" and name.lower() in names:
+            continue
         headers[names.get(name.lower(), name)] = value
     return {**answer, "headers": headers}
 

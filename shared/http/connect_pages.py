@@ -6,13 +6,20 @@ language, shared.http.pages)."""
 from __future__ import annotations
 
 from html import escape
+from urllib.parse import urlsplit
 
-from shared.http.pages import render
+from shared.http.pages import content_security_policy, render
 from shared.services.zoom.connect import Confirmation
 
 CONFIRM_PATH = "/v1/oauth/zoom/confirm"
 """Every provider's confirmation is answered here (the record says whose connection it is)."""
 TITLES = {"google": "Google Meet", "microsoft": "Microsoft Teams"}
+
+
+def confirm_page_policy(confirmation: Confirmation) -> str:
+    """The page posts to us ('self') and the answer redirects to the site's return URL."""
+    parts = urlsplit(confirmation.return_to)
+    return content_security_policy(f"'self' {parts.scheme}://{parts.netloc}")
 
 
 def confirm_page(confirmation: Confirmation) -> str:

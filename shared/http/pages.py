@@ -28,10 +28,18 @@ _STYLE = (
     "@media (prefers-color-scheme: dark){body{color:#e6edf3;background:#0d1117}}"
 )
 STYLE_HASH = "sha256-" + base64.b64encode(hashlib.sha256(_STYLE.encode()).digest()).decode()
-CONTENT_SECURITY_POLICY = (
-    f"default-src 'none'; style-src '{STYLE_HASH}'; base-uri 'none'; form-action 'none'; "
-    "frame-ancestors 'none'"
-)
+
+
+def content_security_policy(form_action: str = "'none'") -> str:
+    """Nothing but the page's stylesheet; a form only where `form_action` allows it (CSP 3's
+    form-action also covers the redirects after the post, so a form's target origin is named)."""
+    return (
+        f"default-src 'none'; style-src '{STYLE_HASH}'; base-uri 'none'; form-action {form_action}; "
+        "frame-ancestors 'none'"
+    )
+
+
+CONTENT_SECURITY_POLICY = content_security_policy()
 PAGE_HEADERS = {
     "Content-Security-Policy": CONTENT_SECURITY_POLICY,
     "X-Content-Type-Options": "nosniff",

@@ -166,6 +166,7 @@ def callback(
         zoom_email=grant.email,
         zoom_account_id=grant.organization,
         account_wide=False,
+        return_to=return_to,
         provider=name,
     )
     return ConnectResult(None, confirmation, connection)

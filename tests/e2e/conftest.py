@@ -67,6 +67,25 @@ def studio(stack: Stack) -> SiteClient:
     return stack.create_site("Yoga Studio")
 
 
+def pytest_sessionfinish(session: pytest.Session) -> None:
+    """Under pytest-xdist (`make test`), a worker hands its races' figures to the controller."""
+    from tests.support.concurrency import RECORDED, as_json
+
+    workeroutput = getattr(session.config, "workeroutput", None)
+    if workeroutput is not None and RECORDED:
+        workeroutput["concurrency"] = as_json(RECORDED)
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_testnodedown(node: object, error: object) -> None:
+    """The controller's side of the hand-over (an xdist hook: optional when xdist is absent)."""
+    from tests.support.concurrency import RECORDED, from_json
+
+    figures = getattr(node, "workeroutput", {}).get("concurrency")
+    if figures:
+        RECORDED.extend(from_json(figures))
+
+
 def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
     """The concurrency races' figures (tests/e2e/test_concurrency.py), when they ran."""
     from tests.support.concurrency import RECORDED, summary

@@ -73,6 +73,23 @@ def test_s01_w07_access_account_connects_through_the_admin_managed_app(
     assert {u["id"] for u in users.json["users"]} == {"zu-host", "zu-anna", "zu-bob"}
 
 
+def test_s01_the_confirmation_pages_form_may_post_to_us_and_land_on_the_sites_return_url_only(
+    site: SiteHandle,
+    zoom: ZoomEmulator,
+) -> None:
+    """CSP 3's form-action also covers the redirect after the post: with the pages' usual
+    `form-action 'none'` a browser never sends the admin's confirmation (found in Chromium)."""
+    from shared.http.pages import STYLE_HASH
+
+    page = consent_and_return(site, zoom)
+    assert page.status == 200
+    assert page.headers["Content-Security-Policy"] == (
+        f"default-src 'none'; style-src '{STYLE_HASH}'; base-uri 'none'; "
+        "form-action 'self' https://admin.studio.test; frame-ancestors 'none'"
+    )
+    assert urlsplit(RETURN_TO).netloc == "admin.studio.test"
+
+
 def test_w07_a_user_managed_connection_does_not_list_the_accounts_users(
     site: SiteHandle,
     zoom: ZoomEmulator,

@@ -104,8 +104,16 @@ def summary(figures: Sequence[Figures] = ()) -> str:
     return "\n".join(lines)
 
 
+def as_json(figures: Sequence[Figures]) -> str:
+    return json.dumps([asdict(f) for f in figures], indent=2)
+
+
+def from_json(text: str) -> list[Figures]:
+    return [Figures(**row) for row in json.loads(text)]
+
+
 def write_report(path: Path, figures: Sequence[Figures] = ()) -> None:
-    path.write_text(json.dumps([asdict(f) for f in figures or RECORDED], indent=2))
+    path.write_text(as_json(figures or RECORDED))
 
 
 def report_path() -> Path | None:

@@ -70,6 +70,8 @@ class Hosted:
         with site.browser() as browser:
             page = self.consent(site, browser, user, staff)
             assert page.status_code == 200, page.text
+            # a browser sends the form, and follows its redirect, only where the page's CSP allows
+            assert "form-action 'self' http://127.0.0.1;" in page.headers["content-security-policy"]
             done = confirm(browser, page, "connect")
         assert done.status_code == 303, done.text
         query = parse_qs(urlsplit(done.headers["location"]).query)

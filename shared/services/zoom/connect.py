@@ -80,6 +80,7 @@ class Confirmation:
     zoom_email: str | None
     zoom_account_id: str
     account_wide: bool
+    return_to: str  # where the form's answer redirects: the page's CSP must allow it (form-action)
     provider: str = "zoom"  # whose consent it was (shared.services.provider_connect: google, microsoft)
 
 
@@ -279,6 +280,7 @@ def callback(
         zoom_email=user.email,
         zoom_account_id=user.account_id,
         account_wide=connection.can_list_users,
+        return_to=return_to,
     )
     return ConnectResult(None, confirmation, connection)
 
