@@ -84,6 +84,7 @@ def path_values() -> dict[str, str]:
         "booking": BOOKING,
         "type": EMAIL_TYPE,
         "token": client_join_token(),
+        "provider": "google",  # the sample connects Google Meet (X13); "microsoft" is the same shape
     }
 
 
@@ -115,6 +116,8 @@ PUBLIC = frozenset(
         "POST /v1/oauth/zoom/confirm",
         "POST /v1/zoom/webhook",
         "GET /v1/oauth/zoom/start",
+        "GET /v1/oauth/{provider}/start",
+        "GET /v1/oauth/{provider}/callback",
     }
 )
 """Routes that take no `Authorization` header (the others get the site's API key)."""
@@ -209,6 +212,21 @@ SAMPLES: dict[str, dict[str, Any]] = {
             "ticket": "vcs_c2FtcGxlLXRpY2tldC1ub3QtcmVhbA.c2FtcGxlLXNpZ25hdHVyZS1ub3QtcmVhbA",
             "return_to": "https://admin.demo-studio.example/settings/video",
         },
+        "headers": {"accept": "text/html"},
+    },
+    "GET /v1/oauth/{provider}/start": {
+        "query": {
+            "ticket": "vcs_c2FtcGxlLXRpY2tldC1ub3QtcmVhbA.c2FtcGxlLXNpZ25hdHVyZS1ub3QtcmVhbA",
+            "return_to": "https://admin.demo-studio.example/settings/video",
+        },
+        "headers": {"accept": "text/html"},
+    },
+    "GET /v1/oauth/{provider}/callback": {
+        "query": {
+            "state": "sample-nonce-not-real.c2FtcGxlLXNpZ25hdHVyZS1ub3QtcmVhbA",
+            "code": "sample-authorization-code-not-real",
+        },
+        "cookies": ["__Host-vclinks-zoom=sample-browser-secret-not-real"],
         "headers": {"accept": "text/html"},
     },
     "POST /v1/oauth/zoom/confirm": {

@@ -77,6 +77,8 @@ vclinks is running (Ctrl-C stops it)
   API            {api}/v1        health: {api}/v1/health
   Swagger UI     {api}/swagger
   Zoom emulator  {stack.zoom_url}
+  Google (Meet)  {stack.google_url}     connect: {api}/v1/oauth/google/start?ticket=...&return_to=...
+  Microsoft      {stack.microsoft_url}     connect: {api}/v1/oauth/microsoft/start?ticket=...&return_to=...
   AWS (moto)     {stack.aws_endpoint}
   demo site      {site_id}
   demo API key   {api_key}

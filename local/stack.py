@@ -1,4 +1,5 @@
-"""The whole service on this machine, in one process: moto's server, the Zoom emulator, the
+"""The whole service on this machine, in one process: moto's server, the Zoom, Google and
+Microsoft emulators, the
 gateway in front of the real handlers, the work queue's pollers and the schedules. No Docker,
 no AWS account, no internet."""
 
@@ -56,6 +57,10 @@ POLLERS = 2
 ZOOM_ADMIN_CLIENT_ID = "local-admin-client-id"
 ZOOM_ADMIN_CLIENT_SECRET = "local-admin-client-secret"
 ZOOM_ADMIN_WEBHOOK_TOKEN = "local-admin-webhook-token"
+GOOGLE_CLIENT_ID = "local-google-client.apps.googleusercontent.com"
+GOOGLE_CLIENT_SECRET = "local-google-secret"
+MICROSOFT_CLIENT_ID = "00000000-0000-4000-8000-00000000c1d0"
+MICROSOFT_CLIENT_SECRET = "local-microsoft-secret"
 
 
 class LocalStack:
@@ -83,6 +88,11 @@ class LocalStack:
         self.moto = MotoServer()
         self.zoom: Any = None
         self.zoom_url = ""
+        self.google: Any = None
+        self.google_url = ""
+        self.microsoft: Any = None
+        self.microsoft_url = ""
+        self.provider_secret_arn = ""
         self.table_names: dict[str, str] = {}
         self.queue_refs: dict[str, str] = {}
         self.pollers: list[QueuePoller] = []
@@ -121,6 +131,7 @@ class LocalStack:
                 }
             ),
         )["ARN"]
+        self._start_providers(template)
         generated = create_generated_secrets(boto3.client("secretsmanager"), template, self.prefix)
         self.environment = self._environment(template, secret_arn, generated)
         os.environ.update(self.environment)
@@ -173,6 +184,32 @@ class LocalStack:
             )
         self.zoom_url = self.zoom.start(self.host, 0)
 
+    def _start_providers(self, template: dict[str, Any]) -> None:
+        """The Google and Microsoft emulators, each with the OAuth client an operator registers
+        (docs/GOOGLE-SETUP.md, docs/MICROSOFT-SETUP.md: the redirect URL the stack outputs), and
+        the ProviderAppSecret holding their credentials."""
+        from local.google_emulator import GoogleEmulator
+        from local.microsoft_emulator import MicrosoftEmulator
+
+        refs = self._refs()
+        self.google = GoogleEmulator(
+            GOOGLE_CLIENT_ID, GOOGLE_CLIENT_SECRET, (output(template, "GoogleRedirectUri", refs),)
+        )
+        self.google_url = self.google.start(self.host, 0)
+        self.microsoft = MicrosoftEmulator(
+            MICROSOFT_CLIENT_ID, MICROSOFT_CLIENT_SECRET, (output(template, "MicrosoftRedirectUri", refs),)
+        )
+        self.microsoft_url = self.microsoft.start(self.host, 0)
+        credentials = {
+            "google_client_id": GOOGLE_CLIENT_ID,
+            "google_client_secret": GOOGLE_CLIENT_SECRET,
+            "microsoft_client_id": MICROSOFT_CLIENT_ID,
+            "microsoft_client_secret": MICROSOFT_CLIENT_SECRET,
+        }
+        self.provider_secret_arn = boto3.client("secretsmanager").create_secret(
+            Name=f"{self.prefix}/provider-apps", SecretString=json.dumps(credentials)
+        )["ARN"]
+
     def _start_pollers(self, template: dict[str, Any]) -> None:
         """What Lambda's event source mappings do in AWS: poll each queue, invoke its function."""
         client = boto3.client("sqs")
@@ -196,6 +233,7 @@ class LocalStack:
             "AccountsTable": self.table_names.get("AccountsTable", ""),
             "SessionLinksTable": self.table_names.get("SessionLinksTable", ""),
             "ZoomAppSecret": secret_arn,
+            "ProviderAppSecret": self.provider_secret_arn,
             "AWS::StackName": self.prefix,
             "AllowedReturnUrls": f"http://127.0.0.1,http://localhost,{self.base_url}/",
             "SenderEmail": SENDER,
@@ -224,6 +262,11 @@ class LocalStack:
                 "ZOOM_API_BASE_URL": f"{self.zoom_url}/v2",
                 "ZOOM_OAUTH_BASE_URL": self.zoom_url,
                 "ZOOM_TIMEOUT_SECONDS": os.environ.get("VCLINKS_ZOOM_TIMEOUT_SECONDS", "5"),
+                "GOOGLE_ACCOUNTS_BASE_URL": self.google_url,
+                "GOOGLE_OAUTH2_BASE_URL": self.google_url,
+                "GOOGLE_MEET_BASE_URL": self.google_url,
+                "MICROSOFT_LOGIN_BASE_URL": self.microsoft_url,
+                "MICROSOFT_GRAPH_BASE_URL": f"{self.microsoft_url}/v1.0",
             }
         )
         return environment
@@ -233,6 +276,8 @@ class LocalStack:
         state = {
             "base_url": self.base_url,
             "zoom_url": self.zoom_url,
+            "google_url": self.google_url,
+            "microsoft_url": self.microsoft_url,
             "aws_endpoint": self.moto.endpoint,
             "pid": os.getpid(),
             "environment": self.environment,
@@ -326,8 +371,9 @@ class LocalStack:
         if self._server is not None:
             self._server.shutdown()
             self._server.server_close()
-        if self.zoom is not None:
-            self.zoom.stop()
+        for emulator in (self.zoom, self.google, self.microsoft):
+            if emulator is not None:
+                emulator.stop()
         self.moto.stop()
         if self.state_file.exists() and json.loads(self.state_file.read_text()).get("pid") == os.getpid():
             self.state_file.unlink()

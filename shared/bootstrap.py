@@ -20,6 +20,7 @@ from shared.adapters.repository import Repository, dynamodb_client
 from shared.config import Settings
 from shared.domain.join_tokens import JoinKey, JoinLinks
 from shared.domain.models import ZoomAppType
+from shared.domain.work import Deferred
 from shared.services.worker import Followup, Worker
 
 if TYPE_CHECKING:
@@ -34,6 +35,7 @@ if TYPE_CHECKING:
     from shared.services.accounts import Accounts
     from shared.services.notifications import Notifier
     from shared.services.pipeline import StepContext
+    from shared.services.providers import Provider
     from shared.services.senders import Senders
     from shared.services.sessions import Sessions
 
@@ -41,6 +43,7 @@ if TYPE_CHECKING:
 class Container:
     def __init__(self, settings: Settings | None = None) -> None:
         self._settings = settings
+        self._providers: dict[str, Provider] = {}  # built once per warm Lambda, as the Zoom client
 
     @cached_property
     def settings(self) -> Settings:
@@ -136,6 +139,78 @@ class Container:
         return TokenProvider(repo, self.token_secrets, self.zoom, dead_grant)
 
     @cached_property
+    def provider_apps(self) -> dict[str, str]:
+        """Google's and Microsoft's OAuth client ids and secrets (read once per warm Lambda)."""
+        import json
+
+        arn = self.settings.provider_app_secret_arn
+        if not arn:
+            return {}
+        raw = boto3.client("secretsmanager").get_secret_value(SecretId=arn)["SecretString"]
+        return {str(k): str(v) for k, v in json.loads(raw).items()}
+
+    def provider_credentials(self, name: str) -> tuple[str, str]:
+        """(client id, client secret) of a provider's OAuth client; refused when the operator set none."""
+        from shared.domain.errors import ProviderMisconfigured
+
+        apps = self.provider_apps
+        client_id, secret = apps.get(f"{name}_client_id", ""), apps.get(f"{name}_client_secret", "")
+        if not (client_id and secret):
+            raise ProviderMisconfigured(
+                f"This deployment has no {name} app: its operator puts the OAuth client in the "
+                "ProviderAppSecret (docs/GOOGLE-SETUP.md, docs/MICROSOFT-SETUP.md).",
+                provider=name,
+            )
+        return client_id, secret
+
+    def provider(self, name: str) -> Provider:
+        """Google Meet or Microsoft Teams behind the provider interface (shared.services.providers):
+        one client and token cache per provider and process."""
+        if name not in self._providers:
+            self._providers[name] = self._build_provider(name)
+        return self._providers[name]
+
+    def _build_provider(self, name: str) -> Provider:
+        import httpx
+
+        from shared.adapters.provider_tokens import ProviderTokens
+        from shared.services.connections import mark_needs_reconnect
+
+        s, repo, queue = self.settings, self.repo, self.queue
+        client_id, secret = self.provider_credentials(name)
+        http = httpx.Client(timeout=10.0)
+
+        def dead_grant(connection: ZoomConnection, why: VclinksError) -> None:  # X07
+            queue.send(mark_needs_reconnect(repo, connection, None))
+
+        if name == "google":
+            from shared.adapters.google.client import GoogleClient
+            from shared.adapters.google.provider import GoogleMeet
+
+            google = GoogleClient(
+                client_id=client_id,
+                client_secret=secret,
+                accounts_base_url=s.google_accounts_base_url,
+                oauth2_base_url=s.google_oauth2_base_url,
+                meet_base_url=s.google_meet_base_url,
+                http=http,
+            )
+            return GoogleMeet(google, ProviderTokens(self.token_secrets, google.refresh, dead_grant))
+        if name == "microsoft":
+            from shared.adapters.microsoft.client import MicrosoftClient
+            from shared.adapters.microsoft.provider import TeamsMeetings
+
+            teams = MicrosoftClient(
+                client_id=client_id,
+                client_secret=secret,
+                login_base_url=s.microsoft_login_base_url,
+                graph_base_url=s.microsoft_graph_base_url,
+                http=http,
+            )
+            return TeamsMeetings(teams, ProviderTokens(self.token_secrets, teams.refresh, dead_grant))
+        raise ValueError(f"unknown provider {name!r}")
+
+    @cached_property
     def join_key(self) -> JoinKey:
         """Read once per warm Lambda: minting and parsing join tokens then costs no AWS call."""
         from shared.adapters.join_key import read_join_key
@@ -171,11 +246,18 @@ class Container:
             client = self.zoom.inline()
             return client, self.tokens.using(client)
 
+        def hosted(name: str) -> Provider:
+            """Google and Microsoft meetings are the worker's: a request's inline attempt defers
+            before reading their credentials (its function has no access to them)."""
+            if inline:
+                raise Deferred(f"{name} meetings are made by the worker")
+            return self.provider(name)
+
         return StepContext(
             repo=self.repo,
-            meetings=Meetings(self.repo, zoom_access, self.repo.now),
+            meetings=Meetings(self.repo, zoom_access, self.repo.now, hosted=hosted),
             notifier=self.notifier(self.settings.public_base_url),
-            revoker=ZoomRevoker(self.repo, lambda: self.zoom, self.token_secrets),
+            revoker=ZoomRevoker(self.repo, lambda: self.zoom, self.token_secrets, self.provider),
             token_secrets=self.token_secrets,
             queue=self.queue,
             clock=self.repo.now,

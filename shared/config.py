@@ -34,6 +34,15 @@ class Settings(BaseModel):
     """Per site: writes (PUT, PATCH, POST, DELETE of its routes but tokens) a minute; then 429."""
     site_tokens_per_minute: int = Field(default=1200, ge=1)
     """Per site: scoped tokens minted a minute; then 429."""
+    provider_app_secret_arn: str = ""
+    """Google's and Microsoft's OAuth clients (JSON: google_client_id, google_client_secret,
+    microsoft_client_id, microsoft_client_secret); empty values: that provider is not offered."""
+    provider_token_secret_prefix: str = "vclinks/providers/"
+    google_accounts_base_url: str = "https://accounts.google.com"
+    google_oauth2_base_url: str = "https://oauth2.googleapis.com"
+    google_meet_base_url: str = "https://meet.googleapis.com"
+    microsoft_login_base_url: str = "https://login.microsoftonline.com"
+    microsoft_graph_base_url: str = "https://graph.microsoft.com/v1.0"
     webhook_allow_loopback: bool = False
     """The local stack's only: webhooks may go to http://127.0.0.1 (never set in template.yaml)."""
 
@@ -59,5 +68,14 @@ class Settings(BaseModel):
             stack_name=env.get("STACK_NAME") or "vclinks",
             site_writes_per_minute=int(env.get("SITE_WRITES_PER_MINUTE") or 600),
             site_tokens_per_minute=int(env.get("SITE_TOKENS_PER_MINUTE") or 1200),
+            provider_app_secret_arn=env.get("PROVIDER_APP_SECRET_ARN", ""),
+            provider_token_secret_prefix=env.get("PROVIDER_TOKEN_SECRET_PREFIX") or "vclinks/providers/",
+            google_accounts_base_url=env.get("GOOGLE_ACCOUNTS_BASE_URL") or "https://accounts.google.com",
+            google_oauth2_base_url=env.get("GOOGLE_OAUTH2_BASE_URL") or "https://oauth2.googleapis.com",
+            google_meet_base_url=env.get("GOOGLE_MEET_BASE_URL") or "https://meet.googleapis.com",
+            microsoft_login_base_url=env.get("MICROSOFT_LOGIN_BASE_URL")
+            or "https://login.microsoftonline.com",
+            microsoft_graph_base_url=env.get("MICROSOFT_GRAPH_BASE_URL")
+            or "https://graph.microsoft.com/v1.0",
             webhook_allow_loopback=env.get("WEBHOOK_ALLOW_LOOPBACK", "").lower() in ("1", "true", "yes"),
         )

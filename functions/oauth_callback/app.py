@@ -1,4 +1,5 @@
-"""Zoom: the connect flow (start, callback), Zoom's webhooks, the users of a connected account."""
+"""Connect flows (Zoom; Google Meet and Microsoft Teams as a site's default), Zoom's webhooks, the
+users of a connected Zoom account."""
 
 from __future__ import annotations
 
@@ -20,12 +21,14 @@ from shared.http.api import handle, logger, make_app
 from shared.http.dependencies import AdminSite, BaseUrl, Links, Root
 from shared.http.models import ZoomUsageView, ZoomUsers
 from shared.http.views import zoom_usage_view, zoom_users_view
+from shared.services import provider_connect
 from shared.services.zoom import connect, host_links, usage, users, webhooks
 
 app = make_app()
 HTML = "text/html; charset=utf-8"
 NO_STORE = {"Cache-Control": "no-store", "Referrer-Policy": "no-referrer"}
-COOKIE = "__Host-vclinks-zoom"
+COOKIE = "__Host-vclinks-zoom"  # every provider's connect flow (one at a time per browser)
+PROVIDER_PATTERN = "^(google|microsoft)$"
 
 
 @app.get("/v1/oauth/zoom/start")
@@ -71,6 +74,69 @@ def zoom_callback(
         )
     except VclinksError as failure:
         return _failure_page(failure)
+    if result.confirmation is not None:
+        policy = {"Content-Security-Policy": connect_pages.confirm_page_policy(result.confirmation)}
+        return Response(200, HTML, connect_pages.confirm_page(result.confirmation), {**NO_STORE, **policy})
+    assert result.redirect_to is not None
+    return Response(302, "text/plain", "", {**NO_STORE, "Location": result.redirect_to})
+
+
+@app.get("/v1/oauth/<provider>/start")
+def provider_start(
+    provider: Annotated[str, Path(pattern=PROVIDER_PATTERN)],
+    ticket: Annotated[str, Query(max_length=2048)],
+    return_to: Annotated[str, Query(max_length=2000)],
+    root: Root,
+    base: BaseUrl,
+) -> Response[str]:
+    """Google Meet (X13) or Microsoft Teams (X14) as the site's default account, or a staff member's
+    own (a ticket naming them; W04, W05): the browser goes to
+    the provider's consent page, with a connect ticket, as for Zoom (same cookie, same confirmation
+    page after the consent). The redirect URL to register is `{base}/v1/oauth/{provider}/callback`."""
+    if not ticket.startswith("vcs_"):
+        raise InvalidInput("Only a connect ticket may travel in a URL; never put the API key in one.")
+    site_id = claimed_site(ticket)
+    record = root.repo.get_site(site_id)
+    principal = authenticate(record, site_id, f"Bearer {ticket}", ticket=True)
+    assert record is not None
+    return_url = connect.check_return_url(return_to, root.settings.allowed_return_urls)
+    redirect_uri = f"{base}/v1/oauth/{provider}/callback"
+    _, secret = root.provider_credentials(provider)
+    started = provider_connect.start(
+        root.repo, root.provider(provider), secret, record, principal, return_url, redirect_uri
+    )
+    cookie = _browser_cookie(base, started.browser_secret, connect.BROWSER_SECONDS)
+    return Response(302, "text/plain", "", {**NO_STORE, "Location": started.location}, cookies=[cookie])
+
+
+@app.get("/v1/oauth/<provider>/callback")
+def provider_callback(
+    provider: Annotated[str, Path(pattern=PROVIDER_PATTERN)],
+    root: Root,
+    base: BaseUrl,
+    state: Annotated[str | None, Query(max_length=512)] = None,
+    code: Annotated[str | None, Query(max_length=2048)] = None,
+    error: Annotated[str | None, Query(max_length=200)] = None,
+) -> Response[str]:
+    """The provider sends the browser back: the confirmation page, or back to the site with why."""
+    try:
+        _, secret = root.provider_credentials(provider)
+        result = provider_connect.callback(
+            root.repo,
+            root.provider(provider),
+            root.token_secrets,
+            root.settings.provider_token_secret_prefix,
+            secret,
+            state,
+            code,
+            error,
+            _browser_secret(base),
+        )
+    except VclinksError as failure:
+        logger.info("provider connect refused", extra={"problem": failure.slug, "provider": provider})
+        title = connect_pages.TITLES[provider]
+        page = pages.provider_not_connected_page(failure.slug, title, _browser_language())
+        return Response(failure.status, HTML, page, NO_STORE)
     if result.confirmation is not None:
         policy = {"Content-Security-Policy": connect_pages.confirm_page_policy(result.confirmation)}
         return Response(200, HTML, connect_pages.confirm_page(result.confirmation), {**NO_STORE, **policy})

@@ -200,3 +200,94 @@ class ZoomUserNotInAccount(VclinksError):
     status = 422
     slug = "zoom-user-not-in-account"
     title = "No such user in the connection's Zoom account"
+
+
+# -- Provider-neutral errors (Google Meet, Microsoft Teams; Zoom keeps its own above) -------------
+# Each carries `provider` ("google", "microsoft") in its problem body, so the admin sees whose
+# answer it was. Tokens, codes and secrets never appear in them.
+
+
+class ProviderUnavailable(VclinksError):
+    """The provider did not answer usefully (5xx, timeout, connection error) after bounded
+    retries. `uncertain=True`: a create may have happened; look before creating again."""
+
+    status = 503
+    slug = "provider-unavailable"
+    title = "The video provider is unavailable"
+
+
+class ProviderRateLimited(VclinksError):
+    """The provider's rate limit held after bounded retries (429, Google 403 rateLimitExceeded)."""
+
+    status = 503
+    slug = "provider-rate-limited"
+    title = "The video provider's rate limit was reached"
+
+
+class ProviderNeedsReconnect(VclinksError):
+    """The stored grant is dead: `invalid_grant` on refresh (revoked, expired, unused too long),
+    or the access token is refused after a fresh refresh (X07)."""
+
+    status = 409
+    slug = "provider-needs-reconnect"
+    title = "The video provider connection must be connected again"
+
+
+class ProviderMisconfigured(VclinksError):
+    """Our deployment's app registration is wrong (`invalid_client`, `unauthorized_client`,
+    redirect URI not registered): no user action helps; the operator must fix the settings."""
+
+    status = 503
+    slug = "provider-misconfigured"
+    title = "The video provider app is not configured correctly"
+
+
+class ProviderScopeMissing(VclinksError):
+    """The user finished consent but did not grant a permission we need (Google's granular
+    consent lets them untick it): connect again and allow it."""
+
+    status = 409
+    slug = "provider-scope-missing"
+    title = "A needed permission was not granted"
+
+
+class ProviderAccountUnsupported(VclinksError):
+    """The connected account cannot make meetings: a personal Microsoft account, a Teams user
+    without a licence, a guest. A clear reason, never a session pending for ever (X15)."""
+
+    status = 409
+    slug = "provider-account-unsupported"
+    title = "This account cannot create meetings"
+
+
+class ProviderConnectFailed(VclinksError):
+    """The code exchange failed (code reused, expired, or the verifier does not match): the
+    connect must start again. Not a dead stored grant."""
+
+    status = 400
+    slug = "provider-connect-failed"
+    title = "Connecting the video provider failed"
+
+
+class ProviderMeetingNotFound(NotFound):
+    """The provider does not know this meeting (404), or it was deleted (410)."""
+
+    slug = "provider-meeting-not-found"
+    title = "The video provider does not know this meeting"
+
+
+class ProviderAccessTokenInvalid(VclinksError):
+    """401 from the provider's API: refresh the token and try once more (our caller's own
+    credentials are fine, hence 502, not 401)."""
+
+    status = 502
+    slug = "provider-token-invalid"
+    title = "The video provider refused the access token"
+
+
+class ProviderRejected(VclinksError):
+    """Another 4xx: the provider refused what we sent (a bug of ours, or a policy of theirs)."""
+
+    status = 502
+    slug = "provider-rejected"
+    title = "The video provider refused the request"

@@ -1,12 +1,13 @@
 """Which provider meeting a session should have (desired state), as a pure rule.
 
 Desired: the session is scheduled, online and not over, its service online, the site's
-default connected, and its effective account (resolver.effective_account) is a Zoom user ->
-one meeting under that user with the session's times and the service's meeting settings
-(S09); registration on for a group class (S03) unless the host is a Basic Zoom user, who
-can take no registrants (the clients then share the meeting's join link). An account that
-needs its admin first (a dead grant, a user Zoom deactivated) blocks the meeting work and
-says why. Actual: the meeting reference stored on the session. The reconciler
+default connected, and its effective account (resolver.effective_account) is a Zoom, Google or
+Microsoft user (a hosted account) -> one meeting under that user with the session's times
+and the service's meeting settings (S09); registration on for a group class (S03) unless the
+host is a Basic Zoom user, who can take no registrants (the clients then share the meeting's
+join link; Meet and Teams take none either). An account that needs its admin first (a dead
+grant, a user Zoom deactivated) blocks the meeting work and says why.
+Actual: the meeting reference stored on the session. The reconciler
 (shared.services.meetings) brings actual to desired, and leaves a session that has ended alone.
 """
 
@@ -17,8 +18,10 @@ from datetime import datetime
 
 from shared.domain.models import (
     ConnectionStatus,
+    HostedProvider,
     MeetingRef,
     MeetingSettings,
+    ProviderAccount,
     Service,
     ServiceKind,
     Session,
@@ -26,6 +29,7 @@ from shared.domain.models import (
     Site,
     Staff,
     ZoomAccount,
+    host_user_of,
 )
 from shared.domain.resolver import effective_account, is_online
 
@@ -40,6 +44,7 @@ class Desired:
     topic: str
     settings: MeetingSettings = field(default_factory=MeetingSettings)
     blocked: str | None = None  # why the account needs its admin first (nothing is done meanwhile)
+    provider: HostedProvider = "zoom"
 
 
 def marker(session: Session) -> str:
@@ -58,7 +63,7 @@ def desired_meeting(
     if session.status is SessionStatus.CANCELLED or not is_online(service, session):
         return None
     account, _ = effective_account(site.default_account, service, session, staff)
-    if not isinstance(account, ZoomAccount):
+    if not isinstance(account, ZoomAccount | ProviderAccount):
         return None
     minutes = max(1, round((session.end - session.start).total_seconds() / 60))
     blocked = None
@@ -66,18 +71,25 @@ def desired_meeting(
         blocked = account.problem or "needs_reconnect"
     return Desired(
         connection_id=account.connection_id,
-        host_user_id=account.zoom_user_id,
+        host_user_id=host_user_of(account),
         start=session.start,
         duration_minutes=minutes,
-        registration=service.kind is ServiceKind.CLASS and not account.basic,
+        registration=(
+            isinstance(account, ZoomAccount) and service.kind is ServiceKind.CLASS and not account.basic
+        ),  # registrants are Zoom's (S03): Meet and Teams clients share the meeting's link
         topic=(service.name or "Online session")[:200],
         settings=service.meeting_settings,
         blocked=blocked,
+        provider=account.provider,
     )
 
 
 def same_host(desired: Desired, actual: MeetingRef) -> bool:
-    return (desired.connection_id, desired.host_user_id) == (actual.connection_id, actual.host_user_id)
+    return (desired.provider, desired.connection_id, desired.host_user_id) == (
+        actual.provider,
+        actual.connection_id,
+        actual.host_user_id,
+    )
 
 
 def same_times(desired: Desired, actual: MeetingRef) -> bool:

@@ -44,6 +44,12 @@ class Provider(StrEnum):
     CUSTOM = "custom"
     JITSI = "jitsi"
     ZOOM = "zoom"
+    GOOGLE = "google"  # Google Meet (X13)
+    MICROSOFT = "microsoft"  # Microsoft Teams (X14)
+
+
+HostedProvider = Literal["zoom", "google", "microsoft"]
+"""The providers whose accounts are OAuth grants and whose sessions each get a meeting of their own."""
 
 
 class ConnectionStatus(StrEnum):
@@ -95,7 +101,31 @@ BASIC_ZOOM_USER = 1
 """Zoom's `type` of a Basic (free) user (GET /users: 1 Basic, 2 Licensed, ...)."""
 
 
-VcAccount = Annotated[CustomLink | JitsiAccount | ZoomAccount, Field(discriminator="provider")]
+class ProviderAccount(Record):
+    """A Google (X13) or Microsoft Teams (X14) user reached through a stored OAuth connection: a
+    meeting per session, made by the pipeline as for Zoom. `status` and `problem` are copied from
+    the connection (X07, X15: an account that cannot make meetings says why)."""
+
+    provider: Literal["google", "microsoft"]
+    connection_id: Id
+    user_id: str = Field(min_length=1, max_length=128)
+    email: str | None = Field(default=None, max_length=320)
+    status: ConnectionStatus = ConnectionStatus.CONNECTED
+    problem: str | None = Field(default=None, max_length=500)
+
+
+HostedAccount = ZoomAccount | ProviderAccount
+"""An account that is an OAuth grant with a meeting per session (Zoom, Google Meet, Teams)."""
+
+
+def host_user_of(account: HostedAccount) -> str:
+    """The provider's id of the user who hosts the account's meetings."""
+    return account.zoom_user_id if isinstance(account, ZoomAccount) else account.user_id
+
+
+VcAccount = Annotated[
+    CustomLink | JitsiAccount | ZoomAccount | ProviderAccount, Field(discriminator="provider")
+]
 
 
 class EmailType(StrEnum):
@@ -254,9 +284,11 @@ class Service(Record):
 
 
 class MeetingRef(Record):
-    """What a provider returned for one session's meeting, kept with the connection that made it."""
+    """What a provider returned for one session's meeting, kept with the connection that made it.
+    `start_url` is the host's way in (Google and Teams: the same link, the signed-in owner is the
+    host); `external_id` the idempotency key it was made with, where the provider takes one."""
 
-    provider: Literal["zoom"] = "zoom"
+    provider: HostedProvider = "zoom"
     meeting_id: str
     connection_id: Id
     host_user_id: str
@@ -268,6 +300,7 @@ class MeetingRef(Record):
     duration_minutes: int | None = None
     registration: bool = False
     settings: MeetingSettings = MeetingSettings()  # S09: what the meeting was last given
+    external_id: str | None = None
 
 
 class MeetingState(StrEnum):
@@ -409,7 +442,10 @@ class Removal(StrEnum):
 
 
 class ZoomConnection(Record):
-    """One Zoom OAuth grant, owned by a site (its default) or one staff member (S01, W04, W07).
+    """One provider OAuth grant, owned by a site (its default) or one staff member (S01, W04, W07).
+    Named for Zoom, its first provider; `provider` says whose grant it is. For Google and Microsoft
+    `zoom_account_id` is the provider's name and `zoom_user_id` the provider's user id (Google's
+    OpenID `sub`, Microsoft's user object id).
 
     The accounts that use it embed a copy of its status, so that resolving a link needs no
     extra read (X07); the connection service keeps them in step.
@@ -417,6 +453,7 @@ class ZoomConnection(Record):
 
     site_id: Id
     connection_id: Id
+    provider: HostedProvider = "zoom"
     staff_id: Id | None = None  # None: the site's default connection
     zoom_account_id: str = Field(max_length=64)
     zoom_user_id: str = Field(max_length=64)

@@ -24,6 +24,7 @@ from shared.domain.models import (
     BookingStatus,
     ConnectionStatus,
     CustomLink,
+    HostedAccount,
     JitsiAccount,
     Service,
     ServiceKind,
@@ -32,7 +33,7 @@ from shared.domain.models import (
     Site,
     Staff,
     VcAccount,
-    ZoomAccount,
+    host_user_of,
 )
 
 
@@ -63,7 +64,7 @@ REASON_TEXT: dict[Reason, str] = {
     Reason.BOOKING_CANCELLED: "This booking was cancelled.",
     Reason.HIDDEN_FOR_CLIENT: "The site does not show meeting links in the members area.",
     Reason.NOT_YET_OPEN: "The meeting link opens shortly before the session starts.",
-    Reason.NEEDS_RECONNECT: "The Zoom account must be connected again by the site's admin.",
+    Reason.NEEDS_RECONNECT: "The video-conference account must be connected again by the site's admin.",
     Reason.PENDING: "The meeting is being prepared; try again in a moment.",
 }
 
@@ -82,7 +83,7 @@ class Link(BaseModel):
     decision: Literal["link"] = "link"
     url: str
     kind: Literal["join", "host"]
-    provider: Literal["custom", "jitsi", "zoom"]
+    provider: Literal["custom", "jitsi", "zoom", "google", "microsoft"]
     source: Source
     password: str | None = None
     description: str | None = None
@@ -187,28 +188,31 @@ def _link_from_account(
 
 
 def _zoom_link(
-    account: ZoomAccount,
+    account: HostedAccount,
     source: Source,
     session: Session,
     audience: Audience,
     booking: Booking | None,
     gate: datetime | None,
 ) -> Decision:
-    """S03, S04, X07: the host link for staff, the registrant's or meeting's join link for clients."""
+    """S03, S04, X07: the host link for staff, the registrant's or meeting's join link for clients.
+    X15: only a meeting of the account's own provider, user and connection is given under the
+    account's name; anything else (none yet, or another provider's) is the clear pending page."""
     if account.status is ConnectionStatus.NEEDS_RECONNECT:
         return no_link(Reason.NEEDS_RECONNECT)
     meeting = session.meeting
     if (
         meeting is None
+        or meeting.provider != account.provider
         or meeting.connection_id != account.connection_id
-        or (meeting.host_user_id != account.zoom_user_id)
+        or (meeting.host_user_id != host_user_of(account))
     ):
         return no_link(Reason.PENDING)
     if audience is not Audience.CLIENT:
         return Link(
             url=meeting.start_url,
             kind="host",
-            provider="zoom",
+            provider=meeting.provider,
             source=source,
             password=meeting.password,
         )
@@ -219,5 +223,10 @@ def _zoom_link(
         else meeting.join_url
     )
     return Link(
-        url=url, kind="join", provider="zoom", source=source, password=meeting.password, opens_at=gate
+        url=url,
+        kind="join",
+        provider=meeting.provider,
+        source=source,
+        password=meeting.password,
+        opens_at=gate,
     )

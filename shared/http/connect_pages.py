@@ -12,6 +12,8 @@ from shared.http.pages import content_security_policy, render
 from shared.services.zoom.connect import Confirmation
 
 CONFIRM_PATH = "/v1/oauth/zoom/confirm"
+"""Every provider's confirmation is answered here (the record says whose connection it is)."""
+TITLES = {"google": "Google Meet", "microsoft": "Microsoft Teams"}
 
 
 def confirm_page_policy(confirmation: Confirmation) -> str:
@@ -21,6 +23,8 @@ def confirm_page_policy(confirmation: Confirmation) -> str:
 
 
 def confirm_page(confirmation: Confirmation) -> str:
+    if confirmation.provider in TITLES:
+        return _provider_page(confirmation, TITLES[confirmation.provider])
     who = (
         f"the staff member <strong>{escape(confirmation.staff_id)}</strong>"
         if confirmation.staff_id
@@ -50,3 +54,30 @@ def confirm_page(confirmation: Confirmation) -> str:
         "connected until you press Connect. If you did not start this, press Cancel."
     )
     return render("Connect Zoom to this site?", message, details + form)
+
+
+def _provider_page(confirmation: Confirmation, title: str) -> str:
+    """Google Meet or Teams: the signed-in user's own meetings (X13, X14)."""
+    who = (
+        f"the staff member <strong>{escape(confirmation.staff_id)}</strong>"
+        if confirmation.staff_id
+        else "the site's default video-conference account"
+    )
+    details = (
+        f'<dl><dt>Site</dt><dd id="site">{escape(confirmation.site_name)}</dd>'
+        f"<dt>For</dt><dd id='for'>{who}</dd>"
+        f'<dt>{escape(title)} account</dt><dd id="provider-account">'
+        f"{escape(confirmation.zoom_email or '(no email)')}</dd>"
+        f"<dt>Reaches</dt><dd>the meetings vclinks makes for this account's sessions</dd></dl>"
+    )
+    form = (
+        f'<form method="post" action="{CONFIRM_PATH}">'
+        f'<input type="hidden" name="request" value="{escape(confirmation.request_id)}">'
+        '<button type="submit" name="decision" value="connect" id="connect">Connect</button> '
+        '<button type="submit" name="decision" value="cancel" id="cancel">Cancel</button></form>'
+    )
+    message = (
+        f"{escape(title)} allowed the connection. Check the site and the account below: nothing is "
+        "connected until you press Connect. If you did not start this, press Cancel."
+    )
+    return render(f"Connect {title} to this site?", message, details + form)

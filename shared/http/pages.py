@@ -122,3 +122,12 @@ def zoom_not_connected_page(problem: str, language: Language = Language.EN) -> s
     page = phrases(language).page
     message = page.zoom_failed.get(problem, page.zoom_failed["default"])
     return render(page.zoom_failed_title, message, language=language)
+
+
+def provider_not_connected_page(problem: str, provider_title: str, language: Language = Language.EN) -> str:
+    """The end of a Google Meet or Teams connect flow that failed: Zoom's page in every language,
+    naming the provider that was being connected (the phrases name Zoom as a word of its own)."""
+    page = phrases(language).page
+    message = page.zoom_failed.get(problem, page.zoom_failed["default"])
+    title = page.zoom_failed_title.replace("Zoom", provider_title)
+    return render(title, message.replace("Zoom", provider_title), language=language)

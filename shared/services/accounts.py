@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from shared.adapters.repository import Repository
 from shared.domain.auth import Principal, Role
 from shared.domain.errors import NotFound, PreconditionRequired
-from shared.domain.models import Removal, Site, Staff, VcAccount, ZoomAccount
+from shared.domain.models import ProviderAccount, Removal, Site, Staff, VcAccount, ZoomAccount
 from shared.domain.work import Scope, WorkRef
 from shared.services import connections
 from shared.services.worker import Followup
@@ -86,8 +86,8 @@ class Accounts:
         self.followup.after_write(fan_out)
 
     def _release_connection(self, site_id: str, account: VcAccount | None, staff_id: str | None) -> None:
-        """A Zoom connection owned by this account's holder goes when the account does."""
-        if not isinstance(account, ZoomAccount):
+        """A connection (Zoom, Google, Microsoft) of this account's holder goes with the account."""
+        if not isinstance(account, ZoomAccount | ProviderAccount):
             return
         connection = self.repo.get_connection(site_id, account.connection_id)
         if connection is not None and connection.staff_id == staff_id and connection.removal is None:

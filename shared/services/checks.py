@@ -21,7 +21,7 @@ from aws_lambda_powertools import Logger
 
 from shared.adapters.repository import Repository
 from shared.adapters.zoom.errors import ZoomNotFound
-from shared.domain.errors import ZoomNeedsReconnect
+from shared.domain.errors import ProviderMeetingNotFound, VclinksError, ZoomNeedsReconnect
 from shared.domain.meetings import Desired, desired_meeting
 from shared.domain.models import CHECK_HOURS, ConnectionStatus, SessionCheck, SessionStatus, Site
 from shared.domain.work import Work, WorkRef
@@ -88,6 +88,8 @@ def _check(ctx: StepContext, snapshot: Snapshot, desired: Desired) -> tuple[str 
     repo, session = ctx.repo, snapshot.session
     if desired.blocked is not None:
         return desired.blocked, None
+    if desired.provider != "zoom":
+        return _check_hosted(ctx, snapshot, desired)
     connection = repo.get_connection(session.site_id, desired.connection_id)
     if connection is None or connection.removal is not None:
         return "needs_reconnect", None
@@ -123,6 +125,37 @@ def _check(ctx: StepContext, snapshot: Snapshot, desired: Desired) -> tuple[str 
         ctx.queue.send([WorkRef.session(session.site_id, session.session_id)])
         return None, "time_put_back"
     repo.store_start_url(session, actual.start_url, ctx.clock())  # the host link, fresh for the session
+    return None, None
+
+
+def _check_hosted(ctx: StepContext, snapshot: Snapshot, desired: Desired) -> tuple[str | None, str | None]:
+    """Google Meet, Teams: the same checks through the provider interface (one read). A meeting
+    gone there is made again; a Teams meeting moved there is put back (a Meet space has no time)."""
+    repo, session, meeting = ctx.repo, snapshot.session, snapshot.session.meeting
+    connection = repo.get_connection(session.site_id, desired.connection_id)
+    if connection is None or connection.removal is not None:
+        return "needs_reconnect", None
+    if meeting is None:  # its meeting is still pending: the reconciler tries again now
+        _flag_session(ctx, session.site_id, session.session_id)
+        return session.pending_reason or "no_meeting", "retried"
+    owner = repo.get_connection(session.site_id, meeting.connection_id)
+    if owner is None or owner.status is not ConnectionStatus.CONNECTED:
+        return "needs_reconnect", None
+    try:
+        actual = ctx.meetings.provider(meeting.provider).read(owner, meeting.meeting_id)
+    except ProviderMeetingNotFound:
+        _forget(ctx, session.site_id, session.session_id, meeting.meeting_id, "meeting_missing_at_provider")
+        return None, "recreated"
+    except VclinksError as failure:  # a dead grant, an unsupported account, the provider down
+        return failure_reason(failure), None
+    if actual.start is not None and actual.end is not None:
+        minutes = round((actual.end - actual.start).total_seconds() / 60)
+        if actual.start != desired.start or minutes != desired.duration_minutes:
+            repo.note_meeting_at_zoom(
+                session.site_id, session.session_id, meeting.meeting_id, actual.start, minutes
+            )
+            ctx.queue.send([WorkRef.session(session.site_id, session.session_id)])
+            return None, "time_put_back"
     return None, None
 
 

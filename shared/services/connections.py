@@ -25,12 +25,15 @@ from shared.adapters.repository import Repository
 from shared.domain.errors import Conflict, VclinksError
 from shared.domain.models import (
     ConnectionStatus,
+    HostedAccount,
+    ProviderAccount,
     Removal,
     Staff,
     VcAccount,
     ZoomAccount,
     ZoomAppType,
     ZoomConnection,
+    host_user_of,
 )
 from shared.domain.webhooks import EventType
 from shared.domain.work import Retry, Scope, Work, WorkRef
@@ -40,8 +43,11 @@ if TYPE_CHECKING:
     from shared.adapters.zoom.client import ZoomClient
     from shared.adapters.zoom.tokens import TokenSecrets
     from shared.services.pipeline import StepContext
+    from shared.services.providers import AccountProvider
 
 logger = Logger(service="vclinks")
+HOSTED = (ZoomAccount, ProviderAccount)
+"""Accounts that are a connection's grant (Zoom, Google Meet, Teams)."""
 WAIT_FOR_SESSIONS = timedelta(seconds=30)
 CONFIRM_SECONDS = 600
 """How long a connection made by the consent waits for its admin's confirmation (then it goes)."""
@@ -76,6 +82,21 @@ def account_for(
     )
 
 
+def hosted_account_for(connection: ZoomConnection) -> HostedAccount:
+    """The account a confirmed connection becomes: Zoom's, or a Google or Teams user's own."""
+    if connection.provider == "zoom":
+        return account_for(connection)
+    status, problem = account_state(connection, connection.zoom_user_id)
+    return ProviderAccount(
+        provider=connection.provider,
+        connection_id=connection.connection_id,
+        user_id=connection.zoom_user_id,
+        email=connection.email,
+        status=status,
+        problem=problem,
+    )
+
+
 def attach(repo: Repository, connection: ZoomConnection) -> list[WorkRef]:
     """A confirmed connection becomes the site default (no staff) or the staff member's own account.
 
@@ -94,7 +115,7 @@ def attach(repo: Repository, connection: ZoomConnection) -> list[WorkRef]:
     if confirmed is None:
         raise Conflict("This Zoom connection is gone (it waited too long for its confirmation).")
     connection = confirmed
-    account = account_for(connection)
+    account = hosted_account_for(connection)
     displaced: VcAccount | None
     if connection.staff_id is None:
         work = [WorkRef.sessions(site_id, Scope.SITE)]
@@ -110,7 +131,7 @@ def attach(repo: Repository, connection: ZoomConnection) -> list[WorkRef]:
         displaced = staff.account if staff else None
     if connection.app is ZoomAppType.ADMIN_MANAGED:
         repo.index_account_connection(connection.zoom_account_id, site_id, connection.connection_id)
-    if isinstance(displaced, ZoomAccount) and displaced.connection_id != connection.connection_id:
+    if isinstance(displaced, HOSTED) and displaced.connection_id != connection.connection_id:
         old = repo.get_connection(site_id, displaced.connection_id)
         if old is not None and old.staff_id == connection.staff_id and old.removal is None:
             start_removal(repo, old, Removal.REPLACED)
@@ -198,7 +219,7 @@ def _with_reconnect_event(
         if not _loses_grant(before, after):
             return work
         assert after is not None
-        data = {"connection_id": after.connection_id, "staff_id": after.staff_id, "provider": "zoom"}
+        data = {"connection_id": after.connection_id, "staff_id": after.staff_id, "provider": after.provider}
         event = platform_events.event_ref(site, EventType.CONNECTION_NEEDS_RECONNECT, data, repo.now())
         if event is None:
             return work
@@ -379,17 +400,22 @@ def _rewriter(repo: Repository, connection: ZoomConnection) -> Callable[[VcAccou
     def rewrite(account: VcAccount | None) -> VcAccount | None:
         if not _uses(account, connection):
             return account
-        assert isinstance(account, ZoomAccount)
+        assert isinstance(account, HOSTED)
+        user = host_user_of(account)
         target = connection if connection.removal is None else replacement
-        if target is None or not _reaches(target, account.zoom_user_id):
+        if target is None or not _reaches(target, user):
             return None
-        status, problem = account_state(target, account.zoom_user_id)
+        status, problem = account_state(target, user)
         update: dict[str, object] = {
             "connection_id": target.connection_id,
             "status": status,
             "problem": problem,
         }
-        if account.zoom_user_id == target.zoom_user_id and target.zoom_user_type is not None:
+        if (
+            isinstance(account, ZoomAccount)
+            and account.zoom_user_id == target.zoom_user_id
+            and target.zoom_user_type is not None
+        ):
             update["user_type"] = target.zoom_user_type
         return account.model_copy(update=update)
 
@@ -412,6 +438,7 @@ def _replacement(repo: Repository, old: ZoomConnection) -> ZoomConnection | None
             candidate.removal is None
             and candidate.confirmed
             and candidate.staff_id == old.staff_id
+            and candidate.provider == old.provider
             and candidate.zoom_account_id == old.zoom_account_id
             and candidate.connection_id != old.connection_id
         ):
@@ -420,7 +447,7 @@ def _replacement(repo: Repository, old: ZoomConnection) -> ZoomConnection | None
 
 
 def _uses(account: object, connection: ZoomConnection) -> bool:
-    return isinstance(account, ZoomAccount) and account.connection_id == connection.connection_id
+    return isinstance(account, HOSTED) and account.connection_id == connection.connection_id
 
 
 @dataclass
@@ -432,6 +459,7 @@ class ZoomRevoker:
     repo: Repository
     zoom: Callable[[], ZoomClient]
     secrets: TokenSecrets
+    hosted: Callable[[str], AccountProvider] | None = None  # Google, Microsoft: their own revoke
 
     def remove(self, connection: ZoomConnection, *, revoke: bool) -> None:
         from shared.adapters.zoom.tokens import LEASE_SECONDS, lease_name
@@ -445,7 +473,12 @@ class ZoomRevoker:
             remaining = self.repo.leave_grant(name, connection.site_id, connection.connection_id)
             if remaining:
                 return  # the Zoom user's other connections keep the grant and its tokens
-            if revoke and not self._legacy_sharer(connection):
+            if revoke and connection.provider != "zoom" and self.hosted is not None:
+                try:
+                    self.hosted(connection.provider).revoke(self.secrets.read(name).refresh_token)
+                except VclinksError as failure:
+                    logger.info("revoke failed; removing anyway", extra={"problem": failure.slug})
+            elif revoke and not self._legacy_sharer(connection):
                 try:
                     tokens = self.secrets.read(name)
                     self.zoom().revoke(tokens.refresh_token, connection.app)

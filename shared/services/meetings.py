@@ -31,7 +31,7 @@ import contextlib
 import secrets
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from functools import partial
 from typing import TYPE_CHECKING, Any
 
@@ -39,7 +39,14 @@ from aws_lambda_powertools import Logger
 
 from shared.adapters.repository import Repository
 from shared.adapters.zoom.errors import ZoomNotFound
-from shared.domain.errors import VclinksError, ZoomMissingScopes, ZoomNeedsReconnect, ZoomRateLimited
+from shared.domain.errors import (
+    ProviderAccountUnsupported,
+    ProviderMeetingNotFound,
+    VclinksError,
+    ZoomMissingScopes,
+    ZoomNeedsReconnect,
+    ZoomRateLimited,
+)
 from shared.domain.meetings import Desired, desired_meeting, marker, same_host, same_setup, same_times
 from shared.domain.models import (
     ConnectionStatus,
@@ -56,9 +63,11 @@ from shared.domain.work import RECONNECT_WAIT, Deferred, Retry, Work, WorkRef
 from shared.services import platform_events
 
 if TYPE_CHECKING:
+    from shared.adapters.provider_meeting import MeetingRequest
     from shared.adapters.zoom.client import MeetingSpec, ZoomClient, ZoomMeeting
     from shared.adapters.zoom.tokens import TokenProvider
     from shared.services.pipeline import StepContext
+    from shared.services.providers import MeetingProvider
 
 logger = Logger(service="vclinks")
 ZOOM_DAILY_LIMIT = 100
@@ -103,8 +112,10 @@ class Meetings:
         zoom_access: Callable[[], tuple[ZoomClient, TokenProvider]],
         clock: Callable[[], datetime],
         daily_limit: int = ZOOM_DAILY_LIMIT,
+        hosted: Callable[[str], MeetingProvider] | None = None,
     ) -> None:
         self.repo = repo
+        self._hosted = hosted  # Google Meet, Teams: the provider interface (shared.services.providers)
         self._zoom_access = zoom_access
         self._zoom: tuple[ZoomClient, TokenProvider] | None = None
         self.clock = clock
@@ -153,7 +164,8 @@ class Meetings:
         if desired.blocked is not None:  # the admin first: the meeting stays as it is meanwhile
             raise Retry(desired.blocked, at=self.clock() + RECONNECT_WAIT)
         if actual is not None and not same_host(desired, actual):
-            if actual.host_user_id == desired.host_user_id:  # a reconnect of the same Zoom user
+            if (actual.provider, actual.host_user_id) == (desired.provider, desired.host_user_id):
+                # a reconnect of the same provider user
                 return self._store(
                     session, actual.model_copy(update={"connection_id": desired.connection_id})
                 )
@@ -163,6 +175,8 @@ class Meetings:
                 return None
             session, actual = moved, None
         connection = self._connection(session.site_id, desired.connection_id)
+        if desired.provider != "zoom":
+            return self._hosted_round(connection, session, desired, actual)
         if actual is None:
             return self._create(connection, session, desired)
         if same_times(desired, actual) and same_setup(desired, actual):
@@ -222,6 +236,10 @@ class Meetings:
         connection = self.repo.get_connection(site_id, actual.connection_id)
         if connection is None or connection.status is not ConnectionStatus.CONNECTED:
             return  # the grant is gone: nothing left to act with; the reference is forgotten
+        if actual.provider != "zoom":
+            with contextlib.suppress(ProviderMeetingNotFound):
+                self._hosted_call(connection, lambda p: p.delete(connection, actual.meeting_id))
+            return
         with contextlib.suppress(ZoomNotFound):  # already gone at Zoom
             self._call(connection, lambda token: self.zoom.delete_meeting(token, actual.meeting_id))
 
@@ -261,6 +279,94 @@ class Meetings:
             raise
         except Deferred:  # never sent (an inline attempt's budget went on a token refresh)
             self.repo.refund_zoom_quota(host, day)
+            raise
+
+    # -- Google Meet, Microsoft Teams (the provider interface) ------------------------------
+
+    def _hosted_round(
+        self, connection: ZoomConnection, session: Session, desired: Desired, actual: MeetingRef | None
+    ) -> Session | None:
+        """Create once; a change of times is one update where the meeting keeps times (Teams),
+        none where it has none (a Meet space); a meeting gone at the provider is made anew."""
+        if actual is None:
+            return self._hosted_create(connection, session, desired)
+        if same_times(desired, actual) and same_setup(desired, actual):
+            return self._settle(session, actual)
+        provider = self._provider(desired.provider)
+        if provider.keeps_times:
+            request = self._request(session, desired, actual.external_id)
+            try:
+                self._hosted_call(connection, lambda p: p.update(connection, actual.meeting_id, request))
+            except ProviderMeetingNotFound:
+                return self._hosted_create(connection, session, desired)
+        moved = actual.model_copy(
+            update={
+                "start": desired.start,
+                "duration_minutes": desired.duration_minutes,
+                "settings": desired.settings,
+            }
+        )
+        return self._store(session, moved)
+
+    def _hosted_create(
+        self, connection: ZoomConnection, session: Session, desired: Desired
+    ) -> Session | None:
+        if session.pending_reason != CREATING:
+            marked = self.repo.record_meeting(session, None, MeetingState.PENDING, CREATING)
+            if marked is None:
+                return None
+            session = marked
+        request = self._request(session, desired, None)
+        made = self._hosted_call(connection, lambda p: p.create(connection, request))
+        ref = MeetingRef(
+            provider=desired.provider,
+            meeting_id=made.meeting_id,
+            connection_id=connection.connection_id,
+            host_user_id=desired.host_user_id,
+            join_url=made.join_url,
+            start_url=made.host_url,
+            password=made.passcode,
+            start_url_at=self.clock().astimezone(UTC),
+            start=desired.start,
+            duration_minutes=desired.duration_minutes,
+            settings=desired.settings,
+            external_id=request.external_id,
+        )
+        return self._store(session, ref)
+
+    def _request(self, session: Session, desired: Desired, external_id: str | None) -> MeetingRequest:
+        """The session's meeting as the provider interface takes it. The external id (Teams'
+        createOrGet key) is the session's marker and its start when first made: the same on every
+        retry of one create, so a lost answer is found again and never made twice."""
+        from shared.adapters.provider_meeting import MeetingRequest
+
+        start = desired.start.astimezone(UTC)
+        return MeetingRequest(
+            external_id=external_id or f"{marker(session)}:{int(start.timestamp())}",
+            subject=desired.topic,
+            start=start,
+            end=start + timedelta(minutes=desired.duration_minutes),
+        )
+
+    def provider(self, name: str) -> MeetingProvider:
+        """A provider behind the interface (the pre-session checks read meetings with it)."""
+        return self._provider(name)
+
+    def _provider(self, name: str) -> MeetingProvider:
+        if self._hosted is None:
+            raise RuntimeError("this deployment builds no Google or Microsoft provider")
+        return self._hosted(name)
+
+    def _hosted_call(self, connection: ZoomConnection, action: Callable[[MeetingProvider], Any]) -> Any:
+        """X15: an account that cannot make meetings (a Microsoft user without a Teams licence, a
+        personal account, a Google account without Meet) is the admin's to fix: its connection says
+        why and needs connecting again (its sessions wait, clients see the clear page)."""
+        try:
+            return action(self._provider(connection.provider))
+        except ProviderAccountUnsupported as unsupported:
+            from shared.services.connections import mark_needs_reconnect
+
+            self.flagged += mark_needs_reconnect(self.repo, connection, failure_reason(unsupported))
             raise
 
     # -- outcomes --------------------------------------------------------------------------
@@ -360,9 +466,34 @@ def failure_reason(error: Exception) -> str:
         return "zoom_unavailable"
     if isinstance(error, ZoomNotFound):
         return "zoom_user_not_found"
+    provider_reason = _provider_reason(error)
+    if provider_reason is not None:
+        return provider_reason
     if isinstance(error, VclinksError):
         return f"zoom_error:{error.slug}"
     return "internal_error"
+
+
+def _provider_reason(error: Exception) -> str | None:
+    """Google's and Microsoft's failures, named with their provider (X15: the admin sees whose)."""
+    from shared.domain import errors
+
+    if not isinstance(error, VclinksError) or not error.slug.startswith("provider-"):
+        return None
+    if isinstance(error, errors.ProviderNeedsReconnect):
+        return str(error.extra.get("problem") or "needs_reconnect")
+    provider = str(error.extra.get("provider") or "provider")
+    names = {
+        errors.ProviderAccountUnsupported: "account_unsupported",
+        errors.ProviderRateLimited: "rate_limited",
+        errors.ProviderUnavailable: "unavailable",
+        errors.ProviderScopeMissing: "missing_scope",
+        errors.ProviderMisconfigured: "app_misconfigured",
+    }
+    for kind, name in names.items():
+        if isinstance(error, kind):
+            return f"{provider}_{name}"
+    return f"{provider}_error:{error.slug}"
 
 
 def reconcile_meeting(ctx: StepContext, work: Work) -> None:

@@ -62,7 +62,13 @@ from shared.services.templates import custom_template
 
 logger = Logger(service="vclinks")
 SENT_MARKER_DAYS = 60
-PROVIDER_NAMES = {"zoom": "Zoom", "jitsi": "Jitsi", "custom": None}
+PROVIDER_NAMES = {
+    "zoom": "Zoom",
+    "jitsi": "Jitsi",
+    "custom": None,
+    "google": "Google Meet",
+    "microsoft": "Microsoft Teams",
+}
 CALENDAR_TYPES = frozenset(
     {
         EmailType.BOOKING_CONFIRMATION,

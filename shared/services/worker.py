@@ -30,6 +30,10 @@ from shared.adapters.queue import WorkQueue, is_dispatch
 from shared.adapters.repository import DUE_SHARDS, Repository
 from shared.domain.errors import (
     Conflict,
+    ProviderAccountUnsupported,
+    ProviderNeedsReconnect,
+    ProviderRateLimited,
+    ProviderUnavailable,
     StorageBusy,
     VclinksError,
     ZoomNeedsReconnect,
@@ -213,8 +217,8 @@ def _when_again(error: VclinksError, attempts: int, now: datetime) -> tuple[date
     reason = failure_reason(error)
     if isinstance(error, ZoomRateLimited) and error.extra.get("daily_limit"):
         return next_utc_midnight(now), reason
-    if isinstance(error, ZoomNeedsReconnect):
-        return now + RECONNECT_WAIT, reason
+    if isinstance(error, ZoomNeedsReconnect | ProviderNeedsReconnect | ProviderAccountUnsupported):
+        return now + RECONNECT_WAIT, reason  # the admin's to mend (X07, X15)
     if _transient(error):
         return backoff(attempts, now), reason
     return now + REFUSED_WAIT, reason
@@ -226,7 +230,8 @@ def _transient(error: VclinksError) -> bool:
         return not error.extra.get("daily_limit")
     if isinstance(error, Conflict):
         return bool(error.extra.get("retryable"))
-    return isinstance(error, ZoomUnavailable | StorageBusy) or error.slug == "email-not-sent"
+    transient = ZoomUnavailable | StorageBusy | ProviderUnavailable | ProviderRateLimited
+    return isinstance(error, transient) or error.slug == "email-not-sent"
 
 
 @dataclass

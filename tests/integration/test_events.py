@@ -27,6 +27,8 @@ EXPECTED_STATUS = {
     "oauth_callback/get-oauth-zoom-start.json": 401,  # a made-up connect ticket is refused
     "oauth_callback/get-oauth-zoom-callback.json": 400,  # a made-up state is refused
     "oauth_callback/post-oauth-zoom-confirm.json": 409,  # a made-up confirmation is refused
+    "oauth_callback/get-oauth-provider-start.json": 401,  # Google: a made-up connect ticket is refused
+    "oauth_callback/get-oauth-provider-callback.json": 400,  # Google: a made-up state is refused
     "oauth_callback/post-zoom-webhook.json": 401,  # a made-up signature is refused
     "oauth_callback/get-sites-site-zoom-users.json": 404,  # the site's default account is not Zoom
     "accounts/options-sites-site-staff-staff-vc-account.json": 204,  # CORS preflights of the front-end
@@ -38,7 +40,11 @@ EXPECTED_STATUS = {
 }
 """Status of each sample's answer; every other HTTP sample answers 200."""
 
-PROBLEM_HTML = {"oauth_callback/get-oauth-zoom-callback.json", "oauth_callback/post-oauth-zoom-confirm.json"}
+PROBLEM_HTML = {
+    "oauth_callback/get-oauth-zoom-callback.json",
+    "oauth_callback/post-oauth-zoom-confirm.json",
+    "oauth_callback/get-oauth-provider-callback.json",
+}
 """4xx answers made for a browser (an HTML page), not a problem document."""
 
 

@@ -53,6 +53,18 @@ def seed_demo_world(monkeypatch: Any) -> None:
         ),
     )["ARN"]
     monkeypatch.setenv("ZOOM_APP_SECRET_ARN", arn)
+    providers = boto3.client("secretsmanager").create_secret(
+        Name="vclinks-test/provider-apps",
+        SecretString=json.dumps(
+            {
+                "google_client_id": "sample-google-client.apps.googleusercontent.com",
+                "google_client_secret": "sample-google-secret",
+                "microsoft_client_id": "00000000-0000-4000-8000-0000000000aa",
+                "microsoft_client_secret": "sample-microsoft-secret",
+            }
+        ),
+    )["ARN"]
+    monkeypatch.setenv("PROVIDER_APP_SECRET_ARN", providers)
     monkeypatch.setenv("ALLOWED_RETURN_URLS", "https://admin.demo-studio.example/")
     reset_caches()
 

@@ -89,6 +89,40 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/oauth/{provider}/callback": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** GET /v1/oauth/{provider}/callback */
+        get: operations["provider_callback_v1_oauth__provider__callback_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/oauth/{provider}/start": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** GET /v1/oauth/{provider}/start */
+        get: operations["provider_start_v1_oauth__provider__start_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/sites/{site}": {
         parameters: {
             query?: never;
@@ -560,7 +594,7 @@ export interface components {
             /** Connected */
             connected: boolean;
             /** Account */
-            account?: (components["schemas"]["CustomLink"] | components["schemas"]["JitsiAccount"] | components["schemas"]["ZoomAccount"]) | null;
+            account?: (components["schemas"]["CustomLink"] | components["schemas"]["JitsiAccount"] | components["schemas"]["ZoomAccount"] | components["schemas"]["ProviderAccount"]) | null;
         };
         /**
          * Audience
@@ -910,6 +944,29 @@ export interface components {
             detail: string;
             instance?: string;
             errors?: Record<string, never>[];
+        };
+        /**
+         * ProviderAccount
+         * @description A Google (X13) or Microsoft Teams (X14) user reached through a stored OAuth connection: a
+         *     meeting per session, made by the pipeline as for Zoom. `status` and `problem` are copied from
+         *     the connection (X07, X15: an account that cannot make meetings says why).
+         */
+        ProviderAccount: {
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            provider: "google" | "microsoft";
+            /** Connection Id */
+            connection_id: string;
+            /** User Id */
+            user_id: string;
+            /** Email */
+            email?: string | null;
+            /** @default connected */
+            status: components["schemas"]["ConnectionStatus"];
+            /** Problem */
+            problem?: string | null;
         };
         /** Report */
         Report: {
@@ -1668,6 +1725,93 @@ export interface operations {
             };
             /** @description Zoom is unavailable or not configured; try again later */
             503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    provider_callback_v1_oauth__provider__callback_get: {
+        parameters: {
+            query?: {
+                state?: string | null;
+                code?: string | null;
+                error?: string | null;
+            };
+            header?: never;
+            path: {
+                provider: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": string;
+                };
+            };
+            /** @description The request is not valid (bad JSON, wrong types, missing fields) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such site (for this credential), or no such record */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    provider_start_v1_oauth__provider__start_get: {
+        parameters: {
+            query: {
+                ticket: string;
+                return_to: string;
+            };
+            header?: never;
+            path: {
+                provider: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": string;
+                };
+            };
+            /** @description The request is not valid (bad JSON, wrong types, missing fields) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such site (for this credential), or no such record */
+            404: {
                 headers: {
                     [name: string]: unknown;
                 };

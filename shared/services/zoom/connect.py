@@ -81,6 +81,7 @@ class Confirmation:
     zoom_account_id: str
     account_wide: bool
     return_to: str  # where the form's answer redirects: the page's CSP must allow it (form-action)
+    provider: str = "zoom"  # whose consent it was (shared.services.provider_connect: google, microsoft)
 
 
 @dataclass(frozen=True)
@@ -299,15 +300,17 @@ def confirm(
     connection = store.get_connection(site_id, connection_id)
     if connection is None or connection.removal is not None:
         raise Gone("This connection is gone: nothing was connected. Start again from your site.")
+    provider = connection.provider  # the return URL's query names it: zoom=, google=, microsoft=
     if not attach_it:
         start_removal(store, connection, Removal.DISCONNECTED)
-        logger.info("zoom connection cancelled by its admin", extra={"site_id": site_id})
+        logger.info(f"{provider} connection cancelled by its admin", extra={"site_id": site_id})
         return ConnectResult(
-            _with_query(return_to, zoom="cancelled"), work=(WorkRef.connection(site_id, connection_id),)
+            _with_query(return_to, **{provider: "cancelled"}),
+            work=(WorkRef.connection(site_id, connection_id),),
         )
     work = [WorkRef.connection(site_id, connection_id), *attach(store, connection)]  # its expiry is moot
-    logger.info("zoom connected", extra={"connection_id": connection_id, "site_id": site_id})
-    redirect = _with_query(return_to, zoom="connected", connection_id=connection_id)
+    logger.info(f"{provider} connected", extra={"connection_id": connection_id, "site_id": site_id})
+    redirect = _with_query(return_to, **{provider: "connected"}, connection_id=connection_id)
     return ConnectResult(redirect, connection=connection, work=tuple(work))
 
 

@@ -57,7 +57,12 @@ def staff_zoom_account(
     Zoom now (GET /users/{id} through the connection: unknown, or of another account, Zoom
     answers 404), so a mapping never points at a user the sessions could not be hosted by."""
     connection = repo.get_connection(site.site_id, connection_id)
-    if connection is None or connection.removal is not None or not connection.confirmed:
+    if (
+        connection is None
+        or connection.removal is not None
+        or not connection.confirmed
+        or connection.provider != "zoom"  # a Google or Teams connection is attached by its connect flow
+    ):
         raise NotFound(f"No Zoom connection '{connection_id}' on this site.")
     if caller.role is not Role.ADMIN:
         if connection.staff_id != staff_id or zoom_user_id != connection.zoom_user_id:

@@ -1,0 +1,46 @@
+"""Microsoft Teams behind the provider interface (shared.services.providers): an online meeting
+per session made with `createOrGet` and our `externalId`, tokens through
+shared.adapters.provider_tokens."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal
+
+from shared.adapters.microsoft.client import MicrosoftClient
+from shared.adapters.provider_meeting import Grant, MeetingRequest, ProviderMeeting
+from shared.adapters.provider_tokens import ProviderTokens
+from shared.domain.models import ZoomConnection
+
+
+@dataclass
+class TeamsMeetings:
+    client: MicrosoftClient
+    tokens: ProviderTokens
+    name: Literal["microsoft"] = "microsoft"
+    keeps_times: bool = MicrosoftClient.KEEPS_TIMES
+
+    def create(self, connection: ZoomConnection, request: MeetingRequest) -> ProviderMeeting:
+        return self.tokens.call(connection, lambda token: self.client.create_meeting(token, request))
+
+    def read(self, connection: ZoomConnection, meeting_id: str) -> ProviderMeeting:
+        return self.tokens.call(connection, lambda token: self.client.get_meeting(token, meeting_id))
+
+    def update(self, connection: ZoomConnection, meeting_id: str, request: MeetingRequest) -> ProviderMeeting:
+        return self.tokens.call(
+            connection, lambda token: self.client.update_meeting(token, meeting_id, request)
+        )
+
+    def delete(self, connection: ZoomConnection, meeting_id: str) -> None:
+        self.tokens.call(connection, lambda token: self.client.delete_meeting(token, meeting_id))
+
+    def authorize_url(self, redirect_uri: str, state: str, code_challenge: str) -> str:
+        return self.client.authorize_url(redirect_uri, state, code_challenge)
+
+    def connect(self, code: str, redirect_uri: str, code_verifier: str) -> Grant:
+        tokens = self.client.exchange_code(code, redirect_uri, code_verifier)
+        user = self.client.get_me(tokens.access_token)
+        return Grant(tokens, user.id, self.name, user.mail or user.user_principal_name or None)
+
+    def revoke(self, refresh_token: str) -> None:
+        self.client.revoke(refresh_token)  # Microsoft has no per-app revocation: a no-op
