@@ -32,6 +32,7 @@ if TYPE_CHECKING:
     from shared.domain.errors import VclinksError
     from shared.domain.models import ZoomConnection
     from shared.services.accounts import Accounts
+    from shared.services.links import ClickThrottle, SessionHints
     from shared.services.notifications import Notifier
     from shared.services.pipeline import StepContext
     from shared.services.senders import Senders
@@ -148,6 +149,20 @@ class Container:
         from shared.adapters.webhook_sender import WebhookSender
 
         return WebhookSender(allow_loopback=self.settings.webhook_allow_loopback)
+
+    @cached_property
+    def session_hints(self) -> SessionHints:
+        """The link route's memory of each session's service and staff ids (one round trip)."""
+        from shared.services.links import SessionHints
+
+        return SessionHints()
+
+    @cached_property
+    def join_clicks(self) -> ClickThrottle:
+        """X12: how often this warm Lambda records a link's clicks."""
+        from shared.services.links import ClickThrottle
+
+        return ClickThrottle()
 
     def join_links(self, base_url: str) -> JoinLinks:
         return JoinLinks(base_url, self.join_key)
