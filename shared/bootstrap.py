@@ -162,7 +162,7 @@ class Container:
         """X12: how often this warm Lambda records a link's clicks."""
         from shared.services.links import ClickThrottle
 
-        return ClickThrottle()
+        return ClickThrottle(clock=lambda: self.repo.clock())  # the store's clock (tests move it)
 
     def join_links(self, base_url: str) -> JoinLinks:
         return JoinLinks(base_url, self.join_key)

@@ -350,6 +350,17 @@ class BookingView(BaseModel):
         description="The last email to this client that SES refused or that bounced or was marked as spam, "
         "and why (an address that bounced for good or complained is not emailed again)",
     )
+    join_link: Literal["opened", "never opened"] | None = Field(
+        default=None,
+        description="X12: whether the client ever opened their join link (on GET of the booking; null "
+        "in a write's answer, which does not read the clicks)",
+    )
+    joined_first_at: datetime | None = Field(
+        default=None, description="X12: the first click on the join link"
+    )
+    joined_last_at: datetime | None = Field(
+        default=None, description="X12: the latest click (exact to the minute)"
+    )
 
 
 # -- links --------------------------------------------------------------------------------
@@ -388,6 +399,13 @@ class ReportRow(BaseModel):
         description="A stable link that opens the meeting as its host (Zoom's own host link expires)",
     )
     reason: str | None = None
+    staff_join_link: Literal["opened", "never opened"] = Field(
+        default="never opened", description="X12: whether the staff member ever opened their join link"
+    )
+    staff_joined_first_at: datetime | None = Field(default=None, description="X12: their first click")
+    staff_joined_last_at: datetime | None = Field(
+        default=None, description="X12: their latest click (exact to the minute)"
+    )
 
 
 class Report(BaseModel):

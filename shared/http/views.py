@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
+from shared.adapters.repository import JoinClicks
 from shared.domain.join_tokens import JoinLinks
 from shared.domain.models import (
     Booking,
@@ -33,7 +34,7 @@ from shared.http.models import (
     ZoomUsers,
     ZoomUserView,
 )
-from shared.services.links import ReportPage
+from shared.services.links import ClicksRead, ReportPage
 from shared.services.templates import TemplateState
 
 if TYPE_CHECKING:
@@ -104,7 +105,14 @@ def session_view(session: Session, service: Service, links: JoinLinks) -> Sessio
     )
 
 
-def booking_view(booking: Booking, links: JoinLinks, session: Session | None = None) -> BookingView:
+def booking_view(
+    booking: Booking,
+    links: JoinLinks,
+    session: Session | None = None,
+    clicks: ClicksRead | None = None,
+) -> BookingView:
+    """`clicks`: the join link's clicks as read (X12); None when they were not read."""
+    joined = clicks.joined if clicks is not None else None
     return BookingView(
         booking_id=booking.booking_id,
         session_id=booking.session_id,
@@ -113,6 +121,9 @@ def booking_view(booking: Booking, links: JoinLinks, session: Session | None = N
         client_name=booking.client_name,
         client_email=booking.client_email,
         email_problem=booking.email_problem,
+        join_link=None if clicks is None else "opened" if joined else "never opened",
+        joined_first_at=joined.first_at if joined else None,
+        joined_last_at=joined.last_at if joined else None,
     )
 
 
@@ -138,6 +149,16 @@ def link_view(decision: Decision, join_url: str | None) -> LinkView:
     )
 
 
+def _staff_clicks(clicks: JoinClicks | None) -> dict[str, Any]:
+    if clicks is None:
+        return {"staff_join_link": "never opened"}
+    return {
+        "staff_join_link": "opened",
+        "staff_joined_first_at": clicks.first_at,
+        "staff_joined_last_at": clicks.last_at,
+    }
+
+
 def report_view(page: ReportPage, links: JoinLinks) -> Report:
     rows = []
     for entry in page.entries:
@@ -148,6 +169,7 @@ def report_view(page: ReportPage, links: JoinLinks) -> Report:
             "staff_id": session.staff_id,
             "start": session.start,
             "end": session.end,
+            **_staff_clicks(entry.staff_clicks),
         }
         if isinstance(decision, Link):
             rows.append(

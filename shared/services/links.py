@@ -21,6 +21,7 @@ eventually; a strong read costs twice):
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
@@ -73,12 +74,17 @@ class ClickThrottle:
     or a browser's retries then cost one write, not one a request; `last_at` is then exact to
     the minute). Bounded: the oldest links are forgotten first."""
 
-    def __init__(self, every: float = CLICK_WRITE_EVERY, size: int = MEMORY_ENTRIES) -> None:
-        self.every, self.size = every, size
+    def __init__(
+        self,
+        clock: Callable[[], float] = time.monotonic,
+        every: float = CLICK_WRITE_EVERY,
+        size: int = MEMORY_ENTRIES,
+    ) -> None:
+        self.clock, self.every, self.size = clock, every, size
         self._written: dict[tuple[str, str, str | None], float] = {}
 
-    def due(self, key: tuple[str, str, str | None], now: float | None = None) -> bool:
-        moment = time.monotonic() if now is None else now
+    def due(self, key: tuple[str, str, str | None]) -> bool:
+        moment = self.clock()
         last = self._written.get(key)
         if last is not None and moment - last < self.every:
             return False
@@ -87,6 +93,13 @@ class ClickThrottle:
             self._written.pop(next(iter(self._written)))
         self._written[key] = moment
         return True
+
+
+@dataclass(frozen=True)
+class ClicksRead:
+    """X12: a link's clicks as read from the store (`joined` None: never opened)."""
+
+    joined: JoinClicks | None
 
 
 @dataclass(frozen=True)
