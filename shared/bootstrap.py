@@ -15,17 +15,16 @@ from typing import TYPE_CHECKING, cast
 
 import boto3
 
-from shared.adapters.queue import WorkQueue
 from shared.adapters.repository import Repository, dynamodb_client
 from shared.config import Settings
 from shared.domain.join_tokens import JoinKey, JoinLinks
 from shared.domain.models import ZoomAppType
-from shared.services.worker import Followup, Worker
 
 if TYPE_CHECKING:
     from mypy_boto3_sesv2 import SESV2Client
 
     from shared.adapters.mailer import Mailer
+    from shared.adapters.queue import WorkQueue
     from shared.adapters.webhook_sender import WebhookSender
     from shared.adapters.zoom.client import ZoomClient
     from shared.adapters.zoom.tokens import AppCredentialsCache, TokenProvider, TokenSecrets
@@ -37,6 +36,7 @@ if TYPE_CHECKING:
     from shared.services.pipeline import StepContext
     from shared.services.senders import Senders
     from shared.services.sessions import Sessions
+    from shared.services.worker import Followup, Worker
 
 
 class Container:
@@ -56,6 +56,8 @@ class Container:
 
     @cached_property
     def queue(self) -> WorkQueue:
+        from shared.adapters.queue import WorkQueue  # only functions that queue work (cold start)
+
         return WorkQueue(boto3.client("sqs"), self.settings.work_queue_url)
 
     @cached_property
@@ -199,10 +201,14 @@ class Container:
 
     @cached_property
     def worker(self) -> Worker:
+        from shared.services.worker import Worker
+
         return Worker(self.repo, self.queue, self.step_context, self.repo.now)
 
     @cached_property
     def followup(self) -> Followup:
+        from shared.services.worker import Followup
+
         return Followup(lambda: self.worker, self.queue)
 
     @cached_property
