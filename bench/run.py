@@ -258,9 +258,9 @@ def load(
 
 IMPORT_PROBE = """
 import sys, time
-began = time.perf_counter()
+began, cpu = time.perf_counter(), time.process_time()
 {code}
-print(time.perf_counter() - began)
+print(time.perf_counter() - began, time.process_time() - cpu)
 """
 BASELINE = "import boto3\nboto3.client('dynamodb', region_name='eu-west-1')"
 # What the design card's stack costs before any of our code: boto3, Powertools' HTTP
@@ -292,7 +292,7 @@ beside each function to decide between Tracer and X-Ray off (issue 12; README, "
 TRACED = ("resolve_link", "worker")
 
 
-def _probe(code: str) -> float:
+def _probe(code: str) -> tuple[float, float]:
     env = os.environ | {
         "ACCOUNTS_TABLE": "bench-accounts",
         "SESSION_LINKS_TABLE": "bench-links",
@@ -308,14 +308,17 @@ def _probe(code: str) -> float:
         text=True,
         check=True,
     )
-    return float(out.stdout.strip().splitlines()[-1])
+    wall, cpu = out.stdout.strip().splitlines()[-1].split()
+    return float(wall), float(cpu)
 
 
 def cold_starts(rounds: int) -> dict[str, Any]:
     """Each function's init (import and its first request's creations) against the floor,
     interleaved round by round so that the machine's load weighs on all alike."""
     traced = [f"{name}+tracer" for name in TRACED]
-    samples: dict[str, list[float]] = {name: [] for name in ("boto3", "floor", *FUNCTIONS, *traced)}
+    samples: dict[str, list[tuple[float, float]]] = {
+        name: [] for name in ("boto3", "floor", *FUNCTIONS, *traced)
+    }
     _probe(BASELINE)  # bytecode compiled once, as in a deployed package
     for name in FUNCTIONS:
         _probe(init_code(name))
@@ -326,16 +329,16 @@ def cold_starts(rounds: int) -> dict[str, Any]:
             samples[name].append(_probe(init_code(name)))
         for name in TRACED:
             samples[f"{name}+tracer"].append(_probe(f"{init_code(name)}\n{TRACER}"))
-    base = statistics.median(samples["boto3"])
-    return {
-        name: {
-            "median_ms": statistics.median(values) * 1000,
-            "min_ms": min(values) * 1000,
-            "max_ms": max(values) * 1000,
-            "ratio": statistics.median(values) / base,
+    found = {}
+    for name, values in samples.items():
+        wall, cpu = [v[0] for v in values], [v[1] for v in values]
+        found[name] = {
+            "median_ms": statistics.median(wall) * 1000,
+            "min_ms": min(wall) * 1000,
+            "max_ms": max(wall) * 1000,
+            "cpu_median_ms": statistics.median(cpu) * 1000,
         }
-        for name, values in samples.items()
-    }
+    return found
 
 
 # -- deployed size -------------------------------------------------------------------------
@@ -485,9 +488,14 @@ def zoom_section(measured: dict[str, Any]) -> Section:
 
 
 def cold_section(cold: dict[str, Any], rounds: int) -> Section:
+    """The bar is on CPU time: Lambda runs an init on its own vCPU share, so its cost is the CPU it
+    takes; wall time here also counts the waits for this shared machine's cores."""
     section = Section("Cold start")
-    floor = cold["floor"]["median_ms"]
-    rows = ["| what | init, median | spread (min-max) | ratio to the floor |", "|---|---|---|---|"]
+    floor, floor_cpu = cold["floor"]["median_ms"], cold["floor"]["cpu_median_ms"]
+    rows = [
+        "| what | CPU, median | ratio (CPU) | wall, median | wall spread (min-max) | ratio (wall) |",
+        "|---|---|---|---|---|---|",
+    ]
     for name, value in cold.items():
         label = {
             "boto3": "boto3 + `boto3.client('dynamodb')`",
@@ -495,19 +503,22 @@ def cold_section(cold: dict[str, Any], rounds: int) -> Section:
         }.get(name, f"`{name}` init")
         if name.endswith("+tracer"):
             label = f"`{name.removesuffix('+tracer')}` init **with Tracer** (not deployed)"
-        spread = f"{value['min_ms']:.0f}-{value['max_ms']:.0f} ms"
         rows.append(
-            f"| {label} | {value['median_ms']:.0f} ms | {spread} | {value['median_ms'] / floor:.2f}x |"
+            f"| {label} | {value['cpu_median_ms']:.0f} ms | {value['cpu_median_ms'] / floor_cpu:.2f}x "
+            f"| {value['median_ms']:.0f} ms | {value['min_ms']:.0f}-{value['max_ms']:.0f} ms "
+            f"| {value['median_ms'] / floor:.2f}x |"
         )
     for name in FUNCTIONS:
-        ratio = cold[name]["median_ms"] / floor
-        section.bar(f"`{name}` init", "at most 1.15x the floor", f"{ratio:.2f}x", ratio <= 1.15)
+        ratio = cold[name]["cpu_median_ms"] / floor_cpu
+        section.bar(f"`{name}` init (CPU)", "at most 1.15x the floor", f"{ratio:.2f}x", ratio <= 1.15)
     section.lines = [
         f"Each function's init in a fresh Python process: its module imported, then what its first "
         "request creates before any network call (the DynamoDB repository; resolve_link also the "
         f"Secrets Manager client of the join-token key). {rounds} rounds interleaved (bytecode "
         "compiled once first, as in a deployed package); medians. The floor: boto3, one client and "
-        "Powertools' HTTP resolver with validation, no code of ours.",
+        "Powertools' HTTP resolver with validation, no code of ours. The bar reads CPU time (an init "
+        "on Lambda runs on its own share of a vCPU); wall time is shown too, and on a busy machine "
+        "it mostly measures the wait for a core.",
         "",
         *rows,
     ]

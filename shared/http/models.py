@@ -41,6 +41,12 @@ from shared.http.link_models import (  # noqa: F401 - resolve_link's own answers
     UtcDatetime,
     to_utc,
 )
+from shared.http.zoom_models import (  # noqa: F401 - oauth_callback's own answers, re-exported
+    HostUsageView,
+    ZoomUsageView,
+    ZoomUsers,
+    ZoomUserView,
+)
 
 
 class Body(BaseModel):
@@ -360,42 +366,6 @@ class BookingView(BaseModel):
 
 
 # -- links --------------------------------------------------------------------------------
-
-
-class ZoomUserView(BaseModel):
-    id: str
-    email: str | None
-    first_name: str | None
-    last_name: str | None
-    type: int | None = Field(
-        default=None, description="Zoom's user type: 1 Basic (no registrants), 2 Licensed"
-    )
-
-
-class ZoomUsers(BaseModel):
-    """W07: the users of an admin-connected Zoom account, to map staff members to."""
-
-    connection_id: str
-    users: list[ZoomUserView]
-    next_cursor: str | None = Field(
-        default=None, description="Give it as `cursor` to read the next page; null on the last page"
-    )
-
-
-class HostUsageView(BaseModel):
-    zoom_user_id: str
-    email: str | None
-    used_today: int = Field(description="Meeting creates and updates sent for this host since 00:00 UTC")
-    limit: int = Field(description="Zoom's daily limit of meeting creates and updates per host")
-    waiting: list[str] = Field(description="Sessions whose meeting work waits for the next UTC day")
-
-
-class ZoomUsageView(BaseModel):
-    """X11: each Zoom host's daily quota as vclinks counts it, and the work waiting for tomorrow."""
-
-    day: str
-    resets_at: datetime
-    hosts: list[HostUsageView]
 
 
 class NotificationRequest(Body):

@@ -20,23 +20,19 @@ from shared.http.link_views import link_view, report_view  # noqa: F401 - re-exp
 from shared.http.models import (
     AccountView,
     BookingView,
-    HostUsageView,
     SenderView,
     ServiceView,
     SessionView,
     SettingsView,
     StaffView,
     TemplateView,
-    ZoomUsageView,
-    ZoomUsers,
-    ZoomUserView,
 )
+from shared.http.zoom_views import zoom_usage_view, zoom_users_view  # noqa: F401 - re-exported
 from shared.services.links import ClicksRead
 from shared.services.templates import TemplateState
 
 if TYPE_CHECKING:
-    from shared.adapters.zoom.client import ZoomUser
-    from shared.services.zoom.usage import ZoomUsage
+    pass
 
 
 def account_view(account: VcAccount | None) -> AccountView:
@@ -134,25 +130,3 @@ def template_view(state: TemplateState) -> TemplateView:
         body=state.custom.body if state.custom else None,
         warnings=list(state.warnings),
     )
-
-
-def zoom_users_view(connection_id: str, users: list[ZoomUser], cursor: str | None) -> ZoomUsers:
-    views = [
-        ZoomUserView(id=u.id, email=u.email, first_name=u.first_name, last_name=u.last_name, type=u.type)
-        for u in users
-    ]
-    return ZoomUsers(connection_id=connection_id, users=views, next_cursor=cursor)
-
-
-def zoom_usage_view(usage: ZoomUsage) -> ZoomUsageView:
-    hosts = [
-        HostUsageView(
-            zoom_user_id=h.zoom_user_id,
-            email=h.email,
-            used_today=h.used_today,
-            limit=h.limit,
-            waiting=h.waiting,
-        )
-        for h in usage.hosts
-    ]
-    return ZoomUsageView(day=usage.day, resets_at=usage.resets_at, hosts=hosts)
