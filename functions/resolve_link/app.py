@@ -15,8 +15,9 @@ from shared.domain.resolver import Link, Surface
 from shared.http import pages
 from shared.http.api import API_VERSION, handle, logger, make_app
 from shared.http.dependencies import AdminSite, BaseUrl, Root, State
-from shared.http.link_models import Health, LinkView, Report, UtcDatetime
+from shared.http.link_models import Health, LinkView, Report
 from shared.http.link_views import link_view, report_view
+from shared.http.moments import UtcDatetime
 from shared.services import links
 
 app = make_app()

@@ -33,20 +33,7 @@ from shared.domain.models import (
     check_reminder_offsets,
     check_web_url,
 )
-from shared.http.link_models import (  # noqa: F401 - resolve_link's own answers, re-exported
-    Health,
-    LinkView,
-    Report,
-    ReportRow,
-    UtcDatetime,
-    to_utc,
-)
-from shared.http.zoom_models import (  # noqa: F401 - oauth_callback's own answers, re-exported
-    HostUsageView,
-    ZoomUsageView,
-    ZoomUsers,
-    ZoomUserView,
-)
+from shared.http.moments import to_utc
 
 
 class Body(BaseModel):

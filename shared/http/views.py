@@ -16,7 +16,6 @@ from shared.domain.models import (
     VcAccount,
 )
 from shared.domain.resolver import is_online
-from shared.http.link_views import link_view, report_view  # noqa: F401 - re-exported
 from shared.http.models import (
     AccountView,
     BookingView,
@@ -27,12 +26,10 @@ from shared.http.models import (
     StaffView,
     TemplateView,
 )
-from shared.http.zoom_views import zoom_usage_view, zoom_users_view  # noqa: F401 - re-exported
 from shared.services.links import ClicksRead
-from shared.services.templates import TemplateState
 
 if TYPE_CHECKING:
-    pass
+    from shared.services.templates import TemplateState
 
 
 def account_view(account: VcAccount | None) -> AccountView:
