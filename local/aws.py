@@ -85,13 +85,18 @@ MOTO_QUEUE_ATTRIBUTES = _lazy_queue_attributes()
 
 @contextmanager
 def count_aws_calls(
-    items: Counter[str] | None = None, *, except_threads: str | None = None
+    items: Counter[str] | None = None,
+    *,
+    except_threads: str | None = None,
+    units: dict[str, float] | None = None,
 ) -> Iterator[Counter[str]]:
     """Count every AWS API call any boto3 client of this process makes, by service and operation
     (the resolve path's round trips, in the tests and in `make bench`). With `items`, also the
     DynamoDB items each operation read (what a request's cost grows with). `except_threads`:
     calls from threads whose name contains it are not counted (the local stack's queue pollers,
-    whose long polls are not the request's cost)."""
+    whose long polls are not the request's cost). With `units`, the read units each operation
+    would be billed on demand, counting each item as under 4 KB: 1 a strongly consistent item,
+    0.5 an eventually consistent one (DynamoDB's pricing page)."""
     calls: Counter[str] = Counter()
     original = botocore.client.BaseClient._make_api_call  # type: ignore[attr-defined]
 
@@ -103,6 +108,8 @@ def count_aws_calls(
         answer = original(client, operation, params)
         if items is not None and service == "dynamodb":
             items[operation] += _items_read(answer)
+        if units is not None and service == "dynamodb":
+            units[operation] = units.get(operation, 0.0) + _read_units(params, answer)
         return answer
 
     botocore.client.BaseClient._make_api_call = counting  # type: ignore[attr-defined]
@@ -122,6 +129,21 @@ def _items_read(answer: dict[str, Any]) -> int:
     if "Attributes" in answer:  # an update or delete that returned the item
         return 1
     return 0
+
+
+def _read_units(params: dict[str, Any], answer: dict[str, Any]) -> float:
+    def unit(consistent: Any) -> float:
+        return 1.0 if consistent else 0.5
+
+    if "Responses" in answer:  # BatchGetItem: consistency is chosen per table
+        requested = params.get("RequestItems", {})
+        return sum(
+            len(found) * unit(requested.get(table, {}).get("ConsistentRead"))
+            for table, found in answer["Responses"].items()
+        )
+    if "Item" in answer or "Count" in answer:
+        return _items_read(answer) * unit(params.get("ConsistentRead"))
+    return 0.0
 
 
 def free_port(host: str = "127.0.0.1") -> int:

@@ -15,29 +15,29 @@ from typing import TYPE_CHECKING, cast
 
 import boto3
 
-from shared.adapters.queue import WorkQueue
 from shared.adapters.repository import Repository, dynamodb_client
 from shared.config import Settings
 from shared.domain.join_tokens import JoinKey, JoinLinks
 from shared.domain.models import ZoomAppType
-from shared.domain.work import Deferred
-from shared.services.worker import Followup, Worker
 
 if TYPE_CHECKING:
     from mypy_boto3_sesv2 import SESV2Client
 
     from shared.adapters.mailer import Mailer
+    from shared.adapters.queue import WorkQueue
     from shared.adapters.webhook_sender import WebhookSender
     from shared.adapters.zoom.client import ZoomClient
     from shared.adapters.zoom.tokens import AppCredentialsCache, TokenProvider, TokenSecrets
     from shared.domain.errors import VclinksError
     from shared.domain.models import ZoomConnection
     from shared.services.accounts import Accounts
+    from shared.services.links import ClickThrottle, SessionHints
     from shared.services.notifications import Notifier
     from shared.services.pipeline import StepContext
     from shared.services.providers import Provider
     from shared.services.senders import Senders
     from shared.services.sessions import Sessions
+    from shared.services.worker import Followup, Worker
 
 
 class Container:
@@ -58,6 +58,8 @@ class Container:
 
     @cached_property
     def queue(self) -> WorkQueue:
+        from shared.adapters.queue import WorkQueue  # only functions that queue work (cold start)
+
         return WorkQueue(boto3.client("sqs"), self.settings.work_queue_url)
 
     @cached_property
@@ -224,6 +226,20 @@ class Container:
 
         return WebhookSender(allow_loopback=self.settings.webhook_allow_loopback)
 
+    @cached_property
+    def session_hints(self) -> SessionHints:
+        """The link route's memory of each session's service and staff ids (one round trip)."""
+        from shared.services.links import SessionHints
+
+        return SessionHints()
+
+    @cached_property
+    def join_clicks(self) -> ClickThrottle:
+        """X12: how often this warm Lambda records a link's clicks."""
+        from shared.services.links import ClickThrottle
+
+        return ClickThrottle(clock=lambda: self.repo.clock())  # the store's clock (tests move it)
+
     def join_links(self, base_url: str) -> JoinLinks:
         return JoinLinks(base_url, self.join_key)
 
@@ -236,6 +252,7 @@ class Container:
 
     def step_context(self, inline: bool) -> StepContext:
         """What one attempt of a work item acts with; an inline attempt may call Zoom once."""
+        from shared.domain.work import Deferred
         from shared.services.connections import ZoomRevoker
         from shared.services.meetings import Meetings
         from shared.services.pipeline import StepContext
@@ -266,10 +283,14 @@ class Container:
 
     @cached_property
     def worker(self) -> Worker:
+        from shared.services.worker import Worker
+
         return Worker(self.repo, self.queue, self.step_context, self.repo.now)
 
     @cached_property
     def followup(self) -> Followup:
+        from shared.services.worker import Followup
+
         return Followup(lambda: self.worker, self.queue)
 
     @cached_property

@@ -19,8 +19,8 @@ from shared.domain.models import ID_PATTERN, Language
 from shared.http import connect_pages, pages
 from shared.http.api import handle, logger, make_app
 from shared.http.dependencies import AdminSite, BaseUrl, Links, Root
-from shared.http.models import ZoomUsageView, ZoomUsers
-from shared.http.views import zoom_usage_view, zoom_users_view
+from shared.http.zoom_models import ZoomUsageView, ZoomUsers
+from shared.http.zoom_views import zoom_usage_view, zoom_users_view
 from shared.services import provider_connect
 from shared.services.zoom import connect, host_links, usage, users, webhooks
 

@@ -15,8 +15,9 @@ from shared.domain.resolver import Link, Surface
 from shared.http import pages
 from shared.http.api import API_VERSION, handle, logger, make_app
 from shared.http.dependencies import AdminSite, BaseUrl, Root, State
-from shared.http.models import Health, LinkView, Report, UtcDatetime
-from shared.http.views import link_view, report_view
+from shared.http.link_models import Health, LinkView, Report
+from shared.http.link_views import link_view, report_view
+from shared.http.moments import UtcDatetime
 from shared.services import links
 
 app = make_app()
@@ -44,7 +45,9 @@ def session_link(
     """The site, the session and the booking come in one batch: the caller is checked on it."""
     authorization = app.current_event.headers.get("authorization")
     join = root.join_links(base)
-    found = links.session_link(root.repo, join, site, session, authorization, audience, booking, surface)
+    found = links.session_link(
+        root.repo, join, site, session, authorization, audience, booking, surface, root.session_hints
+    )
     state.remember_site(found.site)  # CORS reads its allowed origins without another read
     return link_view(found.decision, found.join_url)
 
@@ -53,7 +56,7 @@ def session_link(
 def join(token: Annotated[str, Path()], root: Root, base: BaseUrl) -> Response[str]:
     """X01: no length limit here: any token a browser brings, however mangled or long, gets the
     unknown-link page (shared.domain.join_tokens.parse), never a JSON validation error."""
-    outcome = links.join(root.repo, root.join_links(base), token)
+    outcome = links.join(root.repo, root.join_links(base), token, root.join_clicks)
     if outcome.decision is None or outcome.site is None:
         language = pages.browser_language(app.current_event.headers.get("accept-language"))
         return Response(404, HTML, pages.unknown_link_page(language), NO_STORE)

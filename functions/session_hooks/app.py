@@ -141,9 +141,10 @@ def put_booking(
 def get_booking(
     site: SiteId, session: ItemId, booking: ItemId, record: AdminSite, root: Root, links: Links
 ) -> BookingView:
-    """A booking as the admin sees it: the client's stable link, and an email refused for good."""
-    saved, of = root.sessions.get_booking(record, session, booking)
-    return booking_view(saved, links, of)
+    """A booking as the admin sees it: the client's stable link, when the client opened it (X12),
+    and an email refused for good."""
+    saved, of, joined = root.sessions.get_booking(record, session, booking)
+    return booking_view(saved, links, of, joined)
 
 
 @app.delete("/v1/sites/<site>/sessions/<session>/bookings/<booking>", responses=GONE)

@@ -25,6 +25,7 @@ class Metric(StrEnum):
     EMAILS_BOUNCED = "EmailsBounced"
     CONNECTIONS_NEEDING_RECONNECT = "ConnectionsNeedingReconnect"  # a connection that just lost its grant
     JOIN_CLICKS = "JoinClicks"  # dimension outcome
+    JOIN_CLICKS_UNRECORDED = "JoinClicksUnrecorded"  # X12: the click's write failed (still redirected)
     WEBHOOKS_DELIVERED = "WebhooksDelivered"
     WEBHOOKS_FAILED = "WebhooksFailed"
     RATE_LIMITED = "RateLimited"  # dimension bucket

@@ -26,7 +26,7 @@ import json
 import random
 import time
 import zlib
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
@@ -126,6 +126,11 @@ def template_key(site_id: str, email_type: str, language: str) -> Key:
 
 def session_key(site_id: str, session_id: str) -> Key:
     return {"pk": _session_pk(site_id, session_id), "sk": "SESSION"}
+
+
+def join_click_key(site_id: str, session_id: str, booking_id: str | None) -> Key:
+    """X12: the clicks of one stable link (a client's booking, or the session's staff member)."""
+    return {"pk": _session_pk(site_id, session_id), "sk": f"JOINED#{booking_id}" if booking_id else "JOINED"}
 
 
 def booking_key(site_id: str, session_id: str, booking_id: str) -> Key:
@@ -297,12 +302,40 @@ def decode_cursor(cursor: str | None, expected: Mapping[str, str]) -> Item | Non
 
 
 @dataclass(frozen=True)
+class LinkHints:
+    """The session's service and staff ids as someone believed them (a join token's, or a warm
+    Lambda's last read): read beside the session, checked against it after."""
+
+    service_id: str
+    staff_id: str | None
+
+
+@dataclass(frozen=True)
+class JoinClicks:
+    """X12: when a stable link was first and last followed (times only)."""
+
+    first_at: datetime
+    last_at: datetime
+
+
+@dataclass(frozen=True)
 class LinkContext:
-    """Everything one link resolution reads first (the staff member and service come next)."""
+    """Everything one link resolution reads in its first round trip. With hints, the staff
+    member and the service they name come too (`hints` says which were read)."""
 
     site: Site | None
     session: Session | None
     booking: Booking | None
+    hints: LinkHints | None = None
+    staff: Staff | None = None
+    service: Service | None = None
+    clicks: JoinClicks | None = None
+
+    def accounts_of(self, session: Session) -> tuple[Staff | None, Service | None] | None:
+        """The session's staff member and service if the hints read them (None: a second trip)."""
+        if self.hints != LinkHints(session.service_id, session.staff_id):
+            return None
+        return self.staff, self.service
 
 
 class Repository:
@@ -385,13 +418,15 @@ class Repository:
         call[kind](**params)
 
     def batch_get(
-        self, requests: Mapping[str, Sequence[Key]], consistent: bool = True
+        self, requests: Mapping[str, Sequence[Key]], consistent: bool | Collection[str] = True
     ) -> dict[str, list[Item]]:
-        """One BatchGetItem across tables (retrying unprocessed keys); raw items by table name."""
+        """One BatchGetItem across tables (retrying unprocessed keys); raw items by table name.
+        `consistent`: for every table, or the names of the tables read strongly (DynamoDB
+        chooses per table; the others are read eventually, at half the read units)."""
         pending: dict[str, Any] = {
             table: {
                 "Keys": [_key(dict(k)) for k in _unique(tuple(sorted(k.items())) for k in keys)],
-                "ConsistentRead": consistent,
+                "ConsistentRead": consistent if isinstance(consistent, bool) else table in consistent,
             }
             for table, keys in requests.items()
             if keys
@@ -1076,29 +1111,61 @@ class Repository:
 
     # -- link resolution reads -------------------------------------------------------------
 
-    def load_link_context(self, site_id: str, session_id: str, booking_id: str | None) -> LinkContext:
-        """Round trip 1: the site, the session and (if asked) the booking, in one BatchGetItem."""
+    def load_link_context(
+        self,
+        site_id: str,
+        session_id: str,
+        booking_id: str | None,
+        *,
+        hints: LinkHints | None = None,
+        clicks: bool = False,
+        strong: bool | Collection[str] = True,
+    ) -> LinkContext:
+        """Round trip 1: the site, the session and (if asked) the booking, in one BatchGetItem;
+        with `hints`, the staff member and the service they name too (no second trip when they
+        still hold); with `clicks`, the join clicks of the booking's link (or the staff's).
+        `strong`: True, False, or which of "accounts" / "links" is read strongly."""
         links_keys = [session_key(site_id, session_id)]
         if booking_id is not None:
             links_keys.append(booking_key(site_id, session_id, booking_id))
-        found = self.batch_get({self.accounts: [site_key(site_id)], self.links: links_keys})
-        site = next((from_item(Site, i) for i in found[self.accounts]), None)
-        session = booking = None
+        if clicks:
+            links_keys.append(join_click_key(site_id, session_id, booking_id))
+        accounts_keys = [site_key(site_id)]
+        if hints is not None:
+            accounts_keys.append(service_key(site_id, hints.service_id))
+            if hints.staff_id is not None:
+                accounts_keys.append(staff_key(site_id, hints.staff_id))
+        tables = {"accounts": self.accounts, "links": self.links}
+        consistent = strong if isinstance(strong, bool) else {tables[name] for name in strong}
+        found = self.batch_get({self.accounts: accounts_keys, self.links: links_keys}, consistent)
+        site = staff = service = None
+        for item in found[self.accounts]:
+            sk = item["sk"]["S"]
+            if sk == "SITE":
+                site = from_item(Site, item)
+            elif sk.startswith("STAFF#"):
+                staff = from_item(Staff, item)
+            else:
+                service = from_item(Service, item)
+        session = booking = joined = None
         for item in found[self.links]:
-            if item["sk"]["S"] == "SESSION":
+            sk = item["sk"]["S"]
+            if sk == "SESSION":
                 session = from_item(Session, item)
+            elif sk.startswith("JOINED"):
+                joined = _clicks(item)
             else:
                 booking = from_item(Booking, item)
-        return LinkContext(site=site, session=session, booking=booking)
+        return LinkContext(site, session, booking, hints, staff, service, joined)
 
     def load_staff_and_service(
-        self, site_id: str, staff_id: str | None, service_id: str
+        self, site_id: str, staff_id: str | None, service_id: str, *, strong: bool = True
     ) -> tuple[Staff | None, Service | None]:
         """Round trip 2: the session's staff member and service, in one BatchGetItem."""
         keys = [service_key(site_id, service_id)]
         if staff_id is not None:
             keys.append(staff_key(site_id, staff_id))
-        found = self.batch_get({self.accounts: keys})[self.accounts]
+        found = self.batch_get({self.accounts: keys}, strong)[self.accounts]
         staff = service = None
         for item in found:
             if item["sk"]["S"].startswith("STAFF#"):
@@ -1106,6 +1173,28 @@ class Repository:
             else:
                 service = from_item(Service, item)
         return staff, service
+
+    def record_join_click(self, site_id: str, session_id: str, booking_id: str | None, at: datetime) -> None:
+        """X12: one UpdateItem, no read: the first click kept (if_not_exists), the latest set. Its
+        own item, so the versioned writes of the session and the booking never race with it."""
+        self.client.update_item(
+            TableName=self.links,
+            Key=_key(join_click_key(site_id, session_id, booking_id)),
+            UpdateExpression="SET first_at = if_not_exists(first_at, :at), last_at = :at",
+            ExpressionAttributeValues=_serialize({":at": at.isoformat()}),
+        )
+
+    def join_clicks_of_staff(self, site_id: str, session_ids: Iterable[str]) -> dict[str, JoinClicks]:
+        """X12: the staff member's clicks of each session (a report page's), by session id; one
+        BatchGetItem a 100 sessions, eventually consistent (a click a second old may be missed)."""
+        keys = [join_click_key(site_id, s, None) for s in _unique(session_ids)]
+        found: dict[str, JoinClicks] = {}
+        for start in range(0, len(keys), 100):
+            for item in self.batch_get({self.links: keys[start : start + 100]}, False)[self.links]:
+                clicks = _clicks(item)
+                if clicks is not None:
+                    found[item["pk"]["S"].rsplit("#", 1)[1]] = clicks
+        return found
 
     def load_accounts(
         self, site_id: str, staff_ids: Iterable[str], service_ids: Iterable[str]
@@ -1935,6 +2024,14 @@ def _new_gen() -> str:
 
 def _due_sk(ref: WorkRef, due: datetime) -> str:
     return f"{ref.site_id}#{_sortable(due)}#{ref.kind.value}#{ref.target}"
+
+
+def _clicks(item: Mapping[str, Any]) -> JoinClicks | None:
+    plain = _deserialize(item)
+    first, last = plain.get("first_at"), plain.get("last_at")
+    if not isinstance(first, str) or not isinstance(last, str):
+        return None
+    return JoinClicks(datetime.fromisoformat(first), datetime.fromisoformat(last))
 
 
 def _unique[T](values: Iterable[T]) -> list[T]:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Annotated, Literal
 from urllib.parse import urlsplit
 
@@ -33,24 +33,13 @@ from shared.domain.models import (
     check_reminder_offsets,
     check_web_url,
 )
+from shared.http.moments import to_utc
 
 
 class Body(BaseModel):
     model_config = ConfigDict(extra="forbid", defer_build=True)
 
 
-def to_utc(moment: datetime) -> datetime:
-    """A moment in UTC (one without an offset is taken as UTC). Years 1 and 9999 with an offset
-    that carries them past the calendar's ends (`0001-01-01T00:00+14:00`) are refused (400),
-    where converting them would raise OverflowError (a 500)."""
-    try:
-        return (moment if moment.tzinfo else moment.replace(tzinfo=UTC)).astimezone(UTC)
-    except OverflowError as error:
-        raise ValueError("the moment is outside the years 1 to 9999 once converted to UTC") from error
-
-
-UtcDatetime = Annotated[datetime, AfterValidator(to_utc)]
-"""A date-time of a request, answered and stored in UTC whatever offset was sent."""
 EmailAddress = Annotated[str, Field(min_length=3, max_length=320, pattern=r"^[^@\s<>]+@[^@\s<>]+$")]
 
 
@@ -350,92 +339,20 @@ class BookingView(BaseModel):
         description="The last email to this client that SES refused or that bounced or was marked as spam, "
         "and why (an address that bounced for good or complained is not emailed again)",
     )
+    join_link: Literal["opened", "never opened"] | None = Field(
+        default=None,
+        description="X12: whether the client ever opened their join link (on GET of the booking; null "
+        "in a write's answer, which does not read the clicks)",
+    )
+    joined_first_at: datetime | None = Field(
+        default=None, description="X12: the first click on the join link"
+    )
+    joined_last_at: datetime | None = Field(
+        default=None, description="X12: the latest click (exact to the minute)"
+    )
 
 
 # -- links --------------------------------------------------------------------------------
-
-
-class LinkView(BaseModel):
-    """The link of a session for one audience, or why there is none."""
-
-    decision: Literal["link", "none"]
-    url: str | None = None
-    kind: Literal["join", "host"] | None = None
-    provider: str | None = None
-    source: str | None = None
-    password: str | None = None
-    description: str | None = None
-    opens_at: datetime | None = None
-    reason: str | None = None
-    detail: str | None = None
-    join_url: str | None = Field(
-        default=None, description="The stable /v1/j/{token} link to put in emails and pages"
-    )
-
-
-class ReportRow(BaseModel):
-    session_id: str
-    service_id: str
-    staff_id: str | None
-    start: datetime
-    end: datetime
-    decision: Literal["link", "none"]
-    provider: str | None = None
-    source: str | None = None
-    url: str | None = None
-    open_url: str | None = Field(
-        default=None,
-        description="A stable link that opens the meeting as its host (Zoom's own host link expires)",
-    )
-    reason: str | None = None
-
-
-class Report(BaseModel):
-    items: list[ReportRow]
-    next_cursor: str | None = Field(
-        default=None, description="Give it as `cursor` to read the next page; null on the last page"
-    )
-
-
-class Health(BaseModel):
-    status: Literal["ok"]
-    version: str
-
-
-class ZoomUserView(BaseModel):
-    id: str
-    email: str | None
-    first_name: str | None
-    last_name: str | None
-    type: int | None = Field(
-        default=None, description="Zoom's user type: 1 Basic (no registrants), 2 Licensed"
-    )
-
-
-class ZoomUsers(BaseModel):
-    """W07: the users of an admin-connected Zoom account, to map staff members to."""
-
-    connection_id: str
-    users: list[ZoomUserView]
-    next_cursor: str | None = Field(
-        default=None, description="Give it as `cursor` to read the next page; null on the last page"
-    )
-
-
-class HostUsageView(BaseModel):
-    zoom_user_id: str
-    email: str | None
-    used_today: int = Field(description="Meeting creates and updates sent for this host since 00:00 UTC")
-    limit: int = Field(description="Zoom's daily limit of meeting creates and updates per host")
-    waiting: list[str] = Field(description="Sessions whose meeting work waits for the next UTC day")
-
-
-class ZoomUsageView(BaseModel):
-    """X11: each Zoom host's daily quota as vclinks counts it, and the work waiting for tomorrow."""
-
-    day: str
-    resets_at: datetime
-    hosts: list[HostUsageView]
 
 
 class NotificationRequest(Body):

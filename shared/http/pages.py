@@ -16,11 +16,13 @@ import base64
 import hashlib
 from datetime import datetime
 from html import escape
+from typing import TYPE_CHECKING
 
-from shared.domain.emails import dates
-from shared.domain.emails.languages import phrases
 from shared.domain.models import Language
 from shared.domain.resolver import NoLink, Reason
+
+if TYPE_CHECKING:
+    from shared.domain.emails.languages import Phrases
 
 _STYLE = (
     "body{font-family:system-ui,sans-serif;max-width:32rem;margin:4rem auto;padding:0 1rem;\n"
@@ -94,6 +96,13 @@ def browser_language(accept_language: str | None) -> Language:
     return Language.EN
 
 
+def phrases(language: Language) -> Phrases:
+    """The wording, loaded with the first page (a join that redirects never needs it: cold start)."""
+    from shared.domain.emails.languages import phrases as wording
+
+    return wording(language)
+
+
 def unknown_link_page(language: Language = Language.EN) -> str:
     page = phrases(language).page
     return render(page.unknown_title, page.unknown_message, language=language)
@@ -103,6 +112,8 @@ def no_link_page(decision: NoLink, timezone: str, now: datetime, language: Langu
     page = phrases(language).page
     title, message = page.reasons[decision.reason]
     if decision.reason is Reason.NOT_YET_OPEN and decision.opens_at is not None:
+        from shared.domain.emails import dates
+
         local = decision.opens_at.astimezone(dates.zone(timezone))
         when = page.opens_at.format(
             date=dates.long_date(local, language),

@@ -15,30 +15,21 @@ from shared.domain.models import (
     Staff,
     VcAccount,
 )
-from shared.domain.resolver import Decision, Link, is_online
+from shared.domain.resolver import is_online
 from shared.http.models import (
     AccountView,
     BookingView,
-    HostUsageView,
-    LinkView,
-    Report,
-    ReportRow,
     SenderView,
     ServiceView,
     SessionView,
     SettingsView,
     StaffView,
     TemplateView,
-    ZoomUsageView,
-    ZoomUsers,
-    ZoomUserView,
 )
-from shared.services.links import ReportPage
-from shared.services.templates import TemplateState
+from shared.services.links import ClicksRead
 
 if TYPE_CHECKING:
-    from shared.adapters.zoom.client import ZoomUser
-    from shared.services.zoom.usage import ZoomUsage
+    from shared.services.templates import TemplateState
 
 
 def account_view(account: VcAccount | None) -> AccountView:
@@ -104,7 +95,14 @@ def session_view(session: Session, service: Service, links: JoinLinks) -> Sessio
     )
 
 
-def booking_view(booking: Booking, links: JoinLinks, session: Session | None = None) -> BookingView:
+def booking_view(
+    booking: Booking,
+    links: JoinLinks,
+    session: Session | None = None,
+    clicks: ClicksRead | None = None,
+) -> BookingView:
+    """`clicks`: the join link's clicks as read (X12); None when they were not read."""
+    joined = clicks.joined if clicks is not None else None
     return BookingView(
         booking_id=booking.booking_id,
         session_id=booking.session_id,
@@ -113,56 +111,10 @@ def booking_view(booking: Booking, links: JoinLinks, session: Session | None = N
         client_name=booking.client_name,
         client_email=booking.client_email,
         email_problem=booking.email_problem,
+        join_link=None if clicks is None else "opened" if joined else "never opened",
+        joined_first_at=joined.first_at if joined else None,
+        joined_last_at=joined.last_at if joined else None,
     )
-
-
-def link_view(decision: Decision, join_url: str | None) -> LinkView:
-    if isinstance(decision, Link):
-        return LinkView(
-            decision="link",
-            url=decision.url,
-            kind=decision.kind,
-            provider=decision.provider,
-            source=decision.source.value,
-            password=decision.password,
-            description=decision.description,
-            opens_at=decision.opens_at,
-            join_url=join_url,
-        )
-    return LinkView(
-        decision="none",
-        reason=decision.reason.value,
-        detail=decision.detail,
-        opens_at=decision.opens_at,
-        join_url=join_url,
-    )
-
-
-def report_view(page: ReportPage, links: JoinLinks) -> Report:
-    rows = []
-    for entry in page.entries:
-        session, decision = entry.session, entry.decision
-        base = {
-            "session_id": session.session_id,
-            "service_id": session.service_id,
-            "staff_id": session.staff_id,
-            "start": session.start,
-            "end": session.end,
-        }
-        if isinstance(decision, Link):
-            rows.append(
-                ReportRow(
-                    **base,
-                    decision="link",
-                    provider=decision.provider,
-                    source=decision.source.value,
-                    url=decision.url,
-                    open_url=links.staff(session),
-                )
-            )
-        else:
-            rows.append(ReportRow(**base, decision="none", reason=decision.reason.value))
-    return Report(items=rows, next_cursor=page.cursor)
 
 
 def template_view(state: TemplateState) -> TemplateView:
@@ -175,25 +127,3 @@ def template_view(state: TemplateState) -> TemplateView:
         body=state.custom.body if state.custom else None,
         warnings=list(state.warnings),
     )
-
-
-def zoom_users_view(connection_id: str, users: list[ZoomUser], cursor: str | None) -> ZoomUsers:
-    views = [
-        ZoomUserView(id=u.id, email=u.email, first_name=u.first_name, last_name=u.last_name, type=u.type)
-        for u in users
-    ]
-    return ZoomUsers(connection_id=connection_id, users=views, next_cursor=cursor)
-
-
-def zoom_usage_view(usage: ZoomUsage) -> ZoomUsageView:
-    hosts = [
-        HostUsageView(
-            zoom_user_id=h.zoom_user_id,
-            email=h.email,
-            used_today=h.used_today,
-            limit=h.limit,
-            waiting=h.waiting,
-        )
-        for h in usage.hosts
-    ]
-    return ZoomUsageView(day=usage.day, resets_at=usage.resets_at, hosts=hosts)

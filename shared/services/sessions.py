@@ -35,6 +35,7 @@ from shared.domain.models import (
     with_history,
 )
 from shared.domain.work import Scope, WorkRef
+from shared.services.links import ClicksRead
 from shared.services.meetings import QUEUED, Snapshot
 from shared.services.worker import Followup
 
@@ -317,11 +318,14 @@ class Sessions:
         if before != after:
             self.followup.after_write([ref])
 
-    def get_booking(self, site: Site, session_id: str, booking_id: str) -> tuple[Booking, Session]:
-        context = self.repo.load_link_context(site.site_id, session_id, booking_id)
+    def get_booking(
+        self, site: Site, session_id: str, booking_id: str
+    ) -> tuple[Booking, Session, ClicksRead]:
+        """The booking, its session and (X12) its join link's clicks, in one BatchGetItem."""
+        context = self.repo.load_link_context(site.site_id, session_id, booking_id, clicks=True)
         if context.booking is None or context.session is None:
             raise NotFound(f"No booking '{booking_id}' in session '{session_id}'.")
-        return context.booking, context.session
+        return context.booking, context.session, ClicksRead(context.clicks)
 
 
 def _no_service(site: Site, service_id: str) -> NotFound:

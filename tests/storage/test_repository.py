@@ -406,3 +406,44 @@ def test_a_webhook_marker_says_an_event_was_handled(repo: Repository) -> None:
     assert repo.webhook_seen("digest-1") is False
     repo.mark_webhook("digest-1", 3)
     assert repo.webhook_seen("digest-1") is True
+
+
+# -- link reads and join clicks (issue 14, X12) --------------------------------------------------
+
+
+def test_x01_hints_read_the_service_and_staff_member_in_the_first_batch(repo: Repository) -> None:
+    from shared.adapters.repository import LinkHints
+
+    repo.create_site(f.site())
+    repo.update_service(f.SITE, "svc", lambda _: f.service(), [])
+    repo.update_staff(f.SITE, "anna", lambda _: f.staff(), [])
+    record = put_session(repo, session(1))
+
+    context = repo.load_link_context(f.SITE, "s1", None, hints=LinkHints("svc", "anna"), strong=False)
+    stale = repo.load_link_context(f.SITE, "s1", None, hints=LinkHints("svc", "ben"), strong=("links",))
+
+    assert context.session == record
+    staff, service = context.accounts_of(record) or (None, None)
+    assert (staff and staff.staff_id, service and service.service_id) == ("anna", "svc")
+    assert stale.accounts_of(record) is None  # the session moved on: a second trip
+
+
+def test_x12_a_click_keeps_its_first_time_and_moves_its_latest_and_stores_nothing_else(
+    repo: Repository,
+) -> None:
+    from shared.adapters.repository import join_click_key
+
+    first, later = SOON, SOON + timedelta(hours=1)
+
+    repo.record_join_click(f.SITE, "s1", "b1", first)
+    repo.record_join_click(f.SITE, "s1", "b1", later)
+    repo.record_join_click(f.SITE, "s1", None, later)
+
+    client = repo.load_link_context(f.SITE, "s1", "b1", clicks=True).clicks
+    assert client is not None
+    assert (client.first_at, client.last_at) == (first, later)
+    staff = repo.join_clicks_of_staff(f.SITE, ["s1", "s2"])
+    assert {k: (v.first_at, v.last_at) for k, v in staff.items()} == {"s1": (later, later)}
+    key = {name: {"S": value} for name, value in join_click_key(f.SITE, "s1", "b1").items()}
+    item = repo.client.get_item(TableName=repo.links, Key=key)
+    assert set(item["Item"]) == {"pk", "sk", "first_at", "last_at"}  # times only, nothing about the person

@@ -62,3 +62,21 @@ def test_zoom_requests_cost_the_same_whatever_the_size_and_answer_within_a_secon
         assert large[route].shape() == cost.shape(), (route, cost.shape(), large[route].shape())
     for route in ("Zoom webhook app_deauthorized", "OAuth callback (reconnect: Zoom's token and identity)"):
         assert large[route].seconds < 1.0, (route, large[route].seconds)
+
+
+def test_x01_a_join_click_costs_one_read_round_trip_and_one_write_at_any_size(
+    costs: dict[tuple[int, int], dict[str, Cost]],
+) -> None:
+    click = costs[LARGE]["GET /v1/j/{token}"]
+    assert click.status == 302
+    assert click.calls == {"dynamodb.BatchGetItem": 1, "dynamodb.UpdateItem": 1}
+    assert click.items_read == 5  # site, session, booking, service, staff member: 2.5 read units
+
+
+def test_x01_a_join_click_after_a_reassignment_costs_a_second_round_trip(
+    costs: dict[tuple[int, int], dict[str, Cost]],
+) -> None:
+    click = costs[LARGE]["GET /v1/j/{token} (its hints name the former staff member)"]
+    assert click.status == 302
+    # no write: this warm Lambda recorded the link's click a moment ago (X12, once a minute)
+    assert click.calls == {"dynamodb.BatchGetItem": 2}

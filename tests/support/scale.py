@@ -326,6 +326,12 @@ def requests_of_a_site(world_: World, sessions: int, bookings: int) -> dict[str,
             lambda: api.get(f"{base}/sessions/class/link", query={"audience": "client", "booking": "b1"})
         ),
         "GET /v1/j/{token}": measure(lambda: world_.anonymous().get(join)),
+        "PUT session (reassign the class)": measure(
+            lambda: api.put(f"{base}/sessions/class", class_body | {"staff_id": "ben"})
+        ),
+        "GET /v1/j/{token} (its hints name the former staff member)": measure(
+            lambda: world_.anonymous().get(join)
+        ),
         "GET report (a page of 100)": measure(
             lambda: api.get(f"{base}/reports/online-meetings", query=report)
         ),

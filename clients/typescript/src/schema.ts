@@ -627,6 +627,21 @@ export interface components {
              * @description The last email to this client that SES refused or that bounced or was marked as spam, and why (an address that bounced for good or complained is not emailed again)
              */
             email_problem?: string | null;
+            /**
+             * Join Link
+             * @description X12: whether the client ever opened their join link (on GET of the booking; null in a write's answer, which does not read the clicks)
+             */
+            join_link?: ("opened" | "never opened") | null;
+            /**
+             * Joined First At
+             * @description X12: the first click on the join link
+             */
+            joined_first_at?: string | null;
+            /**
+             * Joined Last At
+             * @description X12: the latest click (exact to the minute)
+             */
+            joined_last_at?: string | null;
         };
         /**
          * ConnectionStatus
@@ -1014,6 +1029,23 @@ export interface components {
             open_url?: string | null;
             /** Reason */
             reason?: string | null;
+            /**
+             * Staff Join Link
+             * @description X12: whether the staff member ever opened their join link
+             * @default never opened
+             * @enum {string}
+             */
+            staff_join_link: "opened" | "never opened";
+            /**
+             * Staff Joined First At
+             * @description X12: their first click
+             */
+            staff_joined_first_at?: string | null;
+            /**
+             * Staff Joined Last At
+             * @description X12: their latest click (exact to the minute)
+             */
+            staff_joined_last_at?: string | null;
         };
         /**
          * SenderInput

@@ -26,10 +26,9 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from enum import StrEnum
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlencode, urlsplit
 
-import httpx
 from aws_lambda_powertools import Logger
 
 from shared.adapters.zoom.errors import ZoomAccessTokenInvalid, ZoomNotFound, ZoomRequestRejected
@@ -46,6 +45,9 @@ from shared.domain.errors import (
 )
 from shared.domain.models import MeetingSettings, ZoomAppType
 from shared.domain.work import Deferred
+
+if TYPE_CHECKING:  # httpx is imported when Zoom is first called, not with the module (cold start)
+    import httpx
 
 logger = Logger(service="vclinks")
 IDEMPOTENT = frozenset({"GET", "PUT", "PATCH", "DELETE"})
@@ -206,7 +208,11 @@ class ZoomClient:
         }
         # Read on each OAuth call: a warm Lambda picks up credentials the operator fixed.
         self._app_credentials = credentials or (lambda: fixed)
-        self.http = http or httpx.Client(timeout=timeout)
+        if http is None:
+            import httpx
+
+            http = httpx.Client(timeout=timeout)
+        self.http = http
         self.max_attempts = max_attempts
         self.backoff_base = backoff_base
         self.backoff_cap = backoff_cap
@@ -408,6 +414,8 @@ class ZoomClient:
         return answer
 
     def _send_with_retries(self, method: str, url: str, **kw: Any) -> httpx.Response:
+        import httpx  # loaded by then: the client's transport is httpx's
+
         idempotent = method in IDEMPOTENT
         attempt = 0
         while True:
@@ -501,7 +509,7 @@ def _missing_scopes(message: str) -> ZoomMissingScopes:
 
 
 def _daily_limit_error(url: str) -> ZoomRateLimited:
-    if REGISTRANTS_PATH.search(httpx.URL(url).path):
+    if REGISTRANTS_PATH.search(urlsplit(url).path):
         return ZoomRegistrantRateLimited(
             "Zoom's daily limit for this registrant on this meeting was reached; it resets at 00:00 UTC."
         )
