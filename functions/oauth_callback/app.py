@@ -21,7 +21,6 @@ from shared.http.api import handle, logger, make_app
 from shared.http.dependencies import AdminSite, BaseUrl, Links, Root
 from shared.http.zoom_models import ZoomUsageView, ZoomUsers
 from shared.http.zoom_views import zoom_usage_view, zoom_users_view
-from shared.services import provider_connect
 from shared.services.zoom import connect, host_links, usage, users, webhooks
 
 app = make_app()
@@ -101,6 +100,8 @@ def provider_start(
     assert record is not None
     return_url = connect.check_return_url(return_to, root.settings.allowed_return_urls)
     redirect_uri = f"{base}/v1/oauth/{provider}/callback"
+    from shared.services import provider_connect  # Google and Microsoft: not on Zoom's cold start
+
     _, secret = root.provider_credentials(provider)
     started = provider_connect.start(
         root.repo, root.provider(provider), secret, record, principal, return_url, redirect_uri
@@ -119,6 +120,8 @@ def provider_callback(
     error: Annotated[str | None, Query(max_length=200)] = None,
 ) -> Response[str]:
     """The provider sends the browser back: the confirmation page, or back to the site with why."""
+    from shared.services import provider_connect
+
     try:
         _, secret = root.provider_credentials(provider)
         result = provider_connect.callback(
