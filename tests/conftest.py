@@ -42,3 +42,24 @@ def moto_aws(moto_world: tuple[Tables, Any]) -> Tables:
 def worker(moto_world: tuple[Tables, Any]) -> Any:
     """The work queue's poller: `worker.drain()` does everything queued, as the worker function would."""
     return moto_world[1]
+
+
+# The concurrency races' summary (tests/e2e/test_concurrency.py). These run in the controller
+# process, which under pytest-xdist loads only this conftest, not tests/e2e/conftest.py.
+@pytest.hookimpl(optionalhook=True)
+def pytest_testnodedown(node: object, error: object) -> None:
+    """The controller's side of the hand-over (an xdist hook: optional when xdist is absent)."""
+    from tests.support.concurrency import RECORDED, from_json
+
+    figures = getattr(node, "workeroutput", {}).get("concurrency")
+    if figures:
+        RECORDED.extend(from_json(figures))
+
+
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    """The concurrency races' figures (tests/e2e/test_concurrency.py), when they ran."""
+    from tests.support.concurrency import RECORDED, summary
+
+    if RECORDED:
+        terminalreporter.write_sep("-", "concurrency races: lost updates, dead join links, 409s")
+        terminalreporter.write_line(summary())

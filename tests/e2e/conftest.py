@@ -74,22 +74,3 @@ def pytest_sessionfinish(session: pytest.Session) -> None:
     workeroutput = getattr(session.config, "workeroutput", None)
     if workeroutput is not None and RECORDED:
         workeroutput["concurrency"] = as_json(RECORDED)
-
-
-@pytest.hookimpl(optionalhook=True)
-def pytest_testnodedown(node: object, error: object) -> None:
-    """The controller's side of the hand-over (an xdist hook: optional when xdist is absent)."""
-    from tests.support.concurrency import RECORDED, from_json
-
-    figures = getattr(node, "workeroutput", {}).get("concurrency")
-    if figures:
-        RECORDED.extend(from_json(figures))
-
-
-def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
-    """The concurrency races' figures (tests/e2e/test_concurrency.py), when they ran."""
-    from tests.support.concurrency import RECORDED, summary
-
-    if RECORDED:
-        terminalreporter.write_sep("-", "concurrency races: lost updates, dead join links, 409s")
-        terminalreporter.write_line(summary())
