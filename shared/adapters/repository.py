@@ -1463,18 +1463,7 @@ class Repository:
 
     def take_oauth_state(self, nonce: str) -> dict[str, Any] | None:
         """Delete a state and return it, atomically: a state works once."""
-        try:
-            answer = self.client.delete_item(
-                TableName=self.accounts,
-                Key=_key({"pk": f"OAUTH#{nonce}", "sk": "STATE"}),
-                ConditionExpression="attribute_exists(pk)",
-                ReturnValues="ALL_OLD",
-            )
-        except ClientError as error:
-            if is_conditional_failure(error):
-                return None
-            raise
-        return _deserialize(answer.get("Attributes") or {})
+        return self._take_once({"pk": f"OAUTH#{nonce}", "sk": "STATE"})
 
     def save_confirmation(self, request_id: str, record: Mapping[str, Any], expires_at: int) -> None:
         """A connection waiting for its admin's confirmation (the page after Zoom's consent)."""
@@ -1483,10 +1472,14 @@ class Repository:
 
     def take_confirmation(self, request_id: str) -> dict[str, Any] | None:
         """Delete a confirmation and return it, atomically: it is answered once."""
+        return self._take_once({"pk": f"OAUTH#{request_id}", "sk": "CONFIRM"})
+
+    def _take_once(self, key: Key) -> dict[str, Any] | None:
+        """Delete an accounts item and return it, or None if another taker was first."""
         try:
             answer = self.client.delete_item(
                 TableName=self.accounts,
-                Key=_key({"pk": f"OAUTH#{request_id}", "sk": "CONFIRM"}),
+                Key=_key(key),
                 ConditionExpression="attribute_exists(pk)",
                 ReturnValues="ALL_OLD",
             )

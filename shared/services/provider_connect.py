@@ -32,7 +32,6 @@ from shared.domain.errors import (
     Forbidden,
     InvalidInput,
     PreconditionRequired,
-    Unauthorized,
     VclinksError,
 )
 from shared.domain.models import HostedProvider, Site, ZoomConnection
@@ -44,9 +43,9 @@ from shared.services.zoom.connect import (
     Confirmation,
     ConnectResult,
     Started,
-    _browser_hash,
     _same_browser,
     _sign,
+    _spend_ticket_and_save_state,
     _take_state,
     _with_query,
 )
@@ -85,19 +84,10 @@ def start(
     target = provider.authorize_url(
         redirect_uri, f"{nonce}.{_sign(client_secret, nonce)}", code_challenge(verifier)
     )
-    if not store.use_ticket(site.site_id, ticket.ticket_id, ticket.expires_at or expires):
-        raise Unauthorized("This connect ticket was used already; ask your site for a new one.")
-    record = {
-        "site_id": site.site_id,
-        "return_to": return_to,
-        "code_verifier": verifier,
-        "redirect_uri": redirect_uri,
-        "provider": provider.name,
-        "browser": _browser_hash(browser),
-    }
-    if ticket.staff_id:
-        record["staff_id"] = ticket.staff_id
-    store.save_oauth_state(nonce, record, expires)
+    fields = {"return_to": return_to, "code_verifier": verifier, "redirect_uri": redirect_uri}
+    _spend_ticket_and_save_state(
+        store, site, ticket, nonce, expires, {**fields, "provider": provider.name}, browser
+    )
     return Started(target, browser)
 
 

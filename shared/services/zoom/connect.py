@@ -38,6 +38,7 @@ from urllib.parse import SplitResult, unquote, urlencode, urlsplit
 
 from aws_lambda_powertools import Logger
 
+from shared.adapters.oauth import code_challenge
 from shared.adapters.repository import Repository
 from shared.adapters.zoom.client import ZoomClient
 from shared.adapters.zoom.scopes import missing_scopes
@@ -101,10 +102,6 @@ def _state_key(client_secret: str) -> bytes:
 def _sign(client_secret: str, nonce: str) -> str:
     digest = hmac.new(_state_key(client_secret), nonce.encode(), hashlib.sha256).digest()
     return base64.urlsafe_b64encode(digest).rstrip(b"=").decode()
-
-
-def _challenge(verifier: str) -> str:
-    return base64.urlsafe_b64encode(hashlib.sha256(verifier.encode()).digest()).rstrip(b"=").decode()
 
 
 def _browser_hash(secret: str | None) -> str:
@@ -186,22 +183,31 @@ def start(
     browser = secrets.token_urlsafe(32)
     expires = int((now or time.time()) + STATE_SECONDS)
     target = zoom.authorize_url(
-        redirect_uri, f"{nonce}.{_sign(client_secret, nonce)}", _challenge(verifier), app
+        redirect_uri, f"{nonce}.{_sign(client_secret, nonce)}", code_challenge(verifier), app
     )  # first: an app the deployment lacks refuses before the ticket is spent
+    fields = {"return_to": return_to, "code_verifier": verifier, "redirect_uri": redirect_uri}
+    _spend_ticket_and_save_state(store, site, ticket, nonce, expires, {**fields, "app": app.value}, browser)
+    return Started(target, browser)
+
+
+def _spend_ticket_and_save_state(
+    store: Repository,
+    site: Site,
+    ticket: Principal,
+    nonce: str,
+    expires: int,
+    fields: dict[str, str],
+    browser: str,
+) -> None:
+    """The ticket works once; the state the callback takes (once) holds the flow's `fields`, who
+    the connection is for and a hash of the browser's secret."""
+    assert ticket.ticket_id is not None  # the callers refuse any other principal first
     if not store.use_ticket(site.site_id, ticket.ticket_id, ticket.expires_at or expires):
         raise Unauthorized("This connect ticket was used already; ask your site for a new one.")
-    record = {
-        "site_id": site.site_id,
-        "return_to": return_to,
-        "code_verifier": verifier,
-        "redirect_uri": redirect_uri,
-        "app": app.value,
-        "browser": _browser_hash(browser),
-    }
+    record = {"site_id": site.site_id, **fields, "browser": _browser_hash(browser)}
     if ticket.staff_id:
         record["staff_id"] = ticket.staff_id
     store.save_oauth_state(nonce, record, expires)
-    return Started(target, browser)
 
 
 def _with_query(url: str, **params: str) -> str:
