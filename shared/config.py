@@ -1,8 +1,7 @@
 """Settings of every function, from environment variables, parsed once and read late."""
 
-from __future__ import annotations
-
 import os
+from typing import Self
 
 from pydantic import BaseModel, Field
 
@@ -47,7 +46,7 @@ class Settings(BaseModel):
     """The local stack's only: webhooks may go to http://127.0.0.1 (never set in template.yaml)."""
 
     @classmethod
-    def from_environ(cls, env: dict[str, str] | None = None) -> Settings:
+    def from_environ(cls, env: dict[str, str] | None = None) -> Self:
         env = dict(os.environ if env is None else env)
         return cls(
             accounts_table=env.get("ACCOUNTS_TABLE", ""),

@@ -16,9 +16,7 @@ from shared.bootstrap import container
 from shared.domain.auth import Role
 from shared.domain.models import ID_PATTERN, VcAccount, WebhookEndpoint
 from shared.domain.webhooks import EventType
-from shared.http.api import handle, logger, make_app
-from shared.http.dependencies import AdminSite, AnyCaller, Caller, KeyHolderSite, Root
-from shared.http.models import (
+from shared.http.account_models import (
     AccountInput,
     AccountView,
     SenderInput,
@@ -32,6 +30,8 @@ from shared.http.models import (
     TokenView,
     ZoomUserInput,
 )
+from shared.http.api import handle, logger, make_app
+from shared.http.dependencies import AdminSite, AnyCaller, Caller, KeyHolderSite, Root
 from shared.http.site_models import (
     Deliveries,
     Delivery,

@@ -11,8 +11,14 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 from shared.domain.models import ID_PATTERN, EmailType, Language
 from shared.http.api import handle, logger, make_app
 from shared.http.dependencies import AdminSite, BaseUrl, Root
-from shared.http.models import NotificationRequest, NotificationResult, SentView, TemplateInput, TemplateView
-from shared.http.views import template_view
+from shared.http.email_models import (
+    NotificationRequest,
+    NotificationResult,
+    SentView,
+    TemplateInput,
+    TemplateView,
+)
+from shared.http.email_views import template_view
 from shared.services import templates
 
 app = make_app()

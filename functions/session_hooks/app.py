@@ -13,16 +13,16 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 from shared.domain.models import ID_PATTERN
 from shared.http.api import handle, logger, make_app
 from shared.http.dependencies import AdminSite, AnyCaller, Links, Root
-from shared.http.models import (
+from shared.http.models import CustomLinkInput
+from shared.http.session_models import (
     BookingInput,
     BookingView,
-    CustomLinkInput,
     ServiceInput,
     ServiceView,
     SessionInput,
     SessionView,
 )
-from shared.http.views import booking_view, service_view, session_view
+from shared.http.session_views import booking_view, service_view, session_view
 
 app = make_app()
 UPSERT: dict[int, OpenAPIResponse] = {200: {"description": "Updated"}, 201: {"description": "Created"}}

@@ -5,11 +5,9 @@ them; the rules (`shared.domain.resolver`) decide on them; handlers take their o
 models (`shared.http.models`) and never expose these directly.
 """
 
-from __future__ import annotations
-
 from datetime import datetime
 from enum import StrEnum
-from typing import Annotated, Literal
+from typing import Annotated, Literal, Self
 
 from pydantic import AnyUrl, BaseModel, ConfigDict, Field, field_validator, model_validator
 
@@ -258,7 +256,7 @@ class MeetingSettings(Record):
     auto_recording: Literal["none", "local", "cloud"] | None = None
 
     @model_validator(mode="after")
-    def _zoom_rules(self) -> MeetingSettings:
+    def _zoom_rules(self) -> Self:
         # Zoom's spec (settings.waiting_room): "If this value is true, this disables the
         # join_before_host setting": asking for both would be silently half-ignored.
         if self.waiting_room and self.join_before_host:

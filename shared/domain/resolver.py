@@ -10,8 +10,6 @@ Resolving at read time is what makes an edited default, staff or course link app
 every session at once (W10).
 """
 
-from __future__ import annotations
-
 from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import Literal

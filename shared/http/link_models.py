@@ -1,15 +1,15 @@
 """The answers of the link-reading function (resolve_link), in a module of their own: that
 function's cold start builds these few models, not every model of the API (issue 14)."""
 
-from __future__ import annotations
-
 from datetime import datetime
 from typing import Literal
 
-from pydantic import BaseModel, Field
+from pydantic import Field
+
+from shared.http.models import View
 
 
-class LinkView(BaseModel):
+class LinkView(View):
     """The link of a session for one audience, or why there is none."""
 
     decision: Literal["link", "none"]
@@ -27,7 +27,7 @@ class LinkView(BaseModel):
     )
 
 
-class ReportRow(BaseModel):
+class ReportRow(View):
     session_id: str
     service_id: str
     staff_id: str | None
@@ -51,13 +51,13 @@ class ReportRow(BaseModel):
     )
 
 
-class Report(BaseModel):
+class Report(View):
     items: list[ReportRow]
     next_cursor: str | None = Field(
         default=None, description="Give it as `cursor` to read the next page; null on the last page"
     )
 
 
-class Health(BaseModel):
+class Health(View):
     status: Literal["ok"]
     version: str

@@ -1,15 +1,13 @@
 """Request and answer bodies of a site's own life (issue 12): its keys, export, deletion, webhook."""
 
-from __future__ import annotations
-
 from datetime import datetime
 from typing import Any, Literal
 
-from pydantic import BaseModel, Field
+from pydantic import Field
 
 from shared.domain.auth import MAX_KEY_OVERLAP
 from shared.domain.models import WebUrl
-from shared.http.models import Body
+from shared.http.models import Body, View
 
 NEXT_CURSOR = "Give it as `cursor` to read the next page; null on the last page"
 
@@ -23,35 +21,35 @@ class KeyRotation(Body):
     )
 
 
-class NewApiKey(BaseModel):
+class NewApiKey(View):
     api_key: str = Field(description="The new key: shown this once, only its hash is kept")
     previous_key_expires_at: datetime | None = Field(
         description="Until when the previous key still works (null: it no longer does)"
     )
 
 
-class KeyState(BaseModel):
+class KeyState(View):
     previous_key_expires_at: datetime | None
 
 
-class TokenSecretRotated(BaseModel):
+class TokenSecretRotated(View):
     previous_secret_valid_until: datetime = Field(
         description="Tokens minted before the rotation work until they expire, at the latest then"
     )
 
 
-class SiteDeletion(BaseModel):
+class SiteDeletion(View):
     site_id: str
     status: Literal["deleting"]
     deleted_at: datetime
 
 
-class ExportRecord(BaseModel):
+class ExportRecord(View):
     kind: Literal["site", "staff", "service", "template", "connection", "session", "booking"]
     record: dict[str, Any]
 
 
-class ExportPage(BaseModel):
+class ExportPage(View):
     items: list[ExportRecord]
     next_cursor: str | None = Field(default=None, description=NEXT_CURSOR)
 
@@ -61,7 +59,7 @@ class WebhookInput(Body):
     rotate_secret: bool = Field(default=False, description="Give the endpoint a new secret (shown once)")
 
 
-class WebhookView(BaseModel):
+class WebhookView(View):
     url: str
     created_at: datetime
     secret: str | None = Field(
@@ -71,7 +69,7 @@ class WebhookView(BaseModel):
     events: list[str]
 
 
-class Delivery(BaseModel):
+class Delivery(View):
     id: str = Field(description="The message's webhook-id (the same on every attempt)")
     type: str
     attempt: int
@@ -82,6 +80,6 @@ class Delivery(BaseModel):
     duration_ms: int
 
 
-class Deliveries(BaseModel):
+class Deliveries(View):
     items: list[Delivery]
     next_cursor: str | None = Field(default=None, description=NEXT_CURSOR)

@@ -1,14 +1,14 @@
 """The answers of oauth_callback's Zoom reads (W07's users, X11's usage), in a module of their
 own: that function's cold start builds these few models, not every model of the API (issue 14)."""
 
-from __future__ import annotations
-
 from datetime import datetime
 
-from pydantic import BaseModel, Field
+from pydantic import Field
+
+from shared.http.models import View
 
 
-class ZoomUserView(BaseModel):
+class ZoomUserView(View):
     id: str
     email: str | None
     first_name: str | None
@@ -18,7 +18,7 @@ class ZoomUserView(BaseModel):
     )
 
 
-class ZoomUsers(BaseModel):
+class ZoomUsers(View):
     """W07: the users of an admin-connected Zoom account, to map staff members to."""
 
     connection_id: str
@@ -28,7 +28,7 @@ class ZoomUsers(BaseModel):
     )
 
 
-class HostUsageView(BaseModel):
+class HostUsageView(View):
     zoom_user_id: str
     email: str | None
     used_today: int = Field(description="Meeting creates and updates sent for this host since 00:00 UTC")
@@ -36,7 +36,7 @@ class HostUsageView(BaseModel):
     waiting: list[str] = Field(description="Sessions whose meeting work waits for the next UTC day")
 
 
-class ZoomUsageView(BaseModel):
+class ZoomUsageView(View):
     """X11: each Zoom host's daily quota as vclinks counts it, and the work waiting for tomorrow."""
 
     day: str

@@ -1,7 +1,5 @@
 """Per-site email template settings (W14) and custom templates (S05)."""
 
-from __future__ import annotations
-
 import dataclasses
 from dataclasses import dataclass
 

@@ -41,7 +41,7 @@ def concrete(path: str, site_id: str) -> str:
 
 
 def test_allowed_origins_are_a_setting_kept_exact() -> None:
-    from shared.http.models import SettingsPatch
+    from shared.http.account_models import SettingsPatch
 
     patch = SettingsPatch(allowed_origins=["https://App.Studio.test:443/", "http://localhost:5173", APP])
     assert patch.allowed_origins == [APP, "http://localhost:5173"]

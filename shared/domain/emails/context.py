@@ -4,8 +4,6 @@ The service side fills it; every field added for issue 11 has a default so that 
 that does not know it yet gets today's behaviour (noted on each field).
 """
 
-from __future__ import annotations
-
 from datetime import UTC, datetime, tzinfo
 from typing import Annotated, Literal
 
@@ -18,7 +16,7 @@ from shared.domain.models import EmailType, Language
 class JoinDetails(BaseModel):
     """The online-join section: a stable /v1/j/ link (X01) and what goes with it."""
 
-    model_config = ConfigDict(frozen=True)
+    model_config = ConfigDict(frozen=True, defer_build=True)
     url: str
     password: str | None = None
     description: str | None = None
@@ -29,7 +27,7 @@ class JoinDetails(BaseModel):
 class TimeChanged(BaseModel):
     """The session moved: the email gives the new time (the context's) and the old one."""
 
-    model_config = ConfigDict(frozen=True)
+    model_config = ConfigDict(frozen=True, defer_build=True)
     kind: Literal["time"] = "time"
     old_start: datetime
     old_end: datetime
@@ -38,21 +36,21 @@ class TimeChanged(BaseModel):
 class LinkChanged(BaseModel):
     """The meeting behind the link changed (W10, X02): the section below has the way in."""
 
-    model_config = ConfigDict(frozen=True)
+    model_config = ConfigDict(frozen=True, defer_build=True)
     kind: Literal["link"] = "link"
 
 
 class PasswordChanged(BaseModel):
     """The meeting's password changed; the new one is the join section's."""
 
-    model_config = ConfigDict(frozen=True)
+    model_config = ConfigDict(frozen=True, defer_build=True)
     kind: Literal["password"] = "password"
 
 
 class HostChanged(BaseModel):
     """Another staff member now leads the session (names when known)."""
 
-    model_config = ConfigDict(frozen=True)
+    model_config = ConfigDict(frozen=True, defer_build=True)
     kind: Literal["host"] = "host"
     old_name: str | None = None
     new_name: str | None = None
@@ -63,7 +61,7 @@ Cancellation = Literal["booking", "session"]
 
 
 class EmailContext(BaseModel):
-    model_config = ConfigDict(frozen=True)
+    model_config = ConfigDict(frozen=True, defer_build=True)
     email_type: EmailType
     language: Language
     recipient: Literal["client", "staff"]
