@@ -282,6 +282,15 @@ def init_code(name: str) -> str:
     return f"import functions.{name}.app\n{FIRST_REQUEST[name]}"
 
 
+ROUTE_FIRST_USE = {
+    "oauth_callback+zoom_callback": "from shared.services.zoom import connect\ncontainer().zoom\n"
+    "container().token_secrets\ncontainer().zoom_app",
+    "oauth_callback+zoom_webhook": "from shared.services.zoom import webhooks\ncontainer().zoom_app",
+}
+"""What a route that imports its service when it first runs adds to its function's init (shown,
+not a bar: the first request of that route pays it, the other routes do not)."""
+
+
 TRACER = "from aws_lambda_powertools import Tracer\nTracer(service='vclinks')"
 """Powertools Tracer as a handler would make it (aws-xray-sdk, boto3 and httpx patched): measured
 beside each function to decide between Tracer and X-Ray off (issue 12; README, "Operations")."""
@@ -313,7 +322,7 @@ def cold_starts(rounds: int) -> dict[str, Any]:
     interleaved round by round so that the machine's load weighs on all alike."""
     traced = [f"{name}+tracer" for name in TRACED]
     samples: dict[str, list[tuple[float, float]]] = {
-        name: [] for name in ("boto3", "floor", *FUNCTIONS, *traced)
+        name: [] for name in ("boto3", "floor", *FUNCTIONS, *ROUTE_FIRST_USE, *traced)
     }
     _probe(BASELINE)  # bytecode compiled once, as in a deployed package
     for name in FUNCTIONS:
@@ -323,6 +332,8 @@ def cold_starts(rounds: int) -> dict[str, Any]:
         samples["floor"].append(_probe(FLOOR))
         for name in FUNCTIONS:
             samples[name].append(_probe(init_code(name)))
+        for route, code in ROUTE_FIRST_USE.items():
+            samples[route].append(_probe(f"{init_code(route.split('+')[0])}\n{code}"))
         for name in TRACED:
             samples[f"{name}+tracer"].append(_probe(f"{init_code(name)}\n{TRACER}"))
     found = {}
@@ -499,6 +510,9 @@ def cold_section(cold: dict[str, Any], rounds: int) -> Section:
         }.get(name, f"`{name}` init")
         if name.endswith("+tracer"):
             label = f"`{name.removesuffix('+tracer')}` init **with Tracer** (not deployed)"
+        elif name in ROUTE_FIRST_USE:
+            function, route = name.split("+")
+            label = f"`{function}` init + the first `{route}` (its service and clients, not a bar)"
         rows.append(
             f"| {label} | {value['cpu_median_ms']:.0f} ms | {value['cpu_median_ms'] / floor_cpu:.2f}x "
             f"| {value['median_ms']:.0f} ms | {value['min_ms']:.0f}-{value['max_ms']:.0f} ms "
@@ -510,7 +524,9 @@ def cold_section(cold: dict[str, Any], rounds: int) -> Section:
     section.lines = [
         f"Each function's init in a fresh Python process: its module imported, then what its first "
         "request creates before any network call (the DynamoDB repository; resolve_link also the "
-        f"Secrets Manager client of the join-token key). {rounds} rounds interleaved (bytecode "
+        f"Secrets Manager client of the join-token key). oauth_callback's routes import their service "
+        "when they first run: the rows marked 'first' add what one route's first request loads. "
+        f"{rounds} rounds interleaved (bytecode "
         "compiled once first, as in a deployed package); medians. The floor: boto3, one client and "
         "Powertools' HTTP resolver with validation, no code of ours. The bar reads CPU time (an init "
         "on Lambda runs on its own share of a vCPU); wall time is shown too, and on a busy machine "

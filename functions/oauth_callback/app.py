@@ -1,5 +1,9 @@
 """Connect flows (Zoom; Google Meet and Microsoft Teams as a site's default), Zoom's webhooks, the
-users of a connected Zoom account."""
+users of a connected Zoom account.
+
+Each route imports the service it runs when it first runs (issue 14): a cold start pays for the
+routing, and the first request of a route for its own service and provider client, not for the
+five others."""
 
 from __future__ import annotations
 
@@ -21,7 +25,6 @@ from shared.http.api import handle, logger, make_app
 from shared.http.dependencies import AdminSite, BaseUrl, Links, Root
 from shared.http.zoom_models import ZoomUsageView, ZoomUsers
 from shared.http.zoom_views import zoom_usage_view, zoom_users_view
-from shared.services.zoom import connect, host_links, usage, users, webhooks
 
 app = make_app()
 HTML = "text/html; charset=utf-8"
@@ -42,6 +45,8 @@ def zoom_start(
     the staff member if any, and the Zoom app: `access` "user" (the signed-in Zoom user's own
     meetings) or "account" (every user of the Zoom account, S01, W07). Sets the cookie that ties
     the rest of the flow to this browser."""
+    from shared.services.zoom import connect
+
     if not ticket.startswith("vcs_"):
         raise InvalidInput("Only a connect ticket may travel in a URL; never put the API key in one.")
     site_id = claimed_site(ticket)
@@ -65,6 +70,8 @@ def zoom_callback(
     error: Annotated[str | None, Query(max_length=200)] = None,
 ) -> Response[str]:
     """Zoom sends the browser back: the page that asks the admin to confirm, or back to the site."""
+    from shared.services.zoom import connect
+
     try:
         secret = root.zoom_app.get().client_secret
         browser = _browser_secret(base)
@@ -92,6 +99,8 @@ def provider_start(
     own (a ticket naming them; W04, W05): the browser goes to
     the provider's consent page, with a connect ticket, as for Zoom (same cookie, same confirmation
     page after the consent). The redirect URL to register is `{base}/v1/oauth/{provider}/callback`."""
+    from shared.services.zoom import connect
+
     if not ticket.startswith("vcs_"):
         raise InvalidInput("Only a connect ticket may travel in a URL; never put the API key in one.")
     site_id = claimed_site(ticket)
@@ -150,6 +159,8 @@ def provider_callback(
 @app.post(connect_pages.CONFIRM_PATH)
 def zoom_confirm(root: Root, base: BaseUrl) -> Response[str]:
     """The admin's answer on the confirmation page (an HTML form, in the browser that started)."""
+    from shared.services.zoom import connect
+
     form = parse_qs(app.current_event.decoded_body or "")
     request_id = (form.get("request") or [""])[0][:64]
     decision = (form.get("decision") or [""])[0]
@@ -168,6 +179,8 @@ def zoom_confirm(root: Root, base: BaseUrl) -> Response[str]:
 
 @app.post("/v1/zoom/webhook")
 def zoom_webhook(root: Root) -> dict:
+    from shared.services.zoom import webhooks
+
     secret_tokens = root.zoom_app.get().webhook_secret_tokens  # each Zoom app signs with its own
     body = app.current_event.decoded_body or ""
     event, secret_token = webhooks.verify_any(app.current_event.headers, body, secret_tokens)
@@ -179,6 +192,8 @@ def zoom_webhook(root: Root) -> dict:
 @app.get("/v1/zoom/host/<token>")
 def zoom_host_link(token: Annotated[str, Path(max_length=512)], root: Root, links: Links) -> Response[str]:
     """A staff member's stable join link, when Zoom's host link must be read again (S04, S07)."""
+    from shared.services.zoom import host_links
+
     target = host_links.fresh_host_link(root.repo, links, root.zoom, root.tokens, token)
     if target is None:
         return Response(404, HTML, pages.unknown_link_page(_browser_language()), NO_STORE)
@@ -199,6 +214,8 @@ def zoom_users(
     cursor: Annotated[str | None, Query(max_length=512)] = None,
 ) -> ZoomUsers:
     """W07: one page of the users of the admin-connected Zoom account; `next_cursor` reads the next."""
+    from shared.services.zoom import users
+
     page = users.list_zoom_users(root.repo, root.zoom, root.tokens, record, limit, cursor)
     return zoom_users_view(page.connection_id, page.users, page.cursor)
 
@@ -210,6 +227,7 @@ def zoom_usage(
     """X11: each Zoom host's meeting creates and updates today, Zoom's daily limit, and the sessions
     whose meeting work waits for 00:00 UTC."""
     from shared.services.meetings import ZOOM_DAILY_LIMIT
+    from shared.services.zoom import usage
 
     return zoom_usage_view(usage.zoom_usage(root.repo, record, datetime.now(UTC), ZOOM_DAILY_LIMIT))
 

@@ -6,10 +6,13 @@ language, shared.http.pages)."""
 from __future__ import annotations
 
 from html import escape
+from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
 from shared.http.pages import content_security_policy, render
-from shared.services.zoom.connect import Confirmation
+
+if TYPE_CHECKING:
+    from shared.services.zoom.connect import Confirmation
 
 CONFIRM_PATH = "/v1/oauth/zoom/confirm"
 """Every provider's confirmation is answered here (the record says whose connection it is)."""
