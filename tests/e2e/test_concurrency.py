@@ -41,6 +41,7 @@ import hashlib
 import hmac
 import json
 import re
+import secrets
 import time
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
@@ -64,11 +65,19 @@ from tests.support.concurrency import (
     report_path,
     write_report,
 )
+from tests.support.hosted import Hosted
 from tests.support.stack import RETURN_TO, START, SiteClient, Stack, delta, iso, session_body
 
 pytestmark = [pytest.mark.e2e, pytest.mark.slow]
 
-WRITING_GETS = frozenset({"GET /v1/oauth/zoom/callback"})  # a GET that stores a pending connection
+WRITING_GETS = frozenset(
+    {
+        "GET /v1/oauth/zoom/start",  # spends a connect ticket, stores a state
+        "GET /v1/oauth/zoom/callback",  # stores a pending connection
+        "GET /v1/oauth/{provider}/start",
+        "GET /v1/oauth/{provider}/callback",
+    }
+)
 NOT_WRITES = frozenset({"GET", "OPTIONS"})
 """OPTIONS is a CORS preflight: it answers which origins and methods a browser may use, from the
 site's settings, and stores nothing; the request the browser sends after it is raced here."""
@@ -283,12 +292,12 @@ def _(world: World) -> None:
     path = f"{site.base}/vc-account"
     answers, figures = world.race(SITE_ACCOUNT, "identical", [call(site, "PUT", path, body)] * TIMES)
     world.stack.sweep(timedelta(minutes=1))  # the grant goes once its sessions let go (30 s)
-    figures.zoom_calls = delta(before, world.stack.zoom_calls())
+    figures.provider_calls = delta(before, world.stack.zoom_calls())
     assert statuses(answers) == {200: TIMES}
     account = body | {"password": None, "description": None}
     assert all(a.json() == {"connected": True, "account": account} for a in answers)
     lost(figures, site.ok("GET", path)["account"]["url"], [room("a")])
-    assert figures.zoom_calls == {"delete_meeting": 1, "token_revoke": 1}
+    assert figures.provider_calls == {"delete_meeting": 1, "token_revoke": 1}
     assert meetings_of(world.stack, user) == []
     world.check_links(figures, {join: (302, room("a"))})
 
@@ -325,11 +334,11 @@ def _(world: World) -> None:
         SITE_DISCONNECT, "identical", [call(site, "DELETE", f"{site.base}/vc-account")] * TIMES
     )
     world.stack.sweep(timedelta(minutes=1))  # the grant goes once its sessions let go (30 s)
-    figures.zoom_calls = delta(before, world.stack.zoom_calls())
+    figures.provider_calls = delta(before, world.stack.zoom_calls())
     assert statuses(answers) == {200: TIMES}
     assert all(a.json() == {"connected": False, "account": None} for a in answers)
     lost(figures, site.ok("GET", f"{site.base}/vc-account")["connected"], [False])
-    assert figures.zoom_calls == {"delete_meeting": meetings, "token_revoke": 1}
+    assert figures.provider_calls == {"delete_meeting": meetings, "token_revoke": 1}
     assert meetings_of(world.stack, user) == []
     world.check_links(figures, {join: (200, None)})  # W06: a page saying why, not a dead end
 
@@ -757,11 +766,11 @@ def _(world: World) -> None:
     answers, figures = world.race(
         SESSION, "identical", [call(site, "PUT", f"{site.base}/sessions/s-z1", body)] * TIMES
     )
-    figures.zoom_calls = delta(before, world.stack.zoom_calls())
+    figures.provider_calls = delta(before, world.stack.zoom_calls())
     assert statuses(answers) == {200: TIMES - 1, 201: 1}
     [staff_join] = {a.json()["staff_join_url"] for a in answers}
     [meeting] = [m for m in meetings_of(world.stack, user) if m["id"] not in known]
-    assert figures.zoom_calls == {"create_meeting": 1}
+    assert figures.provider_calls == {"create_meeting": 1}
     lost(figures, _starts_at(meeting), [iso(START)])
     figures.join_links_checked += 1
     landed = follow(world.stack, staff_join)
@@ -782,7 +791,7 @@ def _(world: World) -> None:
     requests = [call(site, "PUT", f"{site.base}/sessions/s-z2", session_body(s, **body)) for s in starts]
     before = world.stack.zoom_calls()
     answers, figures = world.race(SESSION, "conflicting", requests)
-    figures.zoom_calls = delta(before, world.stack.zoom_calls())
+    figures.provider_calls = delta(before, world.stack.zoom_calls())
     ok = succeeded(answers, frozenset({200}))
     final = site.ok("GET", f"{site.base}/sessions/s-z2")
     lost(figures, final["start"], [iso(starts[i]) for i in ok])
@@ -790,7 +799,7 @@ def _(world: World) -> None:
     assert moved is not None
     lost(figures, _starts_at(moved), [final["start"]])
     assert [m["id"] for m in meetings_of(world.stack, user) if m["id"] not in known] == [meeting["id"]]
-    assert "create_meeting" not in figures.zoom_calls
+    assert "create_meeting" not in figures.provider_calls
     assert final["meeting_state"] == "ready"
     world.check_links(figures, {join: (302, moved["join_url"])})
     _reassignments(world)
@@ -824,9 +833,9 @@ def _(world: World) -> None:
     before = world.stack.zoom_calls()
     path = f"{site.base}/sessions/s-zc"
     answers, figures = world.race(SESSION_CANCEL, "identical", [call(site, "DELETE", path)] * TIMES)
-    figures.zoom_calls = delta(before, world.stack.zoom_calls())
+    figures.provider_calls = delta(before, world.stack.zoom_calls())
     assert statuses(answers) == {204: TIMES}
-    assert figures.zoom_calls == {"delete_meeting": 1}
+    assert figures.provider_calls == {"delete_meeting": 1}
     assert _meeting(world.stack, meeting["id"]) is None
     lost(figures, site.ok("GET", path)["status"], ["cancelled"])
     world.check_links(figures, {join: (200, None)})
@@ -1003,9 +1012,9 @@ def _class_booking(world: World) -> None:
     body = {"client_name": "Ada", "client_email": f"ada@{site.site_id}.test"}
     path = f"{site.base}/sessions/s-cls/bookings/b-cls"
     answers, figures = world.race(BOOKING, "identical (zoom class)", [call(site, "PUT", path, body)] * TIMES)
-    figures.zoom_calls = delta(before, world.stack.zoom_calls())
+    figures.provider_calls = delta(before, world.stack.zoom_calls())
     assert statuses(answers) == {200: TIMES - 1, 201: 1}
-    assert figures.zoom_calls == {"add_registrant": 1}
+    assert figures.provider_calls == {"add_registrant": 1}
     [join] = {a.json()["join_url"] for a in answers}
     [meeting] = [m for m in meetings_of(world.stack, user) if m["registrants"]]
     [registrant] = meeting["registrants"]
@@ -1149,10 +1158,10 @@ def _(world: World) -> None:
     account = _account(site)
     before = world.stack.zoom_calls()
     answers, figures = world.race(CALLBACK, "identical", [browser.back_from_zoom] * TIMES)
-    figures.zoom_calls = delta(before, world.stack.zoom_calls())
+    figures.provider_calls = delta(before, world.stack.zoom_calls())
     assert statuses(answers) == {200: 1, 409: TIMES - 1}
     assert all(_is_page(a, a.status_code) for a in answers)
-    assert figures.zoom_calls == {"token_exchange": 1}
+    assert figures.provider_calls == {"token_exchange": 1}
     lost(figures, _account(site), [account])  # a callback attaches nothing
     [page] = [a for a in answers if a.status_code == 200]
     connected = _returned(browser.decide(page, "connect"))
@@ -1174,8 +1183,8 @@ def _(world: World) -> None:
     answers, figures = world.race(CALLBACK, "conflicting", [b.back_from_zoom for b in browsers])
     assert statuses(answers) == {200: TIMES}
     assert all(_is_page(a, 200) for a in answers)
-    figures.zoom_calls = delta(before, world.stack.zoom_calls())
-    assert figures.zoom_calls == {"token_exchange": TIMES}
+    figures.provider_calls = delta(before, world.stack.zoom_calls())
+    assert figures.provider_calls == {"token_exchange": TIMES}
     lost(figures, _account(site), [account])
     world.pending = list(zip(browsers, answers, strict=True))
 
@@ -1202,10 +1211,10 @@ def _(world: World) -> None:
     lost(figures, _account(site), [(connected["connection_id"], "connected")])
     join, meeting = _meeting_link_of(world, site, browser.user, "cf")
     world.stack.sweep(timedelta(minutes=1))  # the account it replaced goes
-    figures.zoom_calls = delta(before, world.stack.zoom_calls())
-    assert figures.zoom_calls.get("token_exchange", 0) == 0
+    figures.provider_calls = delta(before, world.stack.zoom_calls())
+    assert figures.provider_calls.get("token_exchange", 0) == 0
     made = meetings_of(world.stack, browser.user)  # the site's online sessions moved to it, and "cf"
-    assert figures.zoom_calls["create_meeting"] == len(made)  # each made once, none made and dropped
+    assert figures.provider_calls["create_meeting"] == len(made)  # each made once, none made and dropped
     world.check_links(figures, {join: (302, meeting["join_url"])})
 
 
@@ -1239,9 +1248,137 @@ def _(world: World) -> None:
     owner = browsers[2 * connected.index(str(final[0]))].user
     join, meeting = _meeting_link_of(world, site, owner, "cf2")
     world.check_links(figures, {join: (302, meeting["join_url"])})
-    figures.zoom_calls = delta(before, world.stack.zoom_calls())
-    assert figures.zoom_calls.get("token_revoke") == TIMES - 1
-    assert figures.zoom_calls.get("token_exchange", 0) == 0
+    figures.provider_calls = delta(before, world.stack.zoom_calls())
+    assert figures.provider_calls.get("token_revoke") == TIMES - 1
+    assert figures.provider_calls.get("token_exchange", 0) == 0
+
+
+# -- the connect flows' first steps: /start (every provider) and Google's and Microsoft's callback ---
+
+ZOOM_START = "GET /v1/oauth/zoom/start"
+PROVIDER_START = "GET /v1/oauth/{provider}/start"
+PROVIDER_CALLBACK = "GET /v1/oauth/{provider}/callback"
+
+
+def _start(site: SiteClient, path: str, ticket: str) -> Request:
+    """The admin's browser opens /start with `ticket` (a browser of its own: no shared cookie)."""
+
+    def opened() -> httpx.Response:
+        with site.browser() as browser:
+            return browser.get(path, params={"ticket": ticket, "return_to": RETURN_TO})
+
+    return opened
+
+
+def _states(answers: Sequence[httpx.Response]) -> set[str]:
+    """The OAuth `state` of each consent page the 302s send the browsers to."""
+    return {parse_qs(urlsplit(a.headers["location"]).query)["state"][0] for a in answers}
+
+
+def _start_once(world: World, route: str, path: str) -> None:
+    """One connect ticket opened 20 times at once (a double click, a retried redirect): the ticket
+    works once (ONE 302 to the consent page, nineteen 401 problems saying it was used) and the site's
+    account is untouched."""
+    site = world.site("admin")
+    account = _account(site)
+    answers, figures = world.race(route, "identical", [_start(site, path, site.ticket())] * TIMES)
+    assert statuses(answers) == {302: 1, 401: TIMES - 1}
+    refused = [a.json() for a in answers if a.status_code == 401]
+    assert all("used already" in problem["detail"] for problem in refused), refused
+    lost(figures, _account(site), [account])
+
+
+def _start_many(world: World, route: str, path: str) -> None:
+    """Twenty tickets of one site opened at once: twenty consent pages, each with a state of its own
+    (none overwrote another), and nothing attached before a consent comes back."""
+    site = world.site("admin")
+    account = _account(site)
+    tickets = [site.ticket() for _ in range(TIMES)]
+    answers, figures = world.race(route, "conflicting", [_start(site, path, t) for t in tickets])
+    assert statuses(answers) == {302: TIMES}
+    assert len(_states(answers)) == TIMES
+    lost(figures, _account(site), [account])
+
+
+@identical(ZOOM_START)
+def _(world: World) -> None:
+    _start_once(world, ZOOM_START, "/v1/oauth/zoom/start")
+
+
+@conflicting(ZOOM_START)
+def _(world: World) -> None:
+    _start_many(world, ZOOM_START, "/v1/oauth/zoom/start")
+
+
+@identical(PROVIDER_START)
+def _(world: World) -> None:
+    _start_once(world, PROVIDER_START, "/v1/oauth/google/start")
+
+
+@conflicting(PROVIDER_START)
+def _(world: World) -> None:
+    _start_many(world, PROVIDER_START, "/v1/oauth/microsoft/start")
+
+
+def _back_from(hosted: Hosted, site: SiteClient, user: str) -> Browser:
+    """start -> the provider's consent as `user` -> the callback URL, not yet followed."""
+    with site.browser() as browser:
+        start = browser.get(
+            f"/v1/oauth/{hosted.provider}/start", params={"ticket": site.ticket(), "return_to": RETURN_TO}
+        )
+        assert start.status_code == 302, start.text
+        cookie = {"cookie": "; ".join(f"{k}={v}" for k, v in browser.cookies.items())}
+    authorize = start.headers["location"]
+    form: dict[str, Any] = {k: v[0] for k, v in parse_qs(urlsplit(authorize).query).items()}
+    form |= {"user": user, "allow": "1"}
+    if hosted.provider == "google":  # granular consent: the Meet box left ticked
+        form["grant"] = [s for s in form["scope"].split() if s.startswith("https://")]
+    consent = httpx.post(authorize.split("?")[0], data=form, timeout=30)
+    assert consent.status_code == 302, consent.text
+    return Browser(cookie, str(consent.headers["location"]), user)
+
+
+@identical(PROVIDER_CALLBACK)
+def _(world: World) -> None:
+    """Google's redirect followed 20 times at once in one browser: the state works once (ONE
+    confirmation page, nineteen 409 pages), Google's code exchanged once, nothing attached until the
+    admin confirms; that one page's Connect then makes the Google account the site's."""
+    site = world.site("admin")
+    google = Hosted(world.stack, "google")
+    browser = _back_from(google, site, google.new_user(f"race-{secrets.token_hex(3)}"))
+    account = _account(site)
+    before = google.calls()
+    answers, figures = world.race(PROVIDER_CALLBACK, "identical", [browser.back_from_zoom] * TIMES)
+    figures.provider_calls = delta(before, google.calls())
+    assert statuses(answers) == {200: 1, 409: TIMES - 1}
+    assert all(_is_page(a, a.status_code) for a in answers)
+    assert figures.provider_calls.get("token_exchange") == 1
+    lost(figures, _account(site), [account])
+    [page] = [a for a in answers if a.status_code == 200]
+    connected = _returned(browser.decide(page, "connect"))
+    assert connected["google"] == "connected"
+    lost(figures, _account(site), [(connected["connection_id"], "connected")])
+    world.stack.sweep(timedelta(minutes=1))  # the account it replaced goes
+
+
+@conflicting(PROVIDER_CALLBACK)
+def _(world: World) -> None:
+    """Twenty Teams users' consents for one site come back at once, each in its admin's browser:
+    twenty confirmation pages, each code exchanged once, the site's account untouched until one is
+    confirmed."""
+    site = world.site("admin")
+    teams = Hosted(world.stack, "microsoft")
+    users = [teams.new_user(f"race-{secrets.token_hex(3)}") for _ in range(TIMES)]
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        browsers = list(pool.map(functools.partial(_back_from, teams, site), users))
+    account = _account(site)
+    before = teams.calls()
+    answers, figures = world.race(PROVIDER_CALLBACK, "conflicting", [b.back_from_zoom for b in browsers])
+    figures.provider_calls = delta(before, teams.calls())
+    assert statuses(answers) == {200: TIMES}
+    assert all(_is_page(a, 200) for a in answers)
+    assert figures.provider_calls.get("token_exchange") == TIMES
+    lost(figures, _account(site), [account])
 
 
 def _signed(event: str, payload: dict[str, Any], at_ms: int | None = None) -> tuple[str, dict[str, str]]:
@@ -1279,13 +1416,13 @@ def _(world: World) -> None:
     raw, headers = _signed("meeting.deleted", payload)
     before = world.stack.zoom_calls()
     answers, figures = world.race(WEBHOOK, "identical", [_deliver(world.stack, raw, headers)] * TIMES)
-    figures.zoom_calls = delta(before, world.stack.zoom_calls())
+    figures.provider_calls = delta(before, world.stack.zoom_calls())
     assert statuses(answers) == {200: TIMES}
     said = [a.json() for a in answers]
     assert said.count({"status": "ok", "forgotten": True}) == 1, said
     others = ({"status": "ok", "forgotten": False}, {"status": "duplicate"})  # or seen already: a retry
     assert all(s in others for s in said if s != {"status": "ok", "forgotten": True}), said
-    assert figures.zoom_calls == {"create_meeting": 1}
+    assert figures.provider_calls == {"create_meeting": 1}
     [remade] = [m for m in meetings_of(world.stack, user) if m["id"] not in known]
     lost(figures, remade["id"] != meeting["id"], [True])
     world.check_links(figures, {join: (302, remade["join_url"])})
@@ -1722,11 +1859,11 @@ def _(world: World) -> None:
     before = world.stack.zoom_calls()
     answers, figures = world.race(SITE_DELETE, "identical", [call(site, "DELETE", site.base)] * TIMES)
     world.stack.sweep(timedelta(minutes=1))  # the deletion waits for the connection's removal (30 s)
-    figures.zoom_calls = delta(before, world.stack.zoom_calls())
+    figures.provider_calls = delta(before, world.stack.zoom_calls())
     assert statuses(answers) == {202: 1, 401: TIMES - 1}
     [deleted] = [a.json() for a in answers if a.status_code == 202]
     assert deleted["status"] == "deleting"
-    assert figures.zoom_calls == {"delete_meeting": 1, "token_revoke": 1}
+    assert figures.provider_calls == {"delete_meeting": 1, "token_revoke": 1}
     assert meetings_of(world.stack, user) == []
     lost(figures, _works(site, site.api_key), [401])
     world.check_links(figures, {join: (404, None)})

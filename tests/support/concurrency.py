@@ -59,7 +59,7 @@ class Figures:
     lost_updates: int = 0
     dead_links: int = 0
     join_links_checked: int = 0
-    zoom_calls: dict[str, int] = field(default_factory=dict)
+    provider_calls: dict[str, int] = field(default_factory=dict)
     seconds: float = 0.0
 
     @classmethod
@@ -88,7 +88,7 @@ def summary(figures: Sequence[Figures] = ()) -> str:
         lines.append(
             f"{f.route:58} {f.kind:11} {statuses:26} {f.retryable_409:>4} {f.lost_updates:>4} "
             f"{f.dead_links:>4} {f.join_links_checked:>5} {f.seconds:>5.1f}"
-            + (f"  zoom {f.zoom_calls}" if f.zoom_calls else "")
+            + (f"  provider {f.provider_calls}" if f.provider_calls else "")
         )
     totals = (
         sum(f.requests for f in rows),
