@@ -17,6 +17,8 @@ import httpx
 
 from shared.domain.errors import ProviderRateLimited, ProviderUnavailable
 
+JITTER = random.SystemRandom()  # from the OS: a SnapStart snapshot copies random's state
+
 
 @dataclass(frozen=True)
 class RetryPolicy:
@@ -27,7 +29,7 @@ class RetryPolicy:
     sleep: Callable[[float], None] = time.sleep
 
     def pause(self, attempt: int, retry_after: str | None) -> None:
-        delay = random.uniform(0, min(self.backoff_cap, self.backoff_base * 2**attempt))  # noqa: S311 - jitter
+        delay = JITTER.uniform(0, min(self.backoff_cap, self.backoff_base * 2**attempt))
         if retry_after and retry_after.strip().isdigit():
             delay = max(delay, min(float(retry_after), self.max_retry_after))
         self.sleep(delay)

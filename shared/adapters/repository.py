@@ -24,6 +24,7 @@ import base64
 import binascii
 import json
 import random
+import secrets
 import time
 import zlib
 from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
@@ -54,6 +55,11 @@ from shared.domain.models import (
     ZoomConnection,
 )
 from shared.domain.work import Scope, Work, WorkKind, WorkRef
+
+JITTER = random.SystemRandom()
+"""Retry jitter from the OS: `random`'s own state would be copied, with the rest of memory, into
+every environment a Lambda SnapStart snapshot restores (README, "Cold starts"), and they would
+all retry in step."""
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb import DynamoDBClient
@@ -517,7 +523,7 @@ class Repository:
         """
         for attempt in range(WRITE_ATTEMPTS):
             if attempt:
-                time.sleep(random.uniform(0.005, 0.02 * 2**attempt))  # noqa: S311 - spreading retries
+                time.sleep(JITTER.uniform(0.005, 0.02 * 2**attempt))  # spreading retries
             current = self._get(table, key, model)
             updated = change(current)
             others = list(also()) if also else []
@@ -2012,7 +2018,9 @@ def _members(item: Mapping[str, Any]) -> list[tuple[str, str]]:
 
 
 def _new_gen() -> str:
-    return f"{random.getrandbits(64):016x}"
+    """From the OS (not `random`, whose state a Lambda SnapStart snapshot would copy into every
+    environment restored from it)."""
+    return secrets.token_hex(8)
 
 
 def _due_sk(ref: WorkRef, due: datetime) -> str:

@@ -15,6 +15,9 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from enum import StrEnum
 
+JITTER = random.SystemRandom()
+"""From the OS, not `random`'s state, which a Lambda SnapStart snapshot would copy into every
+environment it restores (README, "Cold starts")."""
 MAX_BACKOFF = timedelta(hours=1)
 FIRST_BACKOFF = timedelta(seconds=30)
 RECONNECT_WAIT = timedelta(hours=6)
@@ -159,11 +162,11 @@ class Deferred(Exception):
 def backoff(attempts: int, now: datetime, rng: random.Random | None = None) -> datetime:
     """Exponential backoff with jitter: about 30 s, 1, 2, 4 ... minutes, at most an hour."""
     base = min(FIRST_BACKOFF * 2 ** max(attempts - 1, 0), MAX_BACKOFF)
-    jitter = (rng or random).uniform(0.5, 1.0)
+    jitter = (rng or JITTER).uniform(0.5, 1.0)
     return now + base * jitter
 
 
 def next_utc_midnight(now: datetime, rng: random.Random | None = None) -> datetime:
     """Zoom's daily limits reset at 00:00 UTC; start a few minutes after, spread out."""
     midnight = (now.astimezone(UTC) + timedelta(days=1)).replace(hour=0, minute=0, second=0, microsecond=0)
-    return midnight + timedelta(seconds=(rng or random).uniform(60, 600))
+    return midnight + timedelta(seconds=(rng or JITTER).uniform(60, 600))

@@ -50,6 +50,7 @@ if TYPE_CHECKING:  # httpx is imported when Zoom is first called, not with the m
     import httpx
 
 logger = Logger(service="vclinks")
+JITTER = random.SystemRandom()  # from the OS: a SnapStart snapshot copies random's state
 IDEMPOTENT = frozenset({"GET", "PUT", "PATCH", "DELETE"})
 MAX_RETRY_AFTER = 10.0
 MEETING_IN_PROGRESS = 3002
@@ -452,7 +453,7 @@ class ZoomClient:
             return answer
 
     def _backoff(self, attempt: int, retry_after: str | None) -> None:
-        delay = random.uniform(0, min(self.backoff_cap, self.backoff_base * 2**attempt))  # noqa: S311 - jitter
+        delay = JITTER.uniform(0, min(self.backoff_cap, self.backoff_base * 2**attempt))
         if retry_after and retry_after.isdigit():
             delay = max(delay, min(float(retry_after), MAX_RETRY_AFTER))
         self.sleep(delay)
