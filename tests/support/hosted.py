@@ -45,10 +45,9 @@ class Hosted:
         body = {"upn": f"{tag}@studio.example", "name": tag, **options}
         return str(self.control("POST", "users", json=body)["id"])
 
-    def consent(
-        self, site: SiteClient, browser: httpx.Client, user: str, staff: str | None = None
-    ) -> httpx.Response:
-        """start -> the provider's consent page -> allow as `user` -> back: our confirmation page."""
+    def back_url(self, site: SiteClient, browser: httpx.Client, user: str, staff: str | None = None) -> str:
+        """start -> the provider's consent page -> allow as `user`: where the provider sends the
+        browser back (the callback URL, not followed yet)."""
         params = {"ticket": site.ticket(staff), "return_to": RETURN_TO}
         start = browser.get(f"/v1/oauth/{self.provider}/start", params=params)
         assert start.status_code == 302, start.text
@@ -62,7 +61,13 @@ class Hosted:
             form["grant"] = [s for s in form["scope"].split() if s.startswith("https://")]
         answer = httpx.post(authorize.split("?")[0], data=form, timeout=30)
         assert answer.status_code == 302, answer.text
-        return browser.get(answer.headers["location"])
+        return str(answer.headers["location"])
+
+    def consent(
+        self, site: SiteClient, browser: httpx.Client, user: str, staff: str | None = None
+    ) -> httpx.Response:
+        """start -> the provider's consent page -> allow as `user` -> back: our confirmation page."""
+        return browser.get(self.back_url(site, browser, user, staff))
 
     def connect(self, site: SiteClient, user: str, staff: str | None = None) -> str:
         """The admin's browser: consent, then Connect on the confirmation page; the connection id.
