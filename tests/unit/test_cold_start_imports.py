@@ -71,3 +71,17 @@ def loaded_at_init(function: str) -> set[str]:
 )
 def test_a_cold_start_loads_its_own_models_and_no_provider_client(function: str, loaded: set[str]) -> None:
     assert loaded_at_init(function) == loaded
+
+
+def test_every_probe_of_the_bench_cold_part_runs() -> None:
+    """bench/run.py's cold part runs each probe in a fresh process: one that raises (a network
+    read, a missing setting) would stop `make bench` well into its run; here it fails in seconds.
+    (The functions' own inits are the probes of the test above.)"""
+    from bench import run
+
+    probes = [run.FLOOR]
+    probes += [f"{run.init_code(route.split('+')[0])}\n{code}" for route, code in run.ROUTE_FIRST_USE.items()]
+    for code in probes:
+        wall, cpu = run._probe(code)
+        assert wall > 0, code
+        assert cpu > 0, code
