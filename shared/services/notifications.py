@@ -36,6 +36,7 @@ from shared.domain.emails.context import (
     JoinDetails,
     LinkChanged,
     PasswordChanged,
+    PlaceChanged,
     TimeChanged,
 )
 from shared.domain.emails.ics import build_ics, calendar_uid, legacy_uid
@@ -83,6 +84,10 @@ CHANGE_TYPES = frozenset({EmailType.BOOKING_CHANGED, EmailType.COURSE_CHANGED})
 UNSETTLED = frozenset({Reason.PENDING, Reason.NEEDS_RECONNECT})
 """A link that is being prepared or waits for the admin: not a change to tell clients about."""
 GONE = "none"
+IN_PERSON = "in_person"
+"""Told that the link is gone because the session takes place in person (a session turned online
+again is then "now online", not merely "the link changed")."""
+IN_PERSON_REASONS = frozenset({Reason.OFFLINE, Reason.SERVICE_NOT_ONLINE})
 
 
 @dataclass(frozen=True)
@@ -149,7 +154,7 @@ def told_now(session: Session, decision: Decision, shown: bool, before: Told | N
         if shown:
             link, password = link_fingerprint(decision), password_fingerprint(decision)
     elif settled(decision) and link is not None:
-        link, password = GONE, GONE
+        link, password = (IN_PERSON if decision.reason in IN_PERSON_REASONS else GONE), GONE
     return Told(
         start=session.start,
         end=session.end,
@@ -295,7 +300,8 @@ class Notifier:
         return sent is not None and sent.sent
 
     def changes(self, job: EmailJob, decision: Decision) -> tuple[Change, ...]:
-        """What changed since the client's last email (X02): the time, the link, the password, the host."""
+        """What changed since the client's last email (X02): the time, the place (in person or online),
+        the link, the password, the host."""
         told, session = job.booking.told, job.session
         if told is None:  # emailed before issue 11: only a hash of link and password was kept
             legacy = job.booking.notified_fingerprint
@@ -305,9 +311,14 @@ class Notifier:
         if (told.start, told.end) != (session.start, session.end):
             found.append(TimeChanged(old_start=told.start, old_end=told.end))
         if told.link is not None and settled(decision):
-            if link_fingerprint(decision) != told.link:
+            in_person = not isinstance(decision, Link) and decision.reason in IN_PERSON_REASONS
+            if in_person and told.link != IN_PERSON:
+                found.append(PlaceChanged(online=False))
+            elif isinstance(decision, Link) and told.link == IN_PERSON:
+                found.append(PlaceChanged(online=True))
+            elif not in_person and link_fingerprint(decision) != told.link:
                 found.append(LinkChanged())
-            back = told.link == GONE  # the link comes back: the section gives it all, password included
+            back = told.link in (GONE, IN_PERSON)  # the link comes back: the section gives it all
             if isinstance(decision, Link) and not back and password_fingerprint(decision) != told.password:
                 found.append(PasswordChanged())
         if told.host != session.staff_id:

@@ -15,6 +15,7 @@ from tests.support.api import SiteHandle
 from tests.support.links import MEET, START, TEAMS, book, iso, set_default, setup_session
 
 CLIENT = "bob@client.test"
+IN_PERSON = "This session now takes place in person: there is no link to join any more."
 
 
 def to(address: str = CLIENT) -> list[SentEmail]:
@@ -124,12 +125,31 @@ def test_x02_in_person_now_tells_the_client_their_link_is_gone(told: SiteHandle)
     assert removed.status == 200, removed.text
     [_, change] = to()
     assert change.subject == "Your booking has changed: svc"
+    assert changes_of(change) == [IN_PERSON]
     assert "/v1/j/" not in change.part("text/plain")
     restored = told.api.delete(f"{told.base}/sessions/s1/link")  # online again: the link is back
     assert restored.status == 200, restored.text
     [_, _, back] = to()
-    assert changes_of(back) == ["The link to join has changed: please use the one below."]
+    assert changes_of(back) == ["This session now takes place online: join with the link below."]
     assert "/v1/j/" in back.part("text/plain")
+
+
+def test_x02_a_service_no_longer_online_tells_its_clients_once_and_online_again_gives_the_link(
+    told: SiteHandle,
+) -> None:
+    off = told.api.put(f"{told.base}/services/svc", {"kind": "appointment", "online": False})
+    assert off.status == 200, off.text
+    [_, change] = to()
+    assert changes_of(change) == [IN_PERSON]
+    assert "s3cret" not in change.part("text/plain")
+    again = told.api.put(f"{told.base}/services/svc", {"kind": "appointment", "online": False})
+    assert again.status == 200  # the same again: nothing new to tell
+    assert len(to()) == 2
+    on = told.api.put(f"{told.base}/services/svc", {"kind": "appointment", "online": True})
+    assert on.status == 200, on.text
+    [_, _, back] = to()
+    assert changes_of(back) == ["This session now takes place online: join with the link below."]
+    assert "s3cret" in back.part("text/plain")  # the section gives the way in whole, password included
 
 
 def test_x02_course_changed_for_a_course(site: SiteHandle) -> None:

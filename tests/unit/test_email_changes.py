@@ -9,7 +9,7 @@ from datetime import timedelta
 
 import pytest
 
-from shared.domain.emails.context import HostChanged, LinkChanged, PasswordChanged, TimeChanged
+from shared.domain.emails.context import HostChanged, LinkChanged, PasswordChanged, PlaceChanged, TimeChanged
 from shared.domain.emails.ics import build_ics
 from shared.domain.emails.languages import phrases
 from shared.domain.emails.render import change_lines, render_email
@@ -111,6 +111,18 @@ def test_x02_nothing_the_client_sees_changed_when_only_hidden_details_changed() 
     assert change_lines(hidden) == []
     shown = email_context(changes=(PasswordChanged(),))
     assert change_lines(shown) == ["New password: pw123"]
+
+
+@pytest.mark.parametrize("language", list(Language))
+def test_x02_a_session_now_in_person_or_online_says_so_in_the_sites_language(language: Language) -> None:
+    wording = phrases(language).email
+    gone = email_context(language=language, client_join=None, changes=(PlaceChanged(online=False),))
+    assert change_lines(gone) == [wording.now_in_person]  # said even with nothing to join
+    back = email_context(language=language, changes=(PlaceChanged(online=True),))
+    assert change_lines(back) == [wording.now_online]
+    assert len({wording.now_in_person, wording.now_online, wording.link_changed}) == 3
+    hidden = email_context(language=language, client_join=None, changes=(PlaceChanged(online=True),))
+    assert change_lines(hidden) == []  # W14: no section, no "join with the link below"
 
 
 def test_x02_a_new_host_without_names() -> None:

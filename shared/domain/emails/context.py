@@ -40,6 +40,14 @@ class LinkChanged(BaseModel):
     kind: Literal["link"] = "link"
 
 
+class PlaceChanged(BaseModel):
+    """The session turned in person (`online` False: its link is gone) or online again (X02)."""
+
+    model_config = ConfigDict(frozen=True, defer_build=True)
+    kind: Literal["place"] = "place"
+    online: bool
+
+
 class PasswordChanged(BaseModel):
     """The meeting's password changed; the new one is the join section's."""
 
@@ -56,7 +64,9 @@ class HostChanged(BaseModel):
     new_name: str | None = None
 
 
-Change = Annotated[TimeChanged | LinkChanged | PasswordChanged | HostChanged, Field(discriminator="kind")]
+Change = Annotated[
+    TimeChanged | LinkChanged | PlaceChanged | PasswordChanged | HostChanged, Field(discriminator="kind")
+]
 Cancellation = Literal["booking", "session"]
 
 

@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING
 from markupsafe import Markup, escape
 
 from shared.domain.emails import dates
-from shared.domain.emails.context import EmailContext, JoinDetails, TimeChanged
+from shared.domain.emails.context import EmailContext, JoinDetails, PlaceChanged, TimeChanged
 from shared.domain.emails.languages import EmailWording, phrases
 from shared.domain.emails.templates import CustomTemplate, default_template
 from shared.domain.emails.variables import (
@@ -127,6 +127,11 @@ def change_lines(context: EmailContext) -> list[str]:
             old = _when(context, change.old_start, change.old_end)
             new = _when(context, context.session_start, context.session_end)
             lines.append(wording.time_changed.format(new=new, old=old))
+        elif isinstance(change, PlaceChanged):
+            if not change.online:
+                lines.append(wording.now_in_person)
+            elif join:
+                lines.append(wording.now_online)
         elif change.kind == "link" and join:
             lines.append(wording.link_changed)
         elif change.kind == "password" and join and join.password:

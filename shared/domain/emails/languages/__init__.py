@@ -32,6 +32,8 @@ class EmailWording:
     changes_heading: str
     time_changed: str  # {new}, {old}
     link_changed: str
+    now_in_person: str  # X02: the session turned in person (its link is gone)
+    now_online: str  # X02: an in-person session turned online (the section below has the link)
     password_changed: str  # {password}
     host_changed: str  # {new}: the new host's name, followed by host_instead when the old is known
     host_instead: str  # {old}

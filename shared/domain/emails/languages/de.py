@@ -77,6 +77,10 @@ PHRASES = Phrases(
         changes_heading="Was sich geändert hat:",
         time_changed="Neue Uhrzeit: {new} (bisher: {old})",
         link_changed="Der Link zur Teilnahme hat sich geändert: Bitte nutzen Sie den Link unten.",
+        now_in_person=(
+            "Dieser Termin findet jetzt vor Ort statt: Einen Link zur Teilnahme gibt es nicht mehr."
+        ),
+        now_online="Dieser Termin findet jetzt online statt: Bitte nehmen Sie über den Link unten teil.",
         password_changed="Neues Passwort: {password}",
         host_changed="Ihr Termin wird jetzt von {new} geleitet.",
         host_instead=" (bisher: {old})",

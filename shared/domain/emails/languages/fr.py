@@ -78,6 +78,10 @@ PHRASES = Phrases(
         changes_heading=f"Ce qui a changé{_}:",
         time_changed=f"Nouvel horaire{_}: {{new}} (au lieu de {{old}})",
         link_changed=f"Le lien pour rejoindre la séance a changé{_}: utilisez celui ci-dessous.",
+        now_in_person=(
+            f"Cette séance a désormais lieu en présentiel{_}: il n’y a plus de lien pour la rejoindre."
+        ),
+        now_online=f"Cette séance a désormais lieu en ligne{_}: rejoignez-la avec le lien ci-dessous.",
         password_changed=f"Nouveau mot de passe{_}: {{password}}",
         host_changed="Votre séance sera désormais animée par {new}.",
         host_instead=" (au lieu de {old})",
