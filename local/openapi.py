@@ -47,11 +47,11 @@ ERRORS = {
     "409": "Conflicts with the current state, or a required step comes first",
     "413": "The request body is too large",
     "415": "The request body must be JSON",
-    "502": "Zoom or the email service refused the request",
-    "503": "Zoom is unavailable or not configured; try again later",
+    "502": "The video provider (Zoom, Google, Microsoft) or the email service refused the request",
+    "503": "The video provider is unavailable or not configured; try again later",
 }
 # Routes that call Zoom or SES while the caller waits (others leave that work pending).
-UPSTREAM = ("/v1/oauth/zoom/", "/v1/zoom/", "/zoom/users", "/notifications")
+UPSTREAM = ("/v1/oauth/", "/v1/zoom/", "/zoom/users", "/notifications")
 
 
 def _problem_responses(path: str, method: str) -> dict[str, Any]:
@@ -60,6 +60,8 @@ def _problem_responses(path: str, method: str) -> dict[str, Any]:
         codes += ["401", "403", "409"]
     if method in ("put", "post", "patch"):
         codes += ["413", "415"]
+    if path.startswith("/v1/oauth/"):
+        codes += ["401", "409"]  # a connect ticket not valid or used; a state or confirmation used
     if path == "/v1/zoom/webhook":
         codes.append("401")  # a bad or stale signature
     if any(part in path for part in UPSTREAM):

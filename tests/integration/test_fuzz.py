@@ -44,6 +44,13 @@ def fuzz_aws() -> Iterator[None]:
                 "ARN"
             ]
             os.environ["ZOOM_APP_SECRET_ARN"] = arn
+            # Google's and Microsoft's OAuth clients too: a deployment that has them (without, their
+            # connect routes answer 503 "not configured", which is the operator's to fix, not input)
+            providers = '{"google_client_id": "g", "google_client_secret": "s", '
+            providers += '"microsoft_client_id": "m", "microsoft_client_secret": "s"}'
+            os.environ["PROVIDER_APP_SECRET_ARN"] = boto3.client("secretsmanager").create_secret(
+                Name="vclinks/fuzz/providers", SecretString=providers
+            )["ARN"]
             reset_caches()
             site, key = create_site(container().repo, "Fuzz Studio")
             CREDENTIAL.update(site=site.site_id, key=key)

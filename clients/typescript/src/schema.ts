@@ -1604,6 +1604,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Missing or invalid credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description No such site (for this credential), or no such record */
             404: {
                 headers: {
@@ -1613,7 +1622,16 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Zoom or the email service refused the request */
+            /** @description Conflicts with the current state, or a required step comes first */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The video provider (Zoom, Google, Microsoft) or the email service refused the request */
             502: {
                 headers: {
                     [name: string]: unknown;
@@ -1622,7 +1640,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Zoom is unavailable or not configured; try again later */
+            /** @description The video provider is unavailable or not configured; try again later */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -1660,8 +1678,26 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Missing or invalid credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description No such site (for this credential), or no such record */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflicts with the current state, or a required step comes first */
+            409: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -1687,7 +1723,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Zoom or the email service refused the request */
+            /** @description The video provider (Zoom, Google, Microsoft) or the email service refused the request */
             502: {
                 headers: {
                     [name: string]: unknown;
@@ -1696,7 +1732,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Zoom is unavailable or not configured; try again later */
+            /** @description The video provider is unavailable or not configured; try again later */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -1737,6 +1773,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Missing or invalid credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description No such site (for this credential), or no such record */
             404: {
                 headers: {
@@ -1746,7 +1791,16 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Zoom or the email service refused the request */
+            /** @description Conflicts with the current state, or a required step comes first */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The video provider (Zoom, Google, Microsoft) or the email service refused the request */
             502: {
                 headers: {
                     [name: string]: unknown;
@@ -1755,7 +1809,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Zoom is unavailable or not configured; try again later */
+            /** @description The video provider is unavailable or not configured; try again later */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -1799,8 +1853,44 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Missing or invalid credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description No such site (for this credential), or no such record */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflicts with the current state, or a required step comes first */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The video provider (Zoom, Google, Microsoft) or the email service refused the request */
+            502: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The video provider is unavailable or not configured; try again later */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -1842,8 +1932,44 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Missing or invalid credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description No such site (for this credential), or no such record */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflicts with the current state, or a required step comes first */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The video provider (Zoom, Google, Microsoft) or the email service refused the request */
+            502: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The video provider is unavailable or not configured; try again later */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -2479,7 +2605,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Zoom or the email service refused the request */
+            /** @description The video provider (Zoom, Google, Microsoft) or the email service refused the request */
             502: {
                 headers: {
                     [name: string]: unknown;
@@ -2488,7 +2614,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Zoom is unavailable or not configured; try again later */
+            /** @description The video provider is unavailable or not configured; try again later */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -5274,7 +5400,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Zoom or the email service refused the request */
+            /** @description The video provider (Zoom, Google, Microsoft) or the email service refused the request */
             502: {
                 headers: {
                     [name: string]: unknown;
@@ -5283,7 +5409,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Zoom is unavailable or not configured; try again later */
+            /** @description The video provider is unavailable or not configured; try again later */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -5332,7 +5458,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Zoom or the email service refused the request */
+            /** @description The video provider (Zoom, Google, Microsoft) or the email service refused the request */
             502: {
                 headers: {
                     [name: string]: unknown;
@@ -5341,7 +5467,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Zoom is unavailable or not configured; try again later */
+            /** @description The video provider is unavailable or not configured; try again later */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -5417,7 +5543,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Zoom or the email service refused the request */
+            /** @description The video provider (Zoom, Google, Microsoft) or the email service refused the request */
             502: {
                 headers: {
                     [name: string]: unknown;
@@ -5426,7 +5552,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Zoom is unavailable or not configured; try again later */
+            /** @description The video provider is unavailable or not configured; try again later */
             503: {
                 headers: {
                     [name: string]: unknown;
