@@ -16,6 +16,7 @@ from pydantic import (
     model_validator,
 )
 
+from shared.domain.meeting_settings import MeetSettings, TeamsSettings
 from shared.domain.models import (
     CheckHours,
     CustomLink,
@@ -258,6 +259,8 @@ class MeetingSettingsInput(Body):
     )
     mute_on_entry: bool | None = None
     auto_recording: Literal["none", "local", "cloud"] | None = None
+    google: MeetSettings = Field(default_factory=MeetSettings, description="X13: a Google Meet space's")
+    microsoft: TeamsSettings = Field(default_factory=TeamsSettings, description="X14: a Teams meeting's")
 
     def to_record(self) -> MeetingSettings:
         return MeetingSettings(**self.model_dump())

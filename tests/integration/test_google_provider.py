@@ -26,6 +26,8 @@ from shared.domain.errors import (
     ProviderScopeMissing,
     ProviderUnavailable,
 )
+from shared.domain.meeting_settings import MeetSettings
+from shared.domain.models import MeetingSettings
 from tests.support.providers import REDIRECT, Clock, Sleeps, consent, pkce
 
 START = datetime(2030, 3, 4, 9, 0, tzinfo=UTC)
@@ -235,7 +237,8 @@ def test_x13_google_meeting_is_open_to_clients_and_keeps_its_link(
     assert httpx.get(meeting.join_url).text.count("joined") == 1
     assert client.get_meeting(token, meeting.meeting_id) == meeting
 
-    staff_only = MeetingRequest("vclinks-s1-1", "Morning Flow", START, START, open_to_guests=False)
+    trusted = MeetingSettings(google=MeetSettings(access_type="TRUSTED"))
+    staff_only = MeetingRequest("vclinks-s1-1", "Morning Flow", START, START, settings=trusted)
     updated = client.update_meeting(token, meeting.meeting_id, staff_only)
     assert (updated.access, updated.join_url) == ("TRUSTED", meeting.join_url)
     assert google.calls() == {"token_exchange": 1, "create_space": 1, "get_space": 1, "patch_space": 1}
