@@ -522,8 +522,15 @@ class MicrosoftEmulator(ProviderEmulator):
             unknown = set(body) - PATCHABLE - {"joinMeetingIdSettings", "externalId", "chatInfo"}
             if unknown:
                 raise EmulatorError(400, self.graph_error("BadRequest", not_a_property(sorted(unknown)[0])))
+            self.check_settings(body, request)
             self.count("create_meeting")
             meeting = self._new_meeting(user, body)
+            meeting.update({k: v for k, v in body.items() if k in PATCHABLE - {"participants"}})
+            meeting["lobbyBypassSettings"] = {
+                "scope": "organization",
+                "isDialInBypassEnabled": False,
+                **(body.get("lobbyBypassSettings") or {}),
+            }
             self.meetings[meeting["id"]] = meeting
             return json_answer(201, self.public(meeting, user, request))
 
@@ -610,6 +617,11 @@ class MicrosoftEmulator(ProviderEmulator):
                 parse_time(body[key], bad)
         if isinstance(body.get("participants"), dict) and "organizer" in body["participants"]:
             raise EmulatorError(400, bad("BadRequest", "The organizer of a meeting can't be changed."))
+        self.check_settings(body, request)
+
+    def check_settings(self, body: dict[str, Any], request: Request) -> None:
+        """The settings' values, on a create as on a PATCH (Graph subset: their enums and types)."""
+        bad = self.graph_error
         if "lobbyBypassSettings" in body:
             self.check_lobby(body["lobbyBypassSettings"], request)
         if "allowedPresenters" in body and body["allowedPresenters"] not in PRESENTERS:

@@ -345,3 +345,16 @@ def test_s09_x14_microsoft_hides_late_lobby_scopes_from_callers_who_did_not_ask_
     assert client.get_meeting(token, meeting.meeting_id).access == "invited"  # our client asks for them
     dial_in = httpx.patch(url, json={"lobbyBypassSettings": {"isDialInBypassEnabled": True}}, headers=prefer)
     assert dial_in.json()["lobbyBypassSettings"] == {"scope": "invited", "isDialInBypassEnabled": True}
+
+
+def test_s09_x14_microsoft_plain_create_takes_the_same_settings_and_keeps_them(
+    microsoft: MicrosoftEmulator, client: MicrosoftClient
+) -> None:
+    url = f"{microsoft.base_url}/v1.0/me/onlineMeetings"
+    auth = {"Authorization": f"Bearer {connect(client).access_token}"}
+    body = {"startDateTime": "2030-03-04T09:00:00Z", "endDateTime": "2030-03-04T10:00:00Z"}
+    refused = httpx.post(url, json=body | {"allowMeetingChat": "on"}, headers=auth)
+    assert refused.status_code == 400
+    made = httpx.post(url, json=body | {"lobbyBypassSettings": {"isDialInBypassEnabled": True}}, headers=auth)
+    assert made.status_code == 201
+    assert made.json()["lobbyBypassSettings"] == {"scope": "organization", "isDialInBypassEnabled": True}
