@@ -18,9 +18,7 @@ lobby `everyone` (a booking's clients are outsiders: otherwise someone must admi
 presenters `organizer`.
 """
 
-from __future__ import annotations
-
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Any, Literal, Self
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
@@ -85,7 +83,7 @@ class MeetSettings(_Settings):
     )
 
     @model_validator(mode="after")
-    def _moderated(self) -> MeetSettings:
+    def _moderated(self) -> Self:
         # meet.v2.json SpaceConfig.moderationRestrictions: "When moderation.ON, these restrictions go
         # into effect [...] When moderation.OFF, will be reset to default": asked without ON, they
         # would be silently dropped.
@@ -192,7 +190,7 @@ TEAMS_PROPERTIES = {
 }
 
 
-def applied_part(provider: str, settings: MeetingSettings) -> object:
+def applied_part(provider: str, settings: "MeetingSettings") -> object:
     """The part of a service's settings a provider's meeting is given (S09): a change elsewhere
     costs that meeting no call."""
     if provider == "google":
