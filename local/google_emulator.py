@@ -13,6 +13,7 @@ oauth2.googleapis.com (token, revoke), meet.googleapis.com (API) and meet.google
 from __future__ import annotations
 
 import base64
+import copy
 import hmac
 import json
 import secrets
@@ -51,9 +52,29 @@ CODE_SECONDS = 600  # not published by Google: the emulator's choice; single use
 TESTING_REFRESH_SECONDS = 7 * 24 * 3600  # SOURCE: External app in "Testing": 7 days
 MAX_REFRESH_TOKENS = 100  # SOURCE: over 100 live refresh tokens per account+client: oldest dropped
 CREATES_PER_MINUTE = 10  # SOURCE quotas: spaces.create is a "reduced write", 10/min/user
-ACCESS_TYPES = ("OPEN", "TRUSTED", "RESTRICTED")
-ENTRY_POINT_ACCESS = ("ALL", "CREATOR_APP_ONLY")
-MODERATION = ("OFF", "ON")
+ON_OFF = ("ON", "OFF")
+RESTRICTION = ("HOSTS_ONLY", "NO_RESTRICTION")
+# meet.v2.json SpaceConfig, field by field: a tuple is an enum's settable values, a dict a message.
+# The `*_UNSPECIFIED` members are refused: moderation's says "Users are not allowed to set the value
+# as unspecified"; for the others (the user's policy decides) the emulator picks the stricter
+# reading. tests/contract/test_google_contract.py checks this tree against the discovery document.
+CONFIG_SCHEMA: dict[str, Any] = {
+    "accessType": ("OPEN", "TRUSTED", "RESTRICTED"),
+    "entryPointAccess": ("ALL", "CREATOR_APP_ONLY"),
+    "moderation": ("OFF", "ON"),
+    "moderationRestrictions": {
+        "chatRestriction": RESTRICTION,
+        "reactionRestriction": RESTRICTION,
+        "presentRestriction": RESTRICTION,
+        "defaultJoinAsViewerType": ON_OFF,
+    },
+    "attendanceReportGenerationType": ("GENERATE_REPORT", "DO_NOT_GENERATE"),
+    "artifactConfig": {
+        "recordingConfig": {"autoRecordingGeneration": ON_OFF},
+        "transcriptionConfig": {"autoTranscriptionGeneration": ON_OFF},
+        "smartNotesConfig": {"autoSmartNotesGeneration": ON_OFF},
+    },
+}
 # meet.v2.json: the request fields of Space/SpaceConfig the emulator knows; anything else is an
 # "Unknown name" (Google's JSON parser refuses unknown fields with 400 INVALID_ARGUMENT).
 SPACE_FIELDS = {
@@ -64,14 +85,6 @@ SPACE_FIELDS = {
     "activeConference",
     "phoneAccess",
     "gatewaySipAccess",
-}
-CONFIG_FIELDS = {
-    "accessType",
-    "entryPointAccess",
-    "moderation",
-    "moderationRestrictions",
-    "attendanceReportGenerationType",
-    "artifactConfig",
 }
 STATUS_NAMES = {
     400: "INVALID_ARGUMENT",
@@ -438,15 +451,12 @@ class GoogleEmulator(ProviderEmulator):
             space_id = "".join(secrets.choice(string.ascii_letters + string.digits) for _ in range(12))
             code = meeting_code()
             name = f"spaces/{space_id}"
+            defaults = {"accessType": user.default_access, "entryPointAccess": "ALL", "moderation": "OFF"}
             space: dict[str, Any] = {
                 "name": name,
                 "meetingUri": f"{self.base_url}/{code}",
                 "meetingCode": code,
-                "config": {
-                    "accessType": config.get("accessType", user.default_access),
-                    "entryPointAccess": config.get("entryPointAccess", "ALL"),
-                    "moderation": config.get("moderation", "OFF"),
-                },
+                "config": moderated(defaults | config),
                 "_owner": user.sub,
             }
             self.spaces[name] = space
@@ -479,7 +489,7 @@ class GoogleEmulator(ProviderEmulator):
             config = checked_config(body)
             self.count("patch_space")
             mask = request.args.get("updateMask", "")
-            found["config"] = patched_config(found["config"], config, mask)
+            found["config"] = moderated(patched_config(found["config"], config, mask))
             return json_answer(200, public(found, owner=True))
 
     def _end_conference(self, request: Request, space: str) -> Response:
@@ -599,43 +609,79 @@ def checked_config(body: dict[str, Any]) -> dict[str, Any]:
                 api_error(400, f'Invalid JSON payload received. Unknown name "{key}": Cannot find field.'),
             )
     config = body.get("config") or {}
-    if not isinstance(config, dict):
-        raise EmulatorError(400, api_error(400, "Invalid value at 'space.config'"))
-    for key, value in config.items():
-        if key not in CONFIG_FIELDS:
+    checked_message(config, CONFIG_SCHEMA, "space.config")
+    return config
+
+
+def checked_message(value: Any, schema: dict[str, Any], where: str) -> None:
+    """One message of SpaceConfig's tree: known names only, each enum one of its values."""
+    if not isinstance(value, dict):
+        raise EmulatorError(400, api_error(400, f"Invalid value at '{where}'"))
+    for key, sub in value.items():
+        if key not in schema:
             raise EmulatorError(
                 400,
-                api_error(400, f"Invalid JSON payload received. Unknown name \"{key}\" at 'space.config'."),
+                api_error(400, f"Invalid JSON payload received. Unknown name \"{key}\" at '{where}'."),
             )
-        allowed = {
-            "accessType": ACCESS_TYPES,
-            "entryPointAccess": ENTRY_POINT_ACCESS,
-            "moderation": MODERATION,
-        }
-        if key in allowed and value not in allowed[key]:
-            raise EmulatorError(400, api_error(400, f"Invalid value at 'space.config.{key}', \"{value}\""))
+        if isinstance(schema[key], dict):
+            checked_message(sub, schema[key], f"{where}.{key}")
+        elif sub not in schema[key]:
+            raise EmulatorError(400, api_error(400, f"Invalid value at '{where}.{key}', \"{sub}\""))
+
+
+def moderated(config: dict[str, Any]) -> dict[str, Any]:
+    """meet.v2.json SpaceConfig.moderationRestrictions: "When moderation.OFF, will be reset to
+    default ModerationRestrictions"."""
+    if config.get("moderation") == "OFF":
+        return {k: v for k, v in config.items() if k != "moderationRestrictions"}
     return config
 
 
 def patched_config(current: dict[str, Any], sent: dict[str, Any], mask: str) -> dict[str, Any]:
     """meet.v2.json spaces.patch `updateMask`: absent -> update the fields sent with values;
-    `*` -> replace everything, clearing what was not sent; else only the listed paths."""
+    `*` -> replace everything, clearing what was not sent; else only the listed paths (a path may
+    name a nested field, `config.moderationRestrictions.chatRestriction`; a path naming a message
+    replaces it whole)."""
     if not mask:
-        return {**current, **sent}
+        return merged(current, sent)
     if mask.strip() == "*":
-        return dict(sent)
-    updated = dict(current)
+        return copy.deepcopy(sent)
+    updated = copy.deepcopy(current)
     for path in (p.strip() for p in mask.split(",")):
         if path == "config":
-            return dict(sent)
-        key = path.removeprefix("config.")
-        if not path.startswith("config.") or key not in CONFIG_FIELDS:
+            return copy.deepcopy(sent)
+        keys = path.split(".")[1:]
+        if not path.startswith("config.") or not mask_path_known(keys):
             raise EmulatorError(400, api_error(400, f"Invalid field mask path: {path}"))
-        if key in sent:
-            updated[key] = sent[key]
+        have, given = updated, sent
+        for key in keys[:-1]:
+            have = have.setdefault(key, {})
+            given = given.get(key) or {}
+        if keys[-1] in given:
+            have[keys[-1]] = copy.deepcopy(given[keys[-1]])
         else:
-            updated.pop(key, None)
+            have.pop(keys[-1], None)
     return updated
+
+
+def mask_path_known(keys: list[str]) -> bool:
+    schema: Any = CONFIG_SCHEMA
+    for key in keys:
+        if not isinstance(schema, dict) or key not in schema:
+            return False
+        schema = schema[key]
+    return True
+
+
+def merged(current: dict[str, Any], sent: dict[str, Any]) -> dict[str, Any]:
+    """No updateMask: every field sent with a value is set, nested messages field by field."""
+    out = copy.deepcopy(current)
+    for key, value in sent.items():
+        if isinstance(value, dict) and isinstance(out.get(key), dict):
+            out[key] = merged(out[key], value)
+        else:
+            out[key] = copy.deepcopy(value)
+    return out
 
 
 def public(space: dict[str, Any], owner: bool) -> dict[str, Any]:

@@ -73,6 +73,16 @@ LOBBY_SCOPES = {"organizer", "organization", "organizationAndFederated", "everyo
 HIDDEN_LOBBY_SCOPES = {"invited", "organizationExcludingGuests"}  # SOURCE: only with the Prefer header
 PRESENTERS = {"everyone", "organization", "roleIsPresenter", "organizer"}
 CHAT_MODES = {"enabled", "disabled", "limited"}
+# onlineMeetingBase's Boolean properties that PATCH may change (Edm.Boolean: OData refuses another type)
+BOOLEANS = {
+    "isEntryExitAnnounced",
+    "allowAttendeeToEnableCamera",
+    "allowAttendeeToEnableMic",
+    "recordAutomatically",
+    "allowTeamworkReactions",
+    "allowParticipantsToChangeName",
+}
+UNKNOWN_ENUM_MEMBERS = "include-unknown-enum-members"
 
 
 @dataclass
@@ -512,10 +522,17 @@ class MicrosoftEmulator(ProviderEmulator):
             unknown = set(body) - PATCHABLE - {"joinMeetingIdSettings", "externalId", "chatInfo"}
             if unknown:
                 raise EmulatorError(400, self.graph_error("BadRequest", not_a_property(sorted(unknown)[0])))
+            self.check_settings(body, request)
             self.count("create_meeting")
             meeting = self._new_meeting(user, body)
+            meeting.update({k: v for k, v in body.items() if k in PATCHABLE - {"participants"}})
+            meeting["lobbyBypassSettings"] = {
+                "scope": "organization",
+                "isDialInBypassEnabled": False,
+                **(body.get("lobbyBypassSettings") or {}),
+            }
             self.meetings[meeting["id"]] = meeting
-            return json_answer(201, self.public(meeting, user))
+            return json_answer(201, self.public(meeting, user, request))
 
     def _create_or_get(self, request: Request) -> Response:
         """SOURCE idempotent create: identity is user + externalId; 201 made, 200 existing; the
@@ -545,12 +562,12 @@ class MicrosoftEmulator(ProviderEmulator):
                 None,
             )
             if existing is not None:
-                return json_answer(200, self.public(existing, user))
+                return json_answer(200, self.public(existing, user, request))
             # A deleted meeting's externalId makes a new meeting here (not confirmed: SOURCE "Not confirmed")
             self.count("create_meeting")
             meeting = self._new_meeting(user, body)
             self.meetings[meeting["id"]] = meeting
-            return json_answer(201, self.public(meeting, user))
+            return json_answer(201, self.public(meeting, user, request))
 
     def _meeting(self, user: MicrosoftUser, meeting_id: str) -> dict[str, Any]:
         meeting = self.meetings.get(meeting_id)
@@ -562,7 +579,7 @@ class MicrosoftEmulator(ProviderEmulator):
         with self._lock:
             user = self._organizer(request, "onlinemeetings.read", "onlinemeetings.readwrite")
             self.count("get_meeting")
-            return json_answer(200, self.public(self._meeting(user, meeting_id), user))
+            return json_answer(200, self.public(self._meeting(user, meeting_id), user, request))
 
     def _update_meeting(self, request: Request, meeting_id: str) -> Response:
         body = json_body(request, self.fault_body)
@@ -574,9 +591,11 @@ class MicrosoftEmulator(ProviderEmulator):
             for key, value in body.items():
                 if key == "participants":
                     meeting["participants"]["attendees"] = value.get("attendees", [])
+                elif key == "lobbyBypassSettings":  # onlinemeeting-update example 2: one field alone
+                    meeting[key] = {**meeting[key], **value}
                 else:
                     meeting[key] = value
-            return json_answer(200, self.public(meeting, user))  # SOURCE update: 200 + the meeting
+            return json_answer(200, self.public(meeting, user, request))  # SOURCE update: 200 + the meeting
 
     def check_patch(self, body: dict[str, Any], request: Request) -> None:
         bad = self.graph_error
@@ -598,19 +617,41 @@ class MicrosoftEmulator(ProviderEmulator):
                 parse_time(body[key], bad)
         if isinstance(body.get("participants"), dict) and "organizer" in body["participants"]:
             raise EmulatorError(400, bad("BadRequest", "The organizer of a meeting can't be changed."))
-        lobby = body.get("lobbyBypassSettings")
-        if lobby is not None:
-            allowed = LOBBY_SCOPES | (
-                HIDDEN_LOBBY_SCOPES
-                if "include-unknown-enum-members" in request.headers.get("Prefer", "")
-                else set()
-            )
-            if not isinstance(lobby, dict) or lobby.get("scope", "organization") not in allowed:
-                raise EmulatorError(400, bad("BadRequest", "Invalid value for lobbyBypassSettings.scope."))
+        self.check_settings(body, request)
+
+    def check_settings(self, body: dict[str, Any], request: Request) -> None:
+        """The settings' values, on a create as on a PATCH (Graph subset: their enums and types)."""
+        bad = self.graph_error
+        if "lobbyBypassSettings" in body:
+            self.check_lobby(body["lobbyBypassSettings"], request)
         if "allowedPresenters" in body and body["allowedPresenters"] not in PRESENTERS:
             raise EmulatorError(400, bad("BadRequest", "Invalid value for allowedPresenters."))
+        if body.get("allowedPresenters") == "roleIsPresenter" and not (body.get("participants") or {}).get(
+            "attendees"
+        ):  # onlinemeeting-update: "include a full list of attendees" with their roles (stricter reading)
+            raise EmulatorError(
+                400, bad("BadRequest", "roleIsPresenter needs the full list of attendees with their roles.")
+            )
         if "allowMeetingChat" in body and body["allowMeetingChat"] not in CHAT_MODES:
             raise EmulatorError(400, bad("BadRequest", "Invalid value for allowMeetingChat."))
+        for key in BOOLEANS & set(body):
+            if not isinstance(body[key], bool):
+                raise EmulatorError(400, bad("BadRequest", not_a_boolean(body[key])))
+
+    def check_lobby(self, lobby: Any, request: Request) -> None:
+        """lobbyBypassSettings: `scope` (lobbyBypassScope) and `isDialInBypassEnabled` (Boolean);
+        `invited` and `organizationExcludingGuests` only with the Prefer header (SOURCE)."""
+        bad = self.graph_error
+        if not isinstance(lobby, dict):
+            raise EmulatorError(400, bad("BadRequest", "Invalid value for lobbyBypassSettings."))
+        unknown = sorted(set(lobby) - {"scope", "isDialInBypassEnabled"})
+        if unknown:
+            raise EmulatorError(400, bad("BadRequest", not_a_property(unknown[0], "lobbyBypassSettings")))
+        allowed = LOBBY_SCOPES | (HIDDEN_LOBBY_SCOPES if prefers_unknown_members(request) else set())
+        if "scope" in lobby and lobby["scope"] not in allowed:
+            raise EmulatorError(400, bad("BadRequest", "Invalid value for lobbyBypassSettings.scope."))
+        if "isDialInBypassEnabled" in lobby and not isinstance(lobby["isDialInBypassEnabled"], bool):
+            raise EmulatorError(400, bad("BadRequest", not_a_boolean(lobby["isDialInBypassEnabled"])))
 
     def _delete_meeting(self, request: Request, meeting_id: str) -> Response:
         with self._lock:
@@ -620,8 +661,13 @@ class MicrosoftEmulator(ProviderEmulator):
             del self.meetings[meeting_id]
         return Response(status=204)  # SOURCE delete: 204, no body
 
-    def public(self, meeting: dict[str, Any], user: MicrosoftUser) -> dict[str, Any]:
+    def public(self, meeting: dict[str, Any], user: MicrosoftUser, request: Request) -> dict[str, Any]:
+        """The meeting as Graph answers it: an evolvable enum's late members read as
+        `unknownFutureValue` unless the caller asked for them (Prefer header; SOURCE lobbyBypassSettings)."""
         out = {k: v for k, v in meeting.items() if not k.startswith("_")}
+        lobby = out["lobbyBypassSettings"]
+        if lobby.get("scope") in HIDDEN_LOBBY_SCOPES and not prefers_unknown_members(request):
+            out["lobbyBypassSettings"] = {**lobby, "scope": "unknownFutureValue"}
         return {"@odata.context": f"{GRAPH}v1.0/$metadata#users('{user.id}')/onlineMeetings/$entity", **out}
 
     def _room(self, request: Request, thread: str) -> Response:
@@ -683,12 +729,21 @@ def display_scope(scope: str) -> str:
     return names.get(scope, scope)
 
 
-def not_a_property(name: str) -> str:
+def not_a_property(name: str, type_name: str = "onlineMeeting") -> str:
     """OData's refusal of a property the type does not define."""
     return (
-        f"The property '{name}' does not exist on type 'microsoft.graph.onlineMeeting'. Make sure to only "
+        f"The property '{name}' does not exist on type 'microsoft.graph.{type_name}'. Make sure to only "
         "use property names that are defined by the type or mark the type as open type."
     )
+
+
+def not_a_boolean(value: Any) -> str:
+    """OData's refusal of a value that is not of the property's type."""
+    return f"Cannot convert the literal '{value}' to the expected type 'Edm.Boolean'."
+
+
+def prefers_unknown_members(request: Request) -> bool:
+    return UNKNOWN_ENUM_MEMBERS in request.headers.get("Prefer", "")
 
 
 def parse_time(value: Any, error: Callable[[str, str], dict[str, Any]]) -> datetime:

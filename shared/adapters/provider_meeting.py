@@ -8,6 +8,7 @@ from datetime import datetime
 from typing import Literal
 
 from shared.adapters.oauth import OAuthTokens
+from shared.domain.models import MeetingSettings
 
 Provider = Literal["google", "microsoft"]
 
@@ -19,15 +20,16 @@ class MeetingRequest:
     `external_id` is our idempotency key where the provider takes one (Teams `externalId`); make
     it from the session and a generation that grows each time a meeting is made anew, so a
     cancelled-then-restored session never collides with its deleted meeting's id.
-    `open_to_guests`: clients from outside the host's organisation join without waiting to be
-    admitted (Meet `accessType: OPEN`, Teams lobby `everyone`); a booking's clients are outsiders.
+    `settings`: the service's (S09); each provider sends its own part (`google`, `microsoft`:
+    shared.domain.meeting_settings), whose defaults let a booking's clients, outsiders, join
+    without waiting to be admitted (Meet `accessType: OPEN`, Teams lobby `everyone`).
     """
 
     external_id: str
     subject: str
     start: datetime
     end: datetime
-    open_to_guests: bool = True
+    settings: MeetingSettings = field(default_factory=MeetingSettings)
 
 
 @dataclass(frozen=True)

@@ -16,6 +16,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from shared.domain.meeting_settings import applied_part
 from shared.domain.models import (
     ConnectionStatus,
     HostedProvider,
@@ -97,8 +98,11 @@ def same_times(desired: Desired, actual: MeetingRef) -> bool:
 
 
 def same_setup(desired: Desired, actual: MeetingRef) -> bool:
-    """Registration (S03) and the service's meeting settings (S09) as the meeting was last given them."""
-    return actual.registration == desired.registration and actual.settings == desired.settings
+    """Registration (S03) and the service's meeting settings (S09) as the meeting was last given them
+    (the provider's own part: a Teams setting changed costs a Zoom or Meet meeting nothing)."""
+    return actual.registration == desired.registration and applied_part(
+        desired.provider, actual.settings
+    ) == applied_part(desired.provider, desired.settings)
 
 
 def in_step(desired: Desired | None, actual: MeetingRef | None) -> bool:

@@ -11,6 +11,8 @@ from typing import Annotated, Literal, Self
 
 from pydantic import AnyUrl, BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from shared.domain.meeting_settings import MeetSettings, TeamsSettings
+
 ID_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_.:-]{0,63}$"
 """Ids of sites, staff, services, sessions and bookings: 1-64 safe characters."""
 
@@ -254,6 +256,8 @@ class MeetingSettings(Record):
     join_before_host: bool | None = None
     mute_on_entry: bool | None = None
     auto_recording: Literal["none", "local", "cloud"] | None = None
+    google: MeetSettings = MeetSettings()  # X13: Google Meet's own (shared.domain.meeting_settings)
+    microsoft: TeamsSettings = TeamsSettings()  # X14: Microsoft Teams' own
 
     @model_validator(mode="after")
     def _zoom_rules(self) -> Self:

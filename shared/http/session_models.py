@@ -6,6 +6,7 @@ from typing import Annotated, Literal, Self
 
 from pydantic import AfterValidator, AwareDatetime, Field, model_validator
 
+from shared.domain.meeting_settings import MeetSettings, TeamsSettings
 from shared.domain.models import CustomLink, Id, MeetingSettings, ServiceKind, SessionCheck
 from shared.http.models import Body, View
 from shared.http.moments import to_utc
@@ -26,6 +27,8 @@ class MeetingSettingsInput(Body):
     )
     mute_on_entry: bool | None = None
     auto_recording: Literal["none", "local", "cloud"] | None = None
+    google: MeetSettings = Field(default_factory=MeetSettings, description="X13: a Google Meet space's")
+    microsoft: TeamsSettings = Field(default_factory=TeamsSettings, description="X14: a Teams meeting's")
 
     def to_record(self) -> MeetingSettings:
         return MeetingSettings(**self.model_dump())

@@ -287,13 +287,14 @@ class Meetings:
         self, connection: ZoomConnection, session: Session, desired: Desired, actual: MeetingRef | None
     ) -> Session | None:
         """Create once; a change of times is one update where the meeting keeps times (Teams),
-        none where it has none (a Meet space); a meeting gone at the provider is made anew."""
+        none where it has none (a Meet space); a change of the provider's settings (S09) is one
+        update; a meeting gone at the provider is made anew."""
         if actual is None:
             return self._hosted_create(connection, session, desired)
         if same_times(desired, actual) and same_setup(desired, actual):
             return self._settle(session, actual)
         provider = self._provider(desired.provider)
-        if provider.keeps_times:
+        if provider.keeps_times or not same_setup(desired, actual):  # S09: a Meet space's settings
             request = self._request(session, desired, actual.external_id)
             try:
                 self._hosted_call(connection, lambda p: p.update(connection, actual.meeting_id, request))
@@ -346,6 +347,7 @@ class Meetings:
             subject=desired.topic,
             start=start,
             end=start + timedelta(minutes=desired.duration_minutes),
+            settings=desired.settings,
         )
 
     def provider(self, name: str) -> MeetingProvider:

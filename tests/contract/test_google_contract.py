@@ -12,18 +12,21 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Iterator
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any
+from typing import Any, get_args
 
 import httpx
 import pytest
 
-from local.google_emulator import GoogleEmulator
+from local.google_emulator import CONFIG_SCHEMA, GoogleEmulator
 from shared.adapters.google.client import MEET_SCOPE, GoogleClient
 from shared.adapters.http_retry import RetryPolicy
 from shared.adapters.provider_meeting import MeetingRequest
 from shared.domain.errors import ProviderMeetingNotFound
+from shared.domain.meeting_settings import RESTRICTIONS, MeetSettings, config_paths
+from shared.domain.models import MeetingSettings
 from tests.support.contract import GOOGLE_ERROR, discovery_schema, violations
 from tests.support.providers import REDIRECT, Sleeps, consent, pkce
 
@@ -136,3 +139,130 @@ def test_google_subset_is_the_pinned_package_revision() -> None:
     assert DOC["x-subset-of"]["package"] == "google-api-python-client==2.202.0"
     assert (DOC["id"], DOC["revision"]) == ("meet:v2", "20261029")
     assert set(METHODS) == {"create", "get", "patch", "endActiveConference"}
+
+
+def space_config_enum(path: str) -> list[str]:
+    """The enum of a SpaceConfig leaf (`config.moderationRestrictions.chatRestriction`) in the document."""
+    schema: dict[str, Any] = DOC["schemas"]["Space"]["properties"]["config"]
+    for key in path.split(".")[1:]:
+        if "$ref" in schema:
+            schema = DOC["schemas"][schema["$ref"]]
+        schema = schema["properties"][key]
+    return list(schema["enum"])
+
+
+def settable(enum: list[str]) -> set[str]:
+    return {value for value in enum if not value.endswith("_UNSPECIFIED")}
+
+
+FIELD_PATHS = {
+    "access_type": "config.accessType",
+    "moderation": "config.moderation",
+    "chat_restriction": "config.moderationRestrictions.chatRestriction",
+    "reaction_restriction": "config.moderationRestrictions.reactionRestriction",
+    "present_restriction": "config.moderationRestrictions.presentRestriction",
+    "default_join_as_viewer": "config.moderationRestrictions.defaultJoinAsViewerType",
+    "attendance_report": "config.attendanceReportGenerationType",
+    "auto_recording": "config.artifactConfig.recordingConfig.autoRecordingGeneration",
+    "auto_transcription": "config.artifactConfig.transcriptionConfig.autoTranscriptionGeneration",
+    "auto_smart_notes": "config.artifactConfig.smartNotesConfig.autoSmartNotesGeneration",
+}
+
+
+def literal_values(annotation: Any) -> set[str]:
+    """`Literal["ON", "OFF"] | None` -> {"ON", "OFF"}."""
+    if isinstance(annotation, str):
+        return {annotation}
+    return {v for arg in get_args(annotation) if arg is not type(None) for v in literal_values(arg)}
+
+
+def leaf(config: dict[str, Any], path: str) -> Any:
+    for key in path.split(".")[1:]:
+        config = config[key]
+    return config
+
+
+def test_s09_x13_each_meet_setting_offers_exactly_the_documents_settable_values() -> None:
+    """Every MeetSettings field is one SpaceConfig leaf, written there; its values are the leaf's
+    enum without the `*_UNSPECIFIED` placeholder (accessType: OPEN, TRUSTED, RESTRICTED; ...)."""
+    assert set(FIELD_PATHS) == set(MeetSettings.model_fields)
+    for name, path in FIELD_PATHS.items():
+        offered = literal_values(MeetSettings.model_fields[name].annotation)
+        assert offered == settable(space_config_enum(path)), name
+        moderation = {"moderation": "ON"} if name in RESTRICTIONS else {}
+        for value in offered:
+            config = MeetSettings(**{**moderation, name: value}).config()
+            assert leaf(config, path) == value
+            assert path in config_paths(config)
+
+
+def test_x13_the_emulators_spaceconfig_is_the_documents() -> None:
+    """local/google_emulator.py CONFIG_SCHEMA: the same fields and settable values as meet.v2.json."""
+
+    def tree(schema: dict[str, Any]) -> dict[str, Any]:
+        out: dict[str, Any] = {}
+        for key, sub in schema["properties"].items():
+            if "$ref" in sub:
+                out[key] = tree(DOC["schemas"][sub["$ref"]])
+            else:
+                out[key] = settable(sub["enum"])
+        return out
+
+    def ours(schema: dict[str, Any]) -> dict[str, Any]:
+        return {k: ours(v) if isinstance(v, dict) else set(v) for k, v in schema.items()}
+
+    assert ours(CONFIG_SCHEMA) == tree(DOC["schemas"]["SpaceConfig"])
+
+
+EVERY_MEET_SETTING = MeetSettings(
+    access_type="TRUSTED",
+    moderation="ON",
+    chat_restriction="HOSTS_ONLY",
+    reaction_restriction="NO_RESTRICTION",
+    present_restriction="HOSTS_ONLY",
+    default_join_as_viewer="ON",
+    attendance_report="GENERATE_REPORT",
+    auto_recording="ON",
+    auto_transcription="OFF",
+    auto_smart_notes="ON",
+)
+
+
+def test_s09_x13_meet_settings_are_sent_on_create_and_patch_as_the_document_declares_them(
+    google: GoogleEmulator,
+) -> None:
+    exchanges = Exchanges()
+    sent: list[httpx.Request] = []
+    client = GoogleClient(
+        client_id=google.client_id,
+        client_secret=google.client_secret,
+        accounts_base_url=google.base_url,
+        oauth2_base_url=google.base_url,
+        meet_base_url=google.base_url,
+        http=httpx.Client(event_hooks={"request": [sent.append], "response": [exchanges]}),
+        retry=RetryPolicy(sleep=Sleeps()),
+    )
+    verifier, challenge = pkce()
+    code = consent(client.authorize_url(REDIRECT, "s", challenge), {"user": "g-host", "grant": MEET_SCOPE})[
+        "code"
+    ]
+    token = client.exchange_code(code, REDIRECT, verifier).access_token
+    every = MeetingSettings(google=EVERY_MEET_SETTING)
+    request = MeetingRequest("vclinks-s1-1", "Flow", START, START + timedelta(hours=1), settings=every)
+
+    meeting = client.create_meeting(token, request)
+    assert google.spaces[meeting.meeting_id]["config"] == EVERY_MEET_SETTING.config()  # kept, read back
+    open_again = MeetingSettings(google=MeetSettings(access_type="OPEN", moderation="OFF"))
+    client.update_meeting(token, meeting.meeting_id, replace(request, settings=open_again))
+
+    assert exchanges.problems == []
+    [patch] = [r for r in sent if r.method == "PATCH"]
+    assert patch.url.params["updateMask"] == "config.accessType,config.entryPointAccess,config.moderation"
+    kept = google.spaces[meeting.meeting_id]["config"]  # moderation OFF resets the restrictions
+    assert kept == {
+        "accessType": "OPEN",
+        "entryPointAccess": "ALL",
+        "moderation": "OFF",
+        "attendanceReportGenerationType": "GENERATE_REPORT",
+        "artifactConfig": EVERY_MEET_SETTING.config()["artifactConfig"],
+    }

@@ -14,18 +14,27 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Iterator
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any
+from typing import Any, get_args
 
 import httpx
 import pytest
 
-from local.microsoft_emulator import MicrosoftEmulator
+from local.microsoft_emulator import (
+    CHAT_MODES,
+    HIDDEN_LOBBY_SCOPES,
+    LOBBY_SCOPES,
+    PRESENTERS,
+    MicrosoftEmulator,
+)
 from shared.adapters.http_retry import RetryPolicy
 from shared.adapters.microsoft.client import MicrosoftClient
 from shared.adapters.provider_meeting import MeetingRequest
 from shared.domain.errors import ProviderAccountUnsupported
+from shared.domain.meeting_settings import TEAMS_PROPERTIES, TeamsSettings
+from shared.domain.models import MeetingSettings
 from tests.support.contract import openapi_schema, violations
 from tests.support.providers import REDIRECT, Sleeps, consent, pkce
 
@@ -160,3 +169,82 @@ def test_graph_contract_check_catches_wrong_names_and_values() -> None:
     create = body_schema(DOC["paths"]["/me/onlineMeetings/createOrGet"]["post"]["requestBody"])
     assert create is not None
     assert violations(create, {"subject": "x"}) == ["<root>: 'externalId' is a required property"]
+
+
+def graph_enum(name: str) -> set[str]:
+    return set(DOC["components"]["schemas"][f"microsoft.graph.{name}"]["enum"]) - {"unknownFutureValue"}
+
+
+def base_property(name: str) -> dict[str, Any]:
+    return dict(
+        DOC["components"]["schemas"]["microsoft.graph.onlineMeetingBase"]["allOf"][1]["properties"][name]
+    )
+
+
+def literal_values(annotation: Any) -> set[str]:
+    if isinstance(annotation, str):
+        return {annotation}
+    return {v for arg in get_args(annotation) if arg is not type(None) for v in literal_values(arg)}
+
+
+def test_s09_x14_each_teams_setting_offers_the_schemas_values_and_names() -> None:
+    """Lobby scopes and chat modes: all of Graph's but the `unknownFutureValue` sentinel; presenters
+    without `roleIsPresenter` (it needs attendees with roles: shared.domain.meeting_settings); the
+    other settings are Boolean properties of onlineMeetingBase; the emulator knows the same values."""
+    fields = TeamsSettings.model_fields
+    assert literal_values(fields["lobby_bypass"].annotation) == graph_enum("lobbyBypassScope")
+    assert literal_values(fields["meeting_chat"].annotation) == graph_enum("meetingChatMode")
+    assert literal_values(fields["presenters"].annotation) == graph_enum("onlineMeetingPresenters") - {
+        "roleIsPresenter"
+    }
+    for name, wire in TEAMS_PROPERTIES.items():
+        schema = base_property(wire)
+        if name == "meeting_chat":
+            assert schema["$ref"].endswith("meetingChatMode")
+        else:
+            assert (schema["type"], fields[name].annotation) == ("boolean", bool | None), name
+    lobby = DOC["components"]["schemas"]["microsoft.graph.lobbyBypassSettings"]["properties"]
+    assert lobby["isDialInBypassEnabled"]["type"] == "boolean"
+    assert graph_enum("lobbyBypassScope") == LOBBY_SCOPES | HIDDEN_LOBBY_SCOPES
+    assert graph_enum("onlineMeetingPresenters") == PRESENTERS
+    assert graph_enum("meetingChatMode") == CHAT_MODES
+
+
+EVERY_TEAMS_SETTING = TeamsSettings(
+    lobby_bypass="organizationExcludingGuests",
+    dial_in_bypass=True,
+    presenters="organization",
+    meeting_chat="limited",
+    attendee_camera=False,
+    attendee_mic=True,
+    reactions=False,
+    entry_exit_announced=False,
+    record_automatically=True,
+)
+
+
+def test_s09_x14_teams_settings_are_sent_on_create_and_update_as_graphs_schema_declares_them(
+    microsoft: MicrosoftEmulator,
+) -> None:
+    exchanges = Exchanges()
+    client = client_for(microsoft, exchanges)
+    token = token_for(client, "m-host")
+    every = MeetingSettings(microsoft=EVERY_TEAMS_SETTING)
+    request = MeetingRequest("vclinks-s1-1", "Flow", START, START + timedelta(hours=1), settings=every)
+
+    meeting = client.create_meeting(token, request)  # createOrGet, then one PATCH with the settings
+    assert meeting.access == "organizationExcludingGuests"  # asked with the Prefer header: not hidden
+    held = microsoft.meetings[meeting.meeting_id]
+    assert {k: held[k] for k in EVERY_TEAMS_SETTING.properties()} == EVERY_TEAMS_SETTING.properties()
+    assert client.create_meeting(token, request) == meeting  # a retry: found, its settings set, no PATCH
+    assert microsoft.calls()["update_meeting"] == 1
+
+    lobby = MeetingSettings(microsoft=TeamsSettings(lobby_bypass="organization", presenters="everyone"))
+    client.update_meeting(token, meeting.meeting_id, replace(request, settings=lobby))
+    held = microsoft.meetings[meeting.meeting_id]
+    assert (held["lobbyBypassSettings"], held["allowedPresenters"], held["allowMeetingChat"]) == (
+        {"scope": "organization", "isDialInBypassEnabled": False},
+        "everyone",
+        "limited",  # not sent (None): kept as it was
+    )
+    assert exchanges.problems == []

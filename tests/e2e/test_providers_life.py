@@ -334,3 +334,94 @@ def test_x14_a_teams_create_whose_answers_were_all_lost_makes_no_second_meeting(
     [meeting] = [m for m in hosted.meetings() if m.get("organizer") == user]
     assert studio.ok("GET", f"{studio.base}/sessions/s1")["meeting_state"] == "ready"
     assert client_link(studio, "s1")["url"] == meeting["joinWebUrl"]
+
+
+SETTINGS = {  # S09: what an admin asks first, and what they change it to
+    "google": (
+        {"access_type": "TRUSTED"},
+        {"access_type": "OPEN", "moderation": "ON", "present_restriction": "HOSTS_ONLY"},
+    ),
+    "microsoft": (
+        {"lobby_bypass": "organization", "presenters": "organization"},
+        {"lobby_bypass": "everyone", "presenters": "organizer", "meeting_chat": "limited"},
+    ),
+}
+HELD = {  # ...as the provider then holds them
+    "google": (
+        {"accessType": "TRUSTED", "entryPointAccess": "ALL"},
+        {
+            "accessType": "OPEN",
+            "moderation": "ON",
+            "moderationRestrictions": {"presentRestriction": "HOSTS_ONLY"},
+        },
+    ),
+    "microsoft": (
+        {
+            "lobbyBypassSettings": {"scope": "organization", "isDialInBypassEnabled": False},
+            "allowedPresenters": "organization",
+        },
+        {
+            "lobbyBypassSettings": {"scope": "everyone", "isDialInBypassEnabled": False},
+            "allowedPresenters": "organizer",
+            "allowMeetingChat": "limited",
+        },
+    ),
+}
+UPDATE = {"google": {"patch_space": 1}, "microsoft": {"update_meeting": 1}}
+ROOM = {"google": "asking to join", "microsoft": "waiting in the lobby"}
+
+
+def settings_of(provider: str, meeting: dict) -> dict:
+    return meeting["config"] if provider == "google" else meeting
+
+
+@pytest.mark.parametrize("provider", ["google", "microsoft"])
+def test_s09_x13_x14_a_services_meet_and_teams_settings_reach_its_meetings_and_follow_its_changes(
+    stack: Stack, studio: SiteClient, provider: str
+) -> None:
+    hosted = Hosted(stack, provider)
+    user = hosted.new_user(f"set-{secrets.token_hex(3)}")
+    hosted.connect(studio, user)
+    first, changed = SETTINGS[provider]
+    service = {"kind": "appointment", "online": True, "meeting_settings": {provider: first}}
+    studio.ok("PUT", f"{studio.base}/services/consult", service)
+
+    before = hosted.calls()
+    for n in (1, 2):
+        studio.ok("PUT", f"{studio.base}/sessions/s{n}", session_body(START + timedelta(days=n)))
+    studio.ok("PUT", f"{studio.base}/sessions/s1/bookings/b1", {"client_name": "Ada"})
+    stack.settle()
+    assert meeting_calls(delta(before, hosted.calls())) == {k: 2 * v for k, v in CREATE[provider].items()}
+    mine = [m for m in hosted.meetings() if user in (m.get("owner"), m.get("organizer"))]
+    assert len(mine) == 2
+    for meeting in mine:
+        held = settings_of(provider, meeting)
+        assert {k: held[k] for k in HELD[provider][0]} == HELD[provider][0]
+    link = client_link(studio, "s1")
+    assert link["provider"] == provider
+    assert ROOM[provider] in httpx.get(link["url"], timeout=30).text  # a client from outside waits
+
+    assert studio.call("DELETE", f"{studio.base}/sessions/s2").status_code == 204  # its meeting goes
+    stack.settle()
+    before = hosted.calls()
+    service["meeting_settings"] = {provider: changed}
+    studio.ok("PUT", f"{studio.base}/services/consult", service)
+    stack.settle()
+    studio.ok("PUT", f"{studio.base}/services/consult", service)  # the platform's retry: no call
+    stack.settle()
+    assert meeting_calls(delta(before, hosted.calls())) == UPDATE[provider]  # the one meeting still wanted
+    ids, join = {"google": ("name", "meetingUri"), "microsoft": ("id", "joinWebUrl")}[provider]
+    now = {m[ids]: m for m in hosted.meetings()}
+    [kept] = [settings_of(provider, now[m[ids]]) for m in mine if m[join] == link["url"]]
+    [gone] = [now.get(m[ids]) for m in mine if m[join] != link["url"]]
+    assert {k: kept[k] for k in HELD[provider][1]} == HELD[provider][1]
+    if provider == "google":  # the cancelled session's room stays closed
+        assert gone is not None
+        assert (gone["config"]["accessType"], gone["config"]["entryPointAccess"]) == (
+            "RESTRICTED",
+            "CREATOR_APP_ONLY",
+        )
+    else:
+        assert gone is None  # deleted at the cancel
+    assert "joined" in httpx.get(client_link(studio, "s1")["url"], timeout=30).text
+    assert studio.ok("GET", f"{studio.base}/sessions/s1")["meeting_state"] == "ready"

@@ -26,6 +26,8 @@ from shared.domain.errors import (
     ProviderScopeMissing,
     ProviderUnavailable,
 )
+from shared.domain.meeting_settings import MeetSettings
+from shared.domain.models import MeetingSettings
 from tests.support.providers import REDIRECT, Clock, Sleeps, consent, pkce
 
 START = datetime(2030, 3, 4, 9, 0, tzinfo=UTC)
@@ -235,7 +237,8 @@ def test_x13_google_meeting_is_open_to_clients_and_keeps_its_link(
     assert httpx.get(meeting.join_url).text.count("joined") == 1
     assert client.get_meeting(token, meeting.meeting_id) == meeting
 
-    staff_only = MeetingRequest("vclinks-s1-1", "Morning Flow", START, START, open_to_guests=False)
+    trusted = MeetingSettings(google=MeetSettings(access_type="TRUSTED"))
+    staff_only = MeetingRequest("vclinks-s1-1", "Morning Flow", START, START, settings=trusted)
     updated = client.update_meeting(token, meeting.meeting_id, staff_only)
     assert (updated.access, updated.join_url) == ("TRUSTED", meeting.join_url)
     assert google.calls() == {"token_exchange": 1, "create_space": 1, "get_space": 1, "patch_space": 1}
@@ -358,3 +361,54 @@ def test_google_retry_after_is_honoured(google: GoogleEmulator, client: GoogleCl
     google.add_fault("POST", r"^/v2/spaces$", status=429, retry_after=3)
     client.create_meeting(token, SESSION)
     assert sleeps.pauses[0] >= 3
+
+
+# -- S09: a space's settings, as strict as Google's parser ---------------------------------------
+
+
+@pytest.mark.parametrize(
+    "config",
+    [
+        {"moderation": "MODERATION_UNSPECIFIED"},  # "Users are not allowed to set the value as unspecified"
+        {"accessType": "ACCESS_TYPE_UNSPECIFIED"},  # the emulator's stricter reading (the user's default)
+        {"moderationRestrictions": {"chatRestriction": "EVERYONE"}},
+        {"moderationRestrictions": {"chatRestrictions": "HOSTS_ONLY"}},
+        {"artifactConfig": {"recordingConfig": {"autoRecordingGeneration": "YES"}}},
+        {"artifactConfig": {"recordingConfig": {"autoRecording": "ON"}}},
+        {"attendanceReportGenerationType": "ON"},
+        {"moderationRestrictions": "HOSTS_ONLY"},
+    ],
+)
+def test_s09_x13_google_refuses_a_settings_name_or_value_spaceconfig_does_not_have(
+    google: GoogleEmulator, client: GoogleClient, config: dict
+) -> None:
+    auth = {"Authorization": f"Bearer {connect(client).access_token}"}
+    answer = httpx.post(f"{google.base_url}/v2/spaces", json={"config": config}, headers=auth)
+    assert answer.status_code == 400
+    assert answer.json()["error"]["status"] == "INVALID_ARGUMENT"
+    assert google.calls().get("create_space") is None
+
+
+def test_s09_x13_google_patches_only_the_nested_fields_the_mask_names(
+    google: GoogleEmulator, client: GoogleClient
+) -> None:
+    token = connect(client).access_token
+    moderated = MeetSettings(moderation="ON", chat_restriction="HOSTS_ONLY", present_restriction="HOSTS_ONLY")
+    request = MeetingRequest("vclinks-s1-1", "Flow", START, START, settings=MeetingSettings(google=moderated))
+    name = client.create_meeting(token, request).meeting_id
+    url, auth = f"{google.base_url}/v2/{name}", {"Authorization": f"Bearer {token}"}
+    body = {"config": {"moderationRestrictions": {"chatRestriction": "NO_RESTRICTION"}}}
+    mask = {"updateMask": "config.moderationRestrictions.chatRestriction"}
+    patched = httpx.patch(url, params=mask, json=body, headers=auth).json()["config"]
+    assert patched["moderationRestrictions"] == {
+        "chatRestriction": "NO_RESTRICTION",
+        "presentRestriction": "HOSTS_ONLY",
+    }
+    wrong = httpx.patch(
+        url, params={"updateMask": "config.moderationRestrictions.chat"}, json=body, headers=auth
+    )
+    assert wrong.status_code == 400
+    off = httpx.patch(
+        url, params={"updateMask": "config.moderation"}, json={"config": {"moderation": "OFF"}}, headers=auth
+    )
+    assert "moderationRestrictions" not in off.json()["config"]  # SpaceConfig: reset when moderation is OFF

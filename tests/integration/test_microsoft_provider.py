@@ -299,3 +299,62 @@ def test_microsoft_unknown_property_is_refused(microsoft: MicrosoftEmulator, cli
     )
     assert answer.status_code == 400
     assert "does not exist on type" in answer.json()["error"]["message"]
+
+
+# -- S09: a meeting's settings, as strict as Graph -----------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        {"lobbyBypassSettings": {"scope": "anyone"}},
+        {"lobbyBypassSettings": {"scope": "invited"}},  # without the Prefer header
+        {"lobbyBypassSettings": {"scope": "everyone", "bypass": True}},
+        {"lobbyBypassSettings": {"isDialInBypassEnabled": "yes"}},
+        {"allowedPresenters": "roleIsPresenter"},  # without the attendees and their roles
+        {"allowMeetingChat": "on"},
+        {"allowTeamworkReactions": "false"},
+        {"recordAutomatically": 1},
+    ],
+)
+def test_s09_x14_microsoft_refuses_a_setting_graph_does_not_take(
+    microsoft: MicrosoftEmulator, client: MicrosoftClient, body: dict
+) -> None:
+    token = connect(client).access_token
+    meeting = client.create_meeting(token, SESSION)
+    answer = httpx.patch(
+        f"{microsoft.base_url}/v1.0/me/onlineMeetings/{meeting.meeting_id}",
+        json=body,
+        headers={"Authorization": f"Bearer {token}"},
+    )
+    assert answer.status_code == 400
+    assert answer.json()["error"]["code"] == "BadRequest"
+
+
+def test_s09_x14_microsoft_hides_late_lobby_scopes_from_callers_who_did_not_ask_for_them(
+    microsoft: MicrosoftEmulator, client: MicrosoftClient
+) -> None:
+    token = connect(client).access_token
+    meeting = client.create_meeting(token, SESSION)
+    url = f"{microsoft.base_url}/v1.0/me/onlineMeetings/{meeting.meeting_id}"
+    auth = {"Authorization": f"Bearer {token}"}
+    prefer = auth | {"Prefer": "include-unknown-enum-members"}
+    set_ = httpx.patch(url, json={"lobbyBypassSettings": {"scope": "invited"}}, headers=prefer)
+    assert set_.json()["lobbyBypassSettings"]["scope"] == "invited"
+    assert httpx.get(url, headers=auth).json()["lobbyBypassSettings"]["scope"] == "unknownFutureValue"
+    assert client.get_meeting(token, meeting.meeting_id).access == "invited"  # our client asks for them
+    dial_in = httpx.patch(url, json={"lobbyBypassSettings": {"isDialInBypassEnabled": True}}, headers=prefer)
+    assert dial_in.json()["lobbyBypassSettings"] == {"scope": "invited", "isDialInBypassEnabled": True}
+
+
+def test_s09_x14_microsoft_plain_create_takes_the_same_settings_and_keeps_them(
+    microsoft: MicrosoftEmulator, client: MicrosoftClient
+) -> None:
+    url = f"{microsoft.base_url}/v1.0/me/onlineMeetings"
+    auth = {"Authorization": f"Bearer {connect(client).access_token}"}
+    body = {"startDateTime": "2030-03-04T09:00:00Z", "endDateTime": "2030-03-04T10:00:00Z"}
+    refused = httpx.post(url, json=body | {"allowMeetingChat": "on"}, headers=auth)
+    assert refused.status_code == 400
+    made = httpx.post(url, json=body | {"lobbyBypassSettings": {"isDialInBypassEnabled": True}}, headers=auth)
+    assert made.status_code == 201
+    assert made.json()["lobbyBypassSettings"] == {"scope": "organization", "isDialInBypassEnabled": True}

@@ -865,6 +865,64 @@ export interface components {
             join_url?: string | null;
         };
         /**
+         * MeetSettings
+         * @description A Meet space's `config` (SpaceConfig).
+         */
+        MeetSettings: {
+            /**
+             * Access Type
+             * @description config.accessType. OPEN: anyone with the link joins without knocking. TRUSTED: the host's organization, invited external users and dial-in users join; everyone else knocks (a booking's clients are outsiders: the host admits each one). RESTRICTED: only invitees join (there are none): everyone else knocks.
+             * @default OPEN
+             * @enum {string}
+             */
+            access_type: "OPEN" | "TRUSTED" | "RESTRICTED";
+            /**
+             * Moderation
+             * @description config.moderation: the host manages who may chat, react, present.
+             */
+            moderation?: ("ON" | "OFF") | null;
+            /**
+             * Chat Restriction
+             * @description config.moderationRestrictions.chatRestriction (moderation ON only)
+             */
+            chat_restriction?: ("HOSTS_ONLY" | "NO_RESTRICTION") | null;
+            /**
+             * Reaction Restriction
+             * @description config.moderationRestrictions.reactionRestriction (moderation ON only)
+             */
+            reaction_restriction?: ("HOSTS_ONLY" | "NO_RESTRICTION") | null;
+            /**
+             * Present Restriction
+             * @description config.moderationRestrictions.presentRestriction (moderation ON only)
+             */
+            present_restriction?: ("HOSTS_ONLY" | "NO_RESTRICTION") | null;
+            /**
+             * Default Join As Viewer
+             * @description config.moderationRestrictions.defaultJoinAsViewerType (moderation ON only)
+             */
+            default_join_as_viewer?: ("ON" | "OFF") | null;
+            /**
+             * Attendance Report
+             * @description config.attendanceReportGenerationType
+             */
+            attendance_report?: ("GENERATE_REPORT" | "DO_NOT_GENERATE") | null;
+            /**
+             * Auto Recording
+             * @description config.artifactConfig.recordingConfig.autoRecordingGeneration
+             */
+            auto_recording?: ("ON" | "OFF") | null;
+            /**
+             * Auto Transcription
+             * @description config.artifactConfig.transcriptionConfig.autoTranscriptionGeneration
+             */
+            auto_transcription?: ("ON" | "OFF") | null;
+            /**
+             * Auto Smart Notes
+             * @description config.artifactConfig.smartNotesConfig.autoSmartNotesGeneration
+             */
+            auto_smart_notes?: ("ON" | "OFF") | null;
+        };
+        /**
          * MeetingSettings
          * @description S09: how the provider sets up a service's meetings; a field left None keeps the provider
          *     account's own default (Zoom: its meeting settings). Sent on every create and update.
@@ -880,6 +938,35 @@ export interface components {
             mute_on_entry?: boolean | null;
             /** Auto Recording */
             auto_recording?: ("none" | "local" | "cloud") | null;
+            /**
+             * @default {
+             *       "access_type": "OPEN",
+             *       "moderation": null,
+             *       "chat_restriction": null,
+             *       "reaction_restriction": null,
+             *       "present_restriction": null,
+             *       "default_join_as_viewer": null,
+             *       "attendance_report": null,
+             *       "auto_recording": null,
+             *       "auto_transcription": null,
+             *       "auto_smart_notes": null
+             *     }
+             */
+            google: components["schemas"]["MeetSettings"];
+            /**
+             * @default {
+             *       "lobby_bypass": "everyone",
+             *       "dial_in_bypass": false,
+             *       "presenters": "organizer",
+             *       "meeting_chat": null,
+             *       "attendee_camera": null,
+             *       "attendee_mic": null,
+             *       "reactions": null,
+             *       "entry_exit_announced": null,
+             *       "record_automatically": null
+             *     }
+             */
+            microsoft: components["schemas"]["TeamsSettings"];
         };
         /**
          * MeetingSettingsInput
@@ -904,6 +991,10 @@ export interface components {
             mute_on_entry?: boolean | null;
             /** Auto Recording */
             auto_recording?: ("none" | "local" | "cloud") | null;
+            /** @description X13: a Google Meet space's */
+            google?: components["schemas"]["MeetSettings"];
+            /** @description X14: a Teams meeting's */
+            microsoft?: components["schemas"]["TeamsSettings"];
         };
         /** NewApiKey */
         NewApiKey: {
@@ -1287,6 +1378,62 @@ export interface components {
          * @enum {string}
          */
         Surface: "api" | "members_area" | "join";
+        /**
+         * TeamsSettings
+         * @description A Teams online meeting's settings (onlineMeeting properties PATCH may change).
+         */
+        TeamsSettings: {
+            /**
+             * Lobby Bypass
+             * @description lobbyBypassSettings.scope: who joins without waiting in the lobby. everyone: clients too; organization: the host's organization and its guests (clients wait); organizationAndFederated: also federated organizations; organizationExcludingGuests; invited (nobody is invited: only the host); organizer.
+             * @default everyone
+             * @enum {string}
+             */
+            lobby_bypass: "organizer" | "organization" | "organizationAndFederated" | "everyone" | "invited" | "organizationExcludingGuests";
+            /**
+             * Dial In Bypass
+             * @description lobbyBypassSettings.isDialInBypassEnabled: phone callers skip the lobby
+             * @default false
+             */
+            dial_in_bypass: boolean;
+            /**
+             * Presenters
+             * @description allowedPresenters: who may present and share
+             * @default organizer
+             * @enum {string}
+             */
+            presenters: "everyone" | "organization" | "organizer";
+            /**
+             * Meeting Chat
+             * @description allowMeetingChat: enabled, disabled, or limited (during the meeting only)
+             */
+            meeting_chat?: ("enabled" | "disabled" | "limited") | null;
+            /**
+             * Attendee Camera
+             * @description allowAttendeeToEnableCamera
+             */
+            attendee_camera?: boolean | null;
+            /**
+             * Attendee Mic
+             * @description allowAttendeeToEnableMic
+             */
+            attendee_mic?: boolean | null;
+            /**
+             * Reactions
+             * @description allowTeamworkReactions
+             */
+            reactions?: boolean | null;
+            /**
+             * Entry Exit Announced
+             * @description isEntryExitAnnounced
+             */
+            entry_exit_announced?: boolean | null;
+            /**
+             * Record Automatically
+             * @description recordAutomatically
+             */
+            record_automatically?: boolean | null;
+        };
         /**
          * TemplateInput
          * @description Show or hide the online-join section; optionally a custom subject and body for one language.

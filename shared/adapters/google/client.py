@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import Any
 from urllib.parse import quote, urlencode
 
 import httpx
@@ -32,10 +32,10 @@ from shared.domain.errors import (
     ProviderScopeMissing,
     ProviderUnavailable,
 )
+from shared.domain.meeting_settings import config_paths
 
 MEET_SCOPE = "https://www.googleapis.com/auth/meetings.space.created"
 SCOPES = ("openid", "email", MEET_SCOPE)
-AccessType = Literal["OPEN", "TRUSTED", "RESTRICTED"]
 
 
 @dataclass(frozen=True)
@@ -185,17 +185,17 @@ class GoogleClient:
         return json_object(answer)
 
     def create_meeting(self, access_token: str, request: MeetingRequest) -> ProviderMeeting:
-        """A new space. Not idempotent: see the module docstring."""
-        body = {"config": {"accessType": _access(request), "entryPointAccess": "ALL"}}
+        """A new space with the service's settings (S09). Not idempotent: see the module docstring."""
+        body = {"config": request.settings.google.config()}
         return _meeting(self._meet("POST", "spaces", access_token, creating=True, json=body))
 
     def get_meeting(self, access_token: str, meeting_id: str) -> ProviderMeeting:
         return _meeting(self._meet("GET", _space_path(meeting_id), access_token))
 
     def update_meeting(self, access_token: str, meeting_id: str, request: MeetingRequest) -> ProviderMeeting:
-        """Applies the service's settings (a space has no times to move). Always with an explicit
-        updateMask, so fields we do not send are never cleared."""
-        return self._patch_config(access_token, meeting_id, {"accessType": _access(request)})
+        """Applies the service's settings (S09; a space has no times to move). Always with an
+        explicit updateMask naming each field sent, so fields we do not send are never cleared."""
+        return self._patch_config(access_token, meeting_id, request.settings.google.config())
 
     def close_meeting(self, access_token: str, meeting_id: str) -> None:
         """The cancel of a space, which the API cannot delete: only invitees may skip knocking
@@ -212,8 +212,8 @@ class GoogleClient:
         """Ends a call running in the space, if any (owner only)."""
         self._meet("POST", f"{_space_path(meeting_id)}:endActiveConference", access_token, json={})
 
-    def _patch_config(self, token: str, meeting_id: str, config: Mapping[str, str]) -> ProviderMeeting:
-        mask = ",".join(f"config.{key}" for key in config)
+    def _patch_config(self, token: str, meeting_id: str, config: Mapping[str, Any]) -> ProviderMeeting:
+        mask = ",".join(config_paths(dict(config)))
         data = self._meet(
             "PATCH",
             _space_path(meeting_id),
@@ -222,10 +222,6 @@ class GoogleClient:
             json={"config": dict(config)},
         )
         return _meeting(data)
-
-
-def _access(request: MeetingRequest) -> AccessType:
-    return "OPEN" if request.open_to_guests else "TRUSTED"
 
 
 def _space_path(meeting_id: str) -> str:

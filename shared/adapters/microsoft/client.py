@@ -18,7 +18,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any, Literal
+from typing import Any
 from urllib.parse import quote, urlencode
 
 import httpx
@@ -32,7 +32,9 @@ from shared.domain.errors import ProviderConnectFailed, ProviderMeetingNotFound,
 MEETINGS_SCOPE = "OnlineMeetings.ReadWrite"
 SCOPES = ("offline_access", "User.Read", MEETINGS_SCOPE)
 GRAPH_RESOURCE = "https://graph.microsoft.com/"
-Presenters = Literal["everyone", "organization", "organizer"]
+UNKNOWN_ENUM_MEMBERS = "include-unknown-enum-members"
+"""Graph takes and returns the lobby scopes `invited` and `organizationExcludingGuests` only with
+this `Prefer` header (lobbyBypassSettings); without it they read as `unknownFutureValue`."""
 
 
 @dataclass(frozen=True)
@@ -143,6 +145,9 @@ class MicrosoftClient:
     # -- Graph -----------------------------------------------------------------------------
 
     def _graph(self, method: str, path: str, token: str, **kw: Any) -> httpx.Response:
+        headers = {"Authorization": f"Bearer {token}"}
+        if path.startswith("/me/onlineMeetings"):  # lobby scopes invited, organizationExcludingGuests
+            headers["Prefer"] = UNKNOWN_ENUM_MEMBERS
         answer = send(
             self.http,
             method,
@@ -151,7 +156,7 @@ class MicrosoftClient:
             policy=self.retry,
             idempotent=True,  # GET, PATCH, DELETE and createOrGet (keyed by externalId)
             timeout=self.timeout,
-            headers={"Authorization": f"Bearer {token}"},
+            headers=headers,
             **kw,
         )
         if answer.status_code >= 400:
@@ -167,10 +172,10 @@ class MicrosoftClient:
             mail=data.get("mail"),
         )
 
-    def create_meeting(
-        self, access_token: str, request: MeetingRequest, presenters: Presenters = "organizer"
-    ) -> ProviderMeeting:
-        """The session's meeting, made once whatever the retries (createOrGet + externalId)."""
+    def create_meeting(self, access_token: str, request: MeetingRequest) -> ProviderMeeting:
+        """The session's meeting, made once whatever the retries (createOrGet + externalId), then
+        given the service's settings (S09) in one PATCH where the answer's differ (a new meeting
+        has the tenant's; a retry finds them set and sends none)."""
         body = {
             "externalId": request.external_id,
             "startDateTime": _utc(request.start),
@@ -178,31 +183,21 @@ class MicrosoftClient:
             "subject": request.subject[:255],
         }
         data = json_object(self._graph("POST", "/me/onlineMeetings/createOrGet", access_token, json=body))
-        wanted = _settings(request, presenters)
-        lobby = data.get("lobbyBypassSettings") or {}
-        if (
-            lobby.get("scope") != wanted["lobbyBypassSettings"]["scope"]
-            or data.get("allowedPresenters") != presenters
-        ):
+        wanted = request.settings.microsoft.properties()
+        if _differs(data, wanted):
             data = json_object(self._graph("PATCH", _path(str(data["id"])), access_token, json=wanted))
         return _meeting(data)
 
     def get_meeting(self, access_token: str, meeting_id: str) -> ProviderMeeting:
         return _meeting(json_object(self._graph("GET", _path(meeting_id), access_token)))
 
-    def update_meeting(
-        self,
-        access_token: str,
-        meeting_id: str,
-        request: MeetingRequest,
-        presenters: Presenters = "organizer",
-    ) -> ProviderMeeting:
+    def update_meeting(self, access_token: str, meeting_id: str, request: MeetingRequest) -> ProviderMeeting:
         """New times (start and end together, as Graph requires), subject and settings: one PATCH."""
         body = {
             "startDateTime": _utc(request.start),
             "endDateTime": _utc(request.end),
             "subject": request.subject[:255],
-            **_settings(request, presenters),
+            **request.settings.microsoft.properties(),
         }
         return _meeting(json_object(self._graph("PATCH", _path(meeting_id), access_token, json=body)))
 
@@ -220,12 +215,16 @@ def granted(tokens: OAuthTokens) -> set[str]:
     return {s.removeprefix(GRAPH_RESOURCE).lower() for s in tokens.scopes}
 
 
-def _settings(request: MeetingRequest, presenters: Presenters) -> dict[str, Any]:
-    scope = "everyone" if request.open_to_guests else "organization"
-    return {
-        "lobbyBypassSettings": {"scope": scope, "isDialInBypassEnabled": False},
-        "allowedPresenters": presenters,
-    }
+def _differs(meeting: dict[str, Any], wanted: dict[str, Any]) -> bool:
+    """Whether the meeting lacks a property (or a sub-property) of `wanted`, as Graph answered it."""
+    for key, value in wanted.items():
+        have = meeting.get(key)
+        if isinstance(value, dict):
+            if not isinstance(have, dict) or _differs(have, value):
+                return True
+        elif have != value:
+            return True
+    return False
 
 
 def _path(meeting_id: str) -> str:

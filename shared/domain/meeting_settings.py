@@ -1,0 +1,200 @@
+"""S09 for Google Meet (X13) and Microsoft Teams (X14): what a service's admin wants of its
+sessions' meetings, in each provider's own terms.
+
+Every value is one the provider's API takes, checked against the documents the contract tests
+hold: Meet REST API v2 `SpaceConfig` (discovery document meet.v2.json of
+google-api-python-client 2.202.0, revision 20261029: tests/contract/fixtures/
+google_meet_v2_subset.json) and Graph v1.0 `onlineMeeting` (tests/contract/fixtures/
+graph_online_meetings_subset.json), limited to what `PATCH /me/onlineMeetings/{id}` documents as
+updatable (https://learn.microsoft.com/en-us/graph/api/onlinemeeting-update). Left out, on purpose:
+the `*_UNSPECIFIED` and `unknownFutureValue` members (placeholders, not choices); Meet's
+`entryPointAccess: CREATOR_APP_ONLY` (only our own SDK entry points could join: every client's
+link would be refused; it is how a cancelled space is closed); Teams' `roleIsPresenter` (it needs
+an attendee list with roles; a session's clients are no Teams attendees).
+
+A field left None is not sent: a new meeting gets the host's or tenant's own default, an existing
+one keeps what it was given. Three have our defaults, as before this module: Meet `OPEN` and Teams
+lobby `everyone` (a booking's clients are outsiders: otherwise someone must admit each one), Teams
+presenters `organizer`.
+"""
+
+from typing import TYPE_CHECKING, Any, Literal, Self
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+if TYPE_CHECKING:
+    from shared.domain.models import MeetingSettings
+
+OnOff = Literal["ON", "OFF"]
+Restriction = Literal["HOSTS_ONLY", "NO_RESTRICTION"]
+MeetAccess = Literal["OPEN", "TRUSTED", "RESTRICTED"]
+LobbyBypass = Literal[
+    "organizer",
+    "organization",
+    "organizationAndFederated",
+    "everyone",
+    "invited",
+    "organizationExcludingGuests",
+]
+Presenters = Literal["everyone", "organization", "organizer"]
+ChatMode = Literal["enabled", "disabled", "limited"]
+
+
+class _Settings(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True, defer_build=True)
+
+
+class MeetSettings(_Settings):
+    """A Meet space's `config` (SpaceConfig)."""
+
+    access_type: MeetAccess = Field(
+        default="OPEN",
+        description="config.accessType. OPEN: anyone with the link joins without knocking. TRUSTED: "
+        "the host's organization, invited external users and dial-in users join; everyone else knocks "
+        "(a booking's clients are outsiders: the host admits each one). RESTRICTED: only invitees join "
+        "(there are none): everyone else knocks.",
+    )
+    moderation: OnOff | None = Field(
+        default=None, description="config.moderation: the host manages who may chat, react, present."
+    )
+    chat_restriction: Restriction | None = Field(
+        default=None, description="config.moderationRestrictions.chatRestriction (moderation ON only)"
+    )
+    reaction_restriction: Restriction | None = Field(
+        default=None, description="config.moderationRestrictions.reactionRestriction (moderation ON only)"
+    )
+    present_restriction: Restriction | None = Field(
+        default=None, description="config.moderationRestrictions.presentRestriction (moderation ON only)"
+    )
+    default_join_as_viewer: OnOff | None = Field(
+        default=None, description="config.moderationRestrictions.defaultJoinAsViewerType (moderation ON only)"
+    )
+    attendance_report: Literal["GENERATE_REPORT", "DO_NOT_GENERATE"] | None = Field(
+        default=None, description="config.attendanceReportGenerationType"
+    )
+    auto_recording: OnOff | None = Field(
+        default=None, description="config.artifactConfig.recordingConfig.autoRecordingGeneration"
+    )
+    auto_transcription: OnOff | None = Field(
+        default=None, description="config.artifactConfig.transcriptionConfig.autoTranscriptionGeneration"
+    )
+    auto_smart_notes: OnOff | None = Field(
+        default=None, description="config.artifactConfig.smartNotesConfig.autoSmartNotesGeneration"
+    )
+
+    @model_validator(mode="after")
+    def _moderated(self) -> Self:
+        # meet.v2.json SpaceConfig.moderationRestrictions: "When moderation.ON, these restrictions go
+        # into effect [...] When moderation.OFF, will be reset to default": asked without ON, they
+        # would be silently dropped.
+        restricted = [name for name in RESTRICTIONS if getattr(self, name) is not None]
+        if restricted and self.moderation != "ON":
+            raise ValueError(
+                f"moderation must be ON for {', '.join(restricted)} (Meet resets them otherwise)"
+            )
+        return self
+
+    def config(self) -> dict[str, Any]:
+        """The SpaceConfig to send: the fields set, in Google's names (entry points always ALL)."""
+        config: dict[str, Any] = {"accessType": self.access_type, "entryPointAccess": "ALL"}
+        if self.moderation is not None:
+            config["moderation"] = self.moderation
+        restrictions = {
+            wire: getattr(self, name)
+            for name, wire in RESTRICTIONS.items()
+            if getattr(self, name) is not None
+        }
+        if restrictions:
+            config["moderationRestrictions"] = restrictions
+        if self.attendance_report is not None:
+            config["attendanceReportGenerationType"] = self.attendance_report
+        artifacts = {
+            group: {wire: getattr(self, name)}
+            for name, (group, wire) in ARTIFACTS.items()
+            if getattr(self, name) is not None
+        }
+        if artifacts:
+            config["artifactConfig"] = artifacts
+        return config
+
+
+RESTRICTIONS = {
+    "chat_restriction": "chatRestriction",
+    "reaction_restriction": "reactionRestriction",
+    "present_restriction": "presentRestriction",
+    "default_join_as_viewer": "defaultJoinAsViewerType",
+}
+ARTIFACTS = {
+    "auto_recording": ("recordingConfig", "autoRecordingGeneration"),
+    "auto_transcription": ("transcriptionConfig", "autoTranscriptionGeneration"),
+    "auto_smart_notes": ("smartNotesConfig", "autoSmartNotesGeneration"),
+}
+
+
+def config_paths(config: dict[str, Any], prefix: str = "config") -> list[str]:
+    """The `updateMask` of a spaces.patch that changes exactly the leaves of `config` (so nothing
+    we do not send is cleared: meet.v2.json spaces.patch `updateMask`)."""
+    paths: list[str] = []
+    for key, value in config.items():
+        if isinstance(value, dict):
+            paths += config_paths(value, f"{prefix}.{key}")
+        else:
+            paths.append(f"{prefix}.{key}")
+    return paths
+
+
+class TeamsSettings(_Settings):
+    """A Teams online meeting's settings (onlineMeeting properties PATCH may change)."""
+
+    lobby_bypass: LobbyBypass = Field(
+        default="everyone",
+        description="lobbyBypassSettings.scope: who joins without waiting in the lobby. everyone: "
+        "clients too; organization: the host's organization and its guests (clients wait); "
+        "organizationAndFederated: also federated organizations; organizationExcludingGuests; "
+        "invited (nobody is invited: only the host); organizer.",
+    )
+    dial_in_bypass: bool = Field(
+        default=False, description="lobbyBypassSettings.isDialInBypassEnabled: phone callers skip the lobby"
+    )
+    presenters: Presenters = Field(
+        default="organizer", description="allowedPresenters: who may present and share"
+    )
+    meeting_chat: ChatMode | None = Field(
+        default=None, description="allowMeetingChat: enabled, disabled, or limited (during the meeting only)"
+    )
+    attendee_camera: bool | None = Field(default=None, description="allowAttendeeToEnableCamera")
+    attendee_mic: bool | None = Field(default=None, description="allowAttendeeToEnableMic")
+    reactions: bool | None = Field(default=None, description="allowTeamworkReactions")
+    entry_exit_announced: bool | None = Field(default=None, description="isEntryExitAnnounced")
+    record_automatically: bool | None = Field(default=None, description="recordAutomatically")
+
+    def properties(self) -> dict[str, Any]:
+        """The onlineMeeting properties to send, in Graph's names."""
+        body: dict[str, Any] = {
+            "lobbyBypassSettings": {"scope": self.lobby_bypass, "isDialInBypassEnabled": self.dial_in_bypass},
+            "allowedPresenters": self.presenters,
+        }
+        for name, wire in TEAMS_PROPERTIES.items():
+            if getattr(self, name) is not None:
+                body[wire] = getattr(self, name)
+        return body
+
+
+TEAMS_PROPERTIES = {
+    "meeting_chat": "allowMeetingChat",
+    "attendee_camera": "allowAttendeeToEnableCamera",
+    "attendee_mic": "allowAttendeeToEnableMic",
+    "reactions": "allowTeamworkReactions",
+    "entry_exit_announced": "isEntryExitAnnounced",
+    "record_automatically": "recordAutomatically",
+}
+
+
+def applied_part(provider: str, settings: "MeetingSettings") -> object:
+    """The part of a service's settings a provider's meeting is given (S09): a change elsewhere
+    costs that meeting no call."""
+    if provider == "google":
+        return settings.google
+    if provider == "microsoft":
+        return settings.microsoft
+    return settings.model_dump(exclude={"google", "microsoft"})

@@ -1,0 +1,218 @@
+"""S09 for Google Meet (X13) and Microsoft Teams (X14) through the handlers on moto, with both
+emulators in this process: a service's Meet and Teams settings are taken (or refused with a 400
+that says why), shown back, sent with each session's meeting when it is made, and a change of
+them reaches every upcoming meeting of the service in one call each (Meet: a spaces.patch;
+Teams: a PATCH), never for a change that is not its provider's."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from typing import Any
+from urllib.parse import parse_qs, urlsplit
+
+import boto3
+import httpx
+import pytest
+
+from local.google_emulator import GoogleEmulator
+from local.microsoft_emulator import MicrosoftEmulator
+from tests.support.api import SiteHandle
+from tests.support.aws import reset_caches
+from tests.support.zoom import RETURN_TO, decide, session, ticket
+
+CALLBACK = "https://api.vclinks.test/v1/oauth/{}/callback"  # tests.support.aws's PUBLIC_BASE_URL
+Emulators = dict[str, Any]
+
+
+@pytest.fixture
+def emulators(moto_aws: Any, monkeypatch: pytest.MonkeyPatch) -> Iterator[Emulators]:
+    """Google's and Microsoft's emulators, and the deployment's provider app secret naming them."""
+    google = GoogleEmulator(redirect_uris=(CALLBACK.format("google"),))
+    microsoft = MicrosoftEmulator(redirect_uris=(CALLBACK.format("microsoft"),))
+    google_url, microsoft_url = google.start(), microsoft.start()
+    apps = {
+        "google_client_id": google.client_id,
+        "google_client_secret": google.client_secret,
+        "microsoft_client_id": microsoft.client_id,
+        "microsoft_client_secret": microsoft.client_secret,
+    }
+    arn = boto3.client("secretsmanager").create_secret(
+        Name="vclinks-test/providers", SecretString=json.dumps(apps)
+    )
+    monkeypatch.setenv("PROVIDER_APP_SECRET_ARN", arn["ARN"])
+    for name in ("GOOGLE_ACCOUNTS_BASE_URL", "GOOGLE_OAUTH2_BASE_URL", "GOOGLE_MEET_BASE_URL"):
+        monkeypatch.setenv(name, google_url)
+    monkeypatch.setenv("MICROSOFT_LOGIN_BASE_URL", microsoft_url)
+    monkeypatch.setenv("MICROSOFT_GRAPH_BASE_URL", f"{microsoft_url}/v1.0")
+    reset_caches()
+    yield {"google": google, "microsoft": microsoft}
+    google.stop()
+    microsoft.stop()
+
+
+def connect(site: SiteHandle, provider: str) -> None:
+    """The admin's browser: start, the provider's consent page (allow), back, Connect."""
+    browser = site.api.as_(None)
+    started = browser.get(
+        f"/v1/oauth/{provider}/start", query={"ticket": ticket(site), "return_to": RETURN_TO}
+    )
+    assert started.status == 302, started.text
+    authorize = started.headers["Location"]
+    form: dict[str, Any] = {k: v[0] for k, v in parse_qs(urlsplit(authorize).query).items()}
+    form |= {"user": "g-host" if provider == "google" else "m-host", "allow": "1"}
+    if provider == "google":  # granular consent: the Meet box left ticked
+        form["grant"] = [s for s in form["scope"].split() if s.startswith("https://")]
+    consented = httpx.post(authorize.split("?")[0], data=form)
+    assert consented.status_code == 302, consented.text
+    back = urlsplit(consented.headers["location"])
+    page = browser.get(back.path, query={k: v[0] for k, v in parse_qs(back.query).items()})
+    assert page.status == 200, page.text
+    done = decide(browser, page)
+    assert done.status == 303, done.text
+    assert parse_qs(urlsplit(done.headers["Location"]).query)[provider] == ["connected"]
+
+
+def put_service(site: SiteHandle, settings: dict[str, Any]) -> Any:
+    body = {"kind": "appointment", "online": True, "meeting_settings": settings}
+    return site.api.put(f"{site.base}/services/svc", body)
+
+
+def delta(before: dict[str, int], after: dict[str, int]) -> dict[str, int]:
+    """Meeting calls made since `before` (token refreshes left out)."""
+    return {
+        k: v - before.get(k, 0)
+        for k, v in after.items()
+        if v != before.get(k, 0) and not k.startswith("token_")
+    }
+
+
+def held(emulators: Emulators, provider: str) -> list[dict[str, Any]]:
+    """The meetings as the provider holds them: Meet spaces' config, Teams meetings."""
+    if provider == "google":
+        return [space["config"] for space in emulators["google"].spaces.values()]
+    return list(emulators["microsoft"].meetings.values())
+
+
+def test_s09_x13_x14_the_settings_api_takes_meet_and_teams_settings_and_shows_them(site: SiteHandle) -> None:
+    settings = {
+        "waiting_room": True,
+        "google": {"access_type": "TRUSTED", "moderation": "ON", "chat_restriction": "HOSTS_ONLY"},
+        "microsoft": {
+            "lobby_bypass": "organization",
+            "presenters": "organization",
+            "meeting_chat": "limited",
+        },
+    }
+    saved = put_service(site, settings)
+    assert saved.status == 200, saved.text
+    shown = saved.json["meeting_settings"]
+    assert shown["waiting_room"] is True
+    assert {k: shown["google"][k] for k in settings["google"]} == settings["google"]
+    assert {k: shown["microsoft"][k] for k in settings["microsoft"]} == settings["microsoft"]
+    assert (shown["google"]["auto_recording"], shown["microsoft"]["dial_in_bypass"]) == (None, False)
+    plain = put_service(site, {"waiting_room": True})  # a request from before: the defaults
+    assert (plain.json["meeting_settings"]["google"]["access_type"], plain.status) == ("OPEN", 200)
+    assert plain.json["meeting_settings"]["microsoft"]["lobby_bypass"] == "everyone"
+
+
+@pytest.mark.parametrize(
+    ("settings", "location", "message"),
+    [
+        ({"google": {"access_type": "PUBLIC"}}, "google/access_type", "'OPEN', 'TRUSTED' or 'RESTRICTED'"),
+        (
+            {"google": {"entryPointAccess": "ALL"}},
+            "google/entryPointAccess",
+            "Extra inputs are not permitted",
+        ),
+        (
+            {"google": {"present_restriction": "HOSTS_ONLY"}},
+            "google",
+            "moderation must be ON for present_restriction",
+        ),
+        (
+            {"microsoft": {"lobby_bypass": "anyone"}},
+            "microsoft/lobby_bypass",
+            "'organizer', 'organization', ",
+        ),
+        (
+            {"microsoft": {"presenters": "roleIsPresenter"}},
+            "microsoft/presenters",
+            "'everyone', 'organization' or",
+        ),
+        ({"microsoft": {"dial_in_bypass": "often"}}, "microsoft/dial_in_bypass", "valid boolean"),
+    ],
+)
+def test_s09_x13_x14_a_value_the_provider_does_not_have_is_a_clear_400(
+    site: SiteHandle, settings: dict[str, Any], location: str, message: str
+) -> None:
+    answer = put_service(site, settings)
+    assert answer.status == 400
+    assert answer.json["type"].endswith("/invalid-input")
+    [error] = answer.json["errors"]
+    assert error["location"] == f"body/meeting_settings/{location}"
+    assert message in error["message"]
+
+
+@pytest.mark.parametrize(
+    ("provider", "first", "changed", "expected", "update"),
+    [
+        (
+            "google",
+            {"access_type": "TRUSTED"},
+            {"access_type": "OPEN", "moderation": "ON", "present_restriction": "HOSTS_ONLY"},
+            {
+                "accessType": "OPEN",
+                "moderation": "ON",
+                "moderationRestrictions": {"presentRestriction": "HOSTS_ONLY"},
+            },
+            "patch_space",
+        ),
+        (
+            "microsoft",
+            {"lobby_bypass": "organization", "presenters": "organization"},
+            {"lobby_bypass": "organizer", "presenters": "everyone", "meeting_chat": "disabled"},
+            {
+                "lobbyBypassSettings": {"scope": "organizer", "isDialInBypassEnabled": False},
+                "allowedPresenters": "everyone",
+                "allowMeetingChat": "disabled",
+            },
+            "update_meeting",
+        ),
+    ],
+)
+def test_s09_x13_x14_settings_reach_each_meeting_and_a_change_is_one_update_per_meeting(
+    site: SiteHandle,
+    emulators: Emulators,
+    provider: str,
+    first: dict[str, Any],
+    changed: dict[str, Any],
+    expected: dict[str, Any],
+    update: str,
+) -> None:
+    connect(site, provider)
+    assert put_service(site, {provider: first}).status == 200
+    assert site.api.put(f"{site.base}/sessions/s1", session()).status == 201
+    assert site.api.put(f"{site.base}/sessions/s2", session(days=1)).status == 201
+    if provider == "google":
+        assert [m["accessType"] for m in held(emulators, provider)] == ["TRUSTED", "TRUSTED"]
+    else:
+        assert [
+            (m["lobbyBypassSettings"]["scope"], m["allowedPresenters"]) for m in held(emulators, provider)
+        ] == [("organization", "organization")] * 2
+    emulator = emulators[provider]
+    before = emulator.calls()
+
+    other = "microsoft" if provider == "google" else "google"
+    assert put_service(site, {provider: first, other: {}, "mute_on_entry": True}).status == 200
+    assert emulator.calls() == before  # another provider's settings, or Zoom's: nothing to send
+
+    assert put_service(site, {provider: changed}).status == 200  # fanned out to the upcoming sessions
+    assert delta(before, emulator.calls()) == {update: 2}
+    for meeting in held(emulators, provider):
+        assert {k: meeting[k] for k in expected} == expected
+    assert put_service(site, {provider: changed}).status == 200  # the same again: no call
+    assert delta(before, emulator.calls()) == {update: 2}
+    assert {
+        s["meeting_state"] for s in (site.api.get(f"{site.base}/sessions/{i}").json for i in ("s1", "s2"))
+    } == {"ready"}
