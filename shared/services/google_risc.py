@@ -58,6 +58,17 @@ TOKEN_REVOKED = f"{EVENT}/oauth/event-type/token-revoked"
 ACCOUNT_DISABLED = f"{EVENT}/risc/event-type/account-disabled"
 ACCOUNT_PURGED = f"{EVENT}/risc/event-type/account-purged"
 VERIFICATION = f"{EVENT}/risc/event-type/verification"
+PUSH_DELIVERY = f"{EVENT}/risc/delivery-method/push"
+EVENTS_REQUESTED = [
+    TOKENS_REVOKED,
+    TOKEN_REVOKED,
+    f"{EVENT}/risc/event-type/sessions-revoked",
+    ACCOUNT_DISABLED,
+    f"{EVENT}/risc/event-type/account-enabled",
+    ACCOUNT_PURGED,
+    f"{EVENT}/risc/event-type/account-credential-change-required",
+]
+"""What the stream asks for (docs/GOOGLE-SETUP.md): every event this module knows, so each is logged."""
 PROBLEMS = {
     TOKENS_REVOKED: "google_tokens_revoked",
     ACCOUNT_DISABLED: "google_account_disabled",
