@@ -8,8 +8,8 @@ apart so the OAuth and Meet parts of the emulator change without touching it.
 - `GET /.well-known/risc-configuration`: `issuer` (Google's own, `https://accounts.google.com/`)
   and `jwks_uri` (here: this emulator's `/oauth2/v3/certs`). R: "Validate and decode the token".
 - `GET /oauth2/v3/certs`: the JWKS; one RSA key made when the emulator is built (RS256, `kid`).
-- `POST /v1beta/stream:update` (R: "Register your receiver"): needs a Bearer token (Google's is a
-  service account's self-signed JWT; here any non-empty one), `delivery.delivery_method` the push
+- `POST /v1beta/stream:update` (R: "Register your receiver"): needs a Bearer token (a service
+  account's self-signed JWT: its shape is checked, not its signature), `delivery.delivery_method` the push
   method and `delivery.url` an https URL (http only on loopback, for the local stack),
   `events_requested` known event types. `GET /v1beta/stream` reads it back.
 - `POST /v1beta/stream:verify` `{"state"}`: a `verification` event with that state is pushed.
@@ -41,6 +41,7 @@ from local.provider_emulator import EmulatorError, json_answer, json_body
 
 ISSUER = "https://accounts.google.com/"
 PUSH = "https://schemas.openid.net/secevent/risc/delivery-method/push"
+MANAGEMENT_AUDIENCE = "https://risc.googleapis.com/google.identity.risc.v1beta.RiscManagementService"
 EVENT = "https://schemas.openid.net/secevent"
 EVENT_TYPES = {
     "tokens-revoked": f"{EVENT}/oauth/event-type/tokens-revoked",
@@ -157,10 +158,28 @@ class RiscTransmitter:
         return json_answer(200, {})
 
     def _risc_caller(self, request: Request) -> None:
-        if not request.headers.get("authorization", "").removeprefix("Bearer ").strip():
+        """R: the Bearer is a JWT the service account signs (RS256, kid its private_key_id; iss and
+        sub its email; aud the RISC management service; an hour). Google checks the signature with
+        the service account's public key; the emulator, which has none, checks the shape."""
+        token = request.headers.get("authorization", "").removeprefix("Bearer ").strip()
+        try:
+            header = jwt.get_unverified_header(token)
+            claims = jwt.decode(token, options={"verify_signature": False})
+        except jwt.PyJWTError as error:
             raise EmulatorError(
                 401, self.fault_body(401, "Request is missing required authentication credential.")
-            )
+            ) from error
+        well_formed = (
+            header.get("alg") == "RS256"
+            and bool(header.get("kid"))
+            and claims.get("aud") == MANAGEMENT_AUDIENCE
+            and "@" in str(claims.get("iss", ""))
+            and claims.get("sub") == claims.get("iss")
+            and isinstance(claims.get("exp"), int)
+            and claims["exp"] > self.clock()
+        )
+        if not well_formed:
+            raise EmulatorError(401, self.fault_body(401, "Request had invalid authentication credentials."))
 
     # -- pushing SETs -----------------------------------------------------------------------
 

@@ -212,19 +212,11 @@ class LocalStack:
         )["ARN"]
 
     def _register_google_risc(self, receiver: str) -> None:
-        """The operator's step (docs/GOOGLE-SETUP.md): Google's RISC stream pushes to our receiver."""
-        import httpx
+        """The operator's step (docs/GOOGLE-SETUP.md; `vclinks google-risc register`): Google's RISC
+        stream pushes to our receiver."""
+        from vclinks_cli import google_risc
 
-        from shared.services.google_risc import EVENTS_REQUESTED, PUSH_DELIVERY
-
-        stream = {
-            "delivery": {"delivery_method": PUSH_DELIVERY, "url": receiver},
-            "events_requested": EVENTS_REQUESTED,
-        }
-        bearer = {"Authorization": "Bearer local-service-account-token"}
-        httpx.post(
-            f"{self.google_url}/v1beta/stream:update", json=stream, headers=bearer, timeout=10
-        ).raise_for_status()
+        google_risc.register(google_risc.bearer(google_risc.throwaway_account()), receiver, self.google_url)
 
     def _start_pollers(self, template: dict[str, Any]) -> None:
         """What Lambda's event source mappings do in AWS: poll each queue, invoke its function."""

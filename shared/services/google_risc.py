@@ -67,6 +67,7 @@ EVENTS_REQUESTED = [
     f"{EVENT}/risc/event-type/account-enabled",
     ACCOUNT_PURGED,
     f"{EVENT}/risc/event-type/account-credential-change-required",
+    VERIFICATION,
 ]
 """What the stream asks for (docs/GOOGLE-SETUP.md): every event this module knows, so each is logged."""
 PROBLEMS = {

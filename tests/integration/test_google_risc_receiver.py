@@ -10,9 +10,11 @@ import json
 import secrets
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 import boto3
+import httpx
 import pytest
 
 from local.google_emulator import GoogleEmulator
@@ -21,10 +23,13 @@ from shared.bootstrap import container
 from shared.domain.models import ConnectionStatus, ZoomConnection
 from shared.domain.work import WorkRef
 from shared.services import connections
+from shared.services.google_risc import EVENTS_REQUESTED
 from shared.services.provider_connect import secret_name
 from tests.support.api import Answer, Api, SiteHandle
 from tests.support.aws import reset_caches
 from tests.support.links import START, iso
+from vclinks_cli.google_risc import throwaway_account
+from vclinks_cli.main import main
 
 SET_TYPE = {"Content-Type": "application/secevent+jwt"}
 
@@ -234,3 +239,29 @@ def test_x07_a_body_that_is_no_set_is_refused(anonymous: Api, google: GoogleEmul
     assert (garbage.status, garbage.json["err"]) == (400, "invalid_request")
     wrong_type = deliver(anonymous, "not-a-jwt", {"Content-Type": "text/plain"})
     assert wrong_type.status == 415
+
+
+def test_the_operator_registers_the_receiver_with_a_service_account_bearer(
+    google: GoogleEmulator, tmp_path: Path
+) -> None:
+    """`vclinks google-risc register` (docs/GOOGLE-SETUP.md step 5) against the emulator's RISC API,
+    which refuses a Bearer that is not a service account's self-signed JWT."""
+    key = tmp_path / "risc-admin.json"
+    key.write_text(json.dumps(throwaway_account()))
+    receiver = "https://api.vclinks.test/v1/google/risc"
+
+    code = main(
+        ["google-risc", "register", "--key", str(key), "--receiver", receiver, "--api", google.base_url]
+    )
+
+    assert code == 0
+    assert google.stream is not None
+    assert google.stream["delivery"]["url"] == receiver
+    assert set(google.stream["events_requested"]) == set(EVENTS_REQUESTED)
+    not_a_jwt = httpx.post(
+        f"{google.base_url}/v1beta/stream:update",
+        json=google.stream,
+        headers={"Authorization": "Bearer an-api-key"},
+        timeout=10,
+    )
+    assert not_a_jwt.status_code == 401
