@@ -62,6 +62,8 @@ def _problem_responses(path: str, method: str) -> dict[str, Any]:
         codes += ["413", "415"]
     if path == "/v1/zoom/webhook":
         codes.append("401")  # a bad or stale signature
+    if path == "/v1/google/risc":
+        codes.append("503")  # Google's RISC keys could not be read: Google delivers the SET again
     if any(part in path for part in UPSTREAM):
         codes += ["502", "503"]
     return {

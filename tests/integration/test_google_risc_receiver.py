@@ -239,6 +239,8 @@ def test_x07_a_body_that_is_no_set_is_refused(anonymous: Api, google: GoogleEmul
     assert (garbage.status, garbage.json["err"]) == (400, "invalid_request")
     wrong_type = deliver(anonymous, "not-a-jwt", {"Content-Type": "text/plain"})
     assert wrong_type.status == 415
+    elsewhere = anonymous.post("/v1/zoom/webhook", raw="not-a-jwt", headers=SET_TYPE)  # this route only
+    assert elsewhere.status == 415
 
 
 def test_the_operator_registers_the_receiver_with_a_service_account_bearer(
@@ -265,3 +267,19 @@ def test_the_operator_registers_the_receiver_with_a_service_account_bearer(
         timeout=10,
     )
     assert not_a_jwt.status_code == 401
+
+
+def test_when_googles_keys_cannot_be_read_the_answer_is_503_so_google_delivers_again(
+    site: SiteHandle, anonymous: Api, google: GoogleEmulator
+) -> None:
+    connect_google(site, "g-ada")
+    token = revoked(google, "g-ada")
+    google.add_fault("GET", r"^/oauth2/v3/certs$", status=503, times=1)
+
+    down = deliver(anonymous, token)
+
+    assert down.status == 503
+    assert down.json["type"].endswith("/provider-unavailable")
+    assert account(site) == ("connected", None)
+    assert deliver(anonymous, token).status == 202  # the redelivery, once Google answers again
+    assert account(site) == ("needs_reconnect", "google_tokens_revoked")
