@@ -283,3 +283,23 @@ def test_when_googles_keys_cannot_be_read_the_answer_is_503_so_google_delivers_a
     assert account(site) == ("connected", None)
     assert deliver(anonymous, token).status == 202  # the redelivery, once Google answers again
     assert account(site) == ("needs_reconnect", "google_tokens_revoked")
+
+
+def test_the_emulators_risc_api_refuses_what_google_refuses(google: GoogleEmulator, tmp_path: Path) -> None:
+    """R: "Register your receiver": a push delivery to an https receiver, known event types; a
+    verification goes to the registered receiver; SETs only for users who granted email/profile."""
+    key = tmp_path / "risc-admin.json"
+    key.write_text(json.dumps(throwaway_account()))
+    base = ["--key", str(key), "--api", google.base_url]
+    with pytest.raises(SystemExit, match="must be https"):
+        main(["google-risc", "register", "--receiver", "http://api.vclinks.test/v1/google/risc", *base])
+    assert google.stream is None  # a plain-http receiver off this machine is refused
+
+    closed = "http://127.0.0.1:9/v1/google/risc"  # nothing listens: the delivery is recorded as failed
+    assert main(["google-risc", "register", "--receiver", closed, *base]) == 0
+    assert main(["google-risc", "verify", "--state", "check-1", *base]) == 0
+    assert [d["status"] for d in google.deliveries] == [0]
+    assert google.push_event("g-never-consented", "tokens-revoked") == {
+        "pushed": False,
+        "why": "the user granted neither email nor profile",
+    }
