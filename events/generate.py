@@ -115,6 +115,7 @@ PUBLIC = frozenset(
         "GET /v1/oauth/zoom/callback",
         "POST /v1/oauth/zoom/confirm",
         "POST /v1/zoom/webhook",
+        "POST /v1/google/risc",
         "GET /v1/oauth/zoom/start",
         "GET /v1/oauth/{provider}/start",
         "GET /v1/oauth/{provider}/callback",
@@ -253,6 +254,34 @@ SAMPLES: dict[str, dict[str, Any]] = {
             "x-zm-signature": "v0=" + "0" * 64,
         },
     },
+    "POST /v1/google/risc": {
+        # A made-up Security Event Token (its header names no Google key: refused before any key is
+        # read, so the sample needs no network); Google's real ones are signed RS256 with a kid.
+        "raw": ".".join(
+            base64.urlsafe_b64encode(json.dumps(part).encode()).rstrip(b"=").decode()
+            for part in (
+                {"alg": "RS256", "typ": "secevent+jwt"},
+                {
+                    "iss": "https://accounts.google.com/",
+                    "aud": "sample-client.apps.googleusercontent.com",
+                    "iat": int(REQUEST_TIME.timestamp()),
+                    "jti": "756e69717565206964656e746966696572",
+                    "events": {
+                        "https://schemas.openid.net/secevent/oauth/event-type/tokens-revoked": {
+                            "subject": {
+                                "subject_type": "iss-sub",
+                                "iss": "https://accounts.google.com/",
+                                "sub": "7375626a656374",
+                            }
+                        }
+                    },
+                },
+            )
+        )
+        + ".c2lnbmF0dXJlLW5vdC1yZWFs",
+        "content_type": "application/secevent+jwt",
+        "headers": {"user-agent": "Google-RISC"},
+    },
     "GET /v1/sites/{site}/zoom/users": {},
     "GET /v1/sites/{site}/zoom/usage": {},
     # send_confirmation
@@ -308,6 +337,7 @@ def http_event(route: Route) -> dict[str, Any]:
     query: dict[str, str] = sample.get("query", {})
     body = json.dumps(sample["body"]) if "body" in sample else None
     form = urlencode(sample["form"]) if "form" in sample else None
+    raw: str | None = sample.get("raw")
     user_agent = "vclinks-sample/1.0"
     headers = {
         "accept": "application/json",
@@ -327,6 +357,10 @@ def http_event(route: Route) -> dict[str, Any]:
         body = form
         headers["content-type"] = "application/x-www-form-urlencoded"
         headers["content-length"] = str(len(body.encode()))
+    if raw is not None:  # not text: API Gateway (and local.gateway) hands it over base64-encoded
+        headers["content-type"] = sample["content_type"]
+        headers["content-length"] = str(len(raw.encode()))
+        body = base64.b64encode(raw.encode()).decode()
     cookies: list[str] = sample.get("cookies", [])
     if cookies:
         headers["cookie"] = "; ".join(cookies)
@@ -355,7 +389,7 @@ def http_event(route: Route) -> dict[str, Any]:
             "time": REQUEST_TIME.strftime("%d/%b/%Y:%H:%M:%S +0000"),
             "timeEpoch": int(REQUEST_TIME.timestamp() * 1000),
         },
-        "isBase64Encoded": False,
+        "isBase64Encoded": raw is not None,
     }
     if cookies:
         event["cookies"] = cookies

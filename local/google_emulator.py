@@ -1,7 +1,9 @@
 """A Google emulator for `make dev` and the tests: the OAuth 2.0 web-server flow (consent page
 with granular consent, PKCE, offline access, non-rotating refresh tokens, revocation) and the
 Meet REST API v2 spaces (create, get, patch, endActiveConference), with Google's error shapes,
-Meet's per-user create quota and faults on demand. In memory, thread-safe, werkzeug on 127.0.0.1.
+Meet's per-user create quota and faults on demand; Cross-Account Protection (RISC: signed Security
+Event Tokens pushed to a registered receiver) in local/google_risc.py. In memory, thread-safe,
+werkzeug on 127.0.0.1.
 
 Every behaviour names its source: a row of shared/google/SOURCE.md ("SOURCE: <topic>") or the
 Meet discovery document google-api-python-client 2.202.0 ships (meet.v2.json, revision 20261029,
@@ -28,6 +30,7 @@ from typing import Any
 from werkzeug.routing import Rule
 from werkzeug.wrappers import Request, Response
 
+from local.google_risc import RiscTransmitter, risc_rules
 from local.provider_emulator import (
     EmulatorError,
     ProviderEmulator,
@@ -121,7 +124,7 @@ class Grant:
     serial: int = 0  # order of issue: the oldest is dropped first
 
 
-class GoogleEmulator(ProviderEmulator):
+class GoogleEmulator(RiscTransmitter, ProviderEmulator):
     name = "google-emulator"
 
     def __init__(
@@ -154,6 +157,7 @@ class GoogleEmulator(ProviderEmulator):
                 Rule("/_emulator/spaces", endpoint="control_spaces", methods=["GET"]),
                 Rule("/_emulator/conference", endpoint="control_conference", methods=["POST"]),
                 Rule("/_emulator/redirect-uris", endpoint="control_redirect_uri", methods=["POST"]),
+                *risc_rules(),  # Cross-Account Protection: local/google_risc.py
             ],
             clock,
         )
@@ -173,6 +177,7 @@ class GoogleEmulator(ProviderEmulator):
             self.add_user("host@studio.example", "Hanna Host", sub="g-host")
             self.add_user("coach@studio.example", "Anna Coach", sub="g-anna")
             self.add_user("solo@gmail.com", "Sol Solo", sub="g-solo", account_type="personal")
+            self.reset_risc()
 
     def add_user(self, email: str, name: str, sub: str = "", **options: Any) -> str:
         with self._lock:

@@ -47,6 +47,8 @@ ERRORS = {
     "409": "Conflicts with the current state, or a required step comes first",
     "413": "The request body is too large",
     "415": "The request body must be JSON",
+    "429": "This site's writes (or scoped tokens minted) this minute are over its limit; retry after "
+    "the Retry-After header's seconds",
     "502": "The video provider (Zoom, Google, Microsoft) or the email service refused the request",
     "503": "The video provider is unavailable or not configured; try again later",
 }
@@ -60,10 +62,14 @@ def _problem_responses(path: str, method: str) -> dict[str, Any]:
         codes += ["401", "403", "409"]
     if method in ("put", "post", "patch"):
         codes += ["413", "415"]
+    if path.startswith("/v1/sites/") and method in ("put", "post", "patch", "delete"):
+        codes.append("429")  # the per-site write limit (shared/services/limits.py)
     if path.startswith("/v1/oauth/"):
         codes += ["401", "409"]  # a connect ticket not valid or used; a state or confirmation used
     if path == "/v1/zoom/webhook":
         codes.append("401")  # a bad or stale signature
+    if path == "/v1/google/risc":
+        codes.append("503")  # Google's RISC keys could not be read: Google delivers the SET again
     if any(part in path for part in UPSTREAM):
         codes += ["502", "503"]
     return {

@@ -196,6 +196,7 @@ class LocalStack:
             GOOGLE_CLIENT_ID, GOOGLE_CLIENT_SECRET, (output(template, "GoogleRedirectUri", refs),)
         )
         self.google_url = self.google.start(self.host, 0)
+        self._register_google_risc(output(template, "GoogleRiscReceiverUri", refs))
         self.microsoft = MicrosoftEmulator(
             MICROSOFT_CLIENT_ID, MICROSOFT_CLIENT_SECRET, (output(template, "MicrosoftRedirectUri", refs),)
         )
@@ -209,6 +210,13 @@ class LocalStack:
         self.provider_secret_arn = boto3.client("secretsmanager").create_secret(
             Name=f"{self.prefix}/provider-apps", SecretString=json.dumps(credentials)
         )["ARN"]
+
+    def _register_google_risc(self, receiver: str) -> None:
+        """The operator's step (docs/GOOGLE-SETUP.md; `vclinks google-risc register`): Google's RISC
+        stream pushes to our receiver."""
+        from vclinks_cli import google_risc
+
+        google_risc.register(google_risc.bearer(google_risc.throwaway_account()), receiver, self.google_url)
 
     def _start_pollers(self, template: dict[str, Any]) -> None:
         """What Lambda's event source mappings do in AWS: poll each queue, invoke its function."""
@@ -265,6 +273,7 @@ class LocalStack:
                 "GOOGLE_ACCOUNTS_BASE_URL": self.google_url,
                 "GOOGLE_OAUTH2_BASE_URL": self.google_url,
                 "GOOGLE_MEET_BASE_URL": self.google_url,
+                "GOOGLE_RISC_CONFIGURATION_URL": f"{self.google_url}/.well-known/risc-configuration",
                 "MICROSOFT_LOGIN_BASE_URL": self.microsoft_url,
                 "MICROSOFT_GRAPH_BASE_URL": f"{self.microsoft_url}/v1.0",
             }

@@ -23,6 +23,7 @@ from shared.domain.models import ZoomAppType
 if TYPE_CHECKING:
     from mypy_boto3_sesv2 import SESV2Client
 
+    from shared.adapters.google.risc import RiscVerifier
     from shared.adapters.mailer import Mailer
     from shared.adapters.queue import WorkQueue
     from shared.adapters.webhook_sender import WebhookSender
@@ -211,6 +212,18 @@ class Container:
             )
             return TeamsMeetings(teams, ProviderTokens(self.token_secrets, teams.refresh, dead_grant))
         raise ValueError(f"unknown provider {name!r}")
+
+    @cached_property
+    def google_risc(self) -> RiscVerifier:
+        """Verifies Google's Security Event Tokens; caches Google's configuration and keys an hour
+        per warm Lambda. Only the RISC route builds it (PyJWT and cryptography load here)."""
+        from shared.adapters.google.risc import RiscVerifier, http_fetcher
+
+        return RiscVerifier(
+            self.settings.google_risc_configuration_url,
+            lambda: (self.provider_credentials("google")[0],),  # our OAuth client: the SETs' audience
+            http_fetcher(),
+        )
 
     @cached_property
     def join_key(self) -> JoinKey:

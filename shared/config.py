@@ -40,6 +40,8 @@ class Settings(BaseModel):
     google_accounts_base_url: str = "https://accounts.google.com"
     google_oauth2_base_url: str = "https://oauth2.googleapis.com"
     google_meet_base_url: str = "https://meet.googleapis.com"
+    google_risc_configuration_url: str = "https://accounts.google.com/.well-known/risc-configuration"
+    """Where Google's Cross-Account Protection names its issuer and keys (the local stack: its emulator)."""
     microsoft_login_base_url: str = "https://login.microsoftonline.com"
     microsoft_graph_base_url: str = "https://graph.microsoft.com/v1.0"
     webhook_allow_loopback: bool = False
@@ -72,6 +74,8 @@ class Settings(BaseModel):
             google_accounts_base_url=env.get("GOOGLE_ACCOUNTS_BASE_URL") or "https://accounts.google.com",
             google_oauth2_base_url=env.get("GOOGLE_OAUTH2_BASE_URL") or "https://oauth2.googleapis.com",
             google_meet_base_url=env.get("GOOGLE_MEET_BASE_URL") or "https://meet.googleapis.com",
+            google_risc_configuration_url=env.get("GOOGLE_RISC_CONFIGURATION_URL")
+            or "https://accounts.google.com/.well-known/risc-configuration",
             microsoft_login_base_url=env.get("MICROSOFT_LOGIN_BASE_URL")
             or "https://login.microsoftonline.com",
             microsoft_graph_base_url=env.get("MICROSOFT_GRAPH_BASE_URL")

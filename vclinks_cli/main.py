@@ -9,6 +9,8 @@
     vclinks --local site delete SITE --export-to site.json
     vclinks --stack vclinks status                      # queues, pending work, reconnects, alarms
     vclinks --local outbox                              # the emails the local stack sent
+    vclinks --stack vclinks google-risc register --key sa.json   # Google's revocation notices
+    vclinks --stack vclinks google-risc verify --key sa.json --state check-1
 
 API keys are printed once; only their hash is stored. These commands are the operator's: they
 act with your AWS credentials on the tables directly (vclinks_cli/sites.py says why).
@@ -84,6 +86,22 @@ def parser() -> argparse.ArgumentParser:
     status.add_argument("--json", action="store_true", help="print JSON")
     outbox = commands.add_parser("outbox", help="list the emails the local stack sent (with --local)")
     outbox.add_argument("--json", action="store_true", help="print JSON")
+    risc = commands.add_parser(
+        "google-risc", help="Google's revocation notices: register the receiver (docs/GOOGLE-SETUP.md)"
+    ).add_subparsers(dest="action", required=True)
+    for action, summary in (
+        ("register", "Google pushes Cross-Account Protection events to the stack's receiver"),
+        ("verify", "Google sends a verification event carrying --state"),
+    ):
+        risc_action = risc.add_parser(action, help=summary)
+        risc_action.add_argument(
+            "--key", type=Path, help="the JSON key of a service account with roles/riscconfigs.admin"
+        )
+        risc_action.add_argument("--receiver", help="default: the stack output GoogleRiscReceiverUri")
+        risc_action.add_argument(
+            "--state", default="vclinks-verify", help="verify: the text Google sends back"
+        )
+        risc_action.add_argument("--api", default="https://risc.googleapis.com", help=argparse.SUPPRESS)
     return top
 
 
@@ -113,6 +131,8 @@ def main(argv: list[str] | None = None) -> int:
             return 2
         _use_local_stack(args.state_file)
         return _outbox(args.state_file, args.json)
+    if args.command == "google-risc":
+        return _google_risc(args)
     if args.local:
         _use_local_stack(args.state_file)
     elif args.stack:
@@ -132,6 +152,44 @@ def main(argv: list[str] | None = None) -> int:
     except VclinksError as error:
         print(f"vclinks: {error.detail}", file=sys.stderr)
         return 1
+
+
+def _google_risc(args: argparse.Namespace) -> int:
+    """Against Google with --key (and --stack for the receiver), or the local stack's emulator."""
+    from vclinks_cli import google_risc
+
+    api, receiver = args.api, args.receiver
+    if args.local:
+        state = json.loads(args.state_file.read_text())
+        api, receiver = state["google_url"], receiver or f"{state['base_url']}/v1/google/risc"
+    elif args.stack and not receiver:
+        receiver = _stack_output(args.stack, args.region, "GoogleRiscReceiverUri")
+    if args.key is None and not args.local:
+        print(
+            "vclinks: --key: the service account's JSON key (docs/GOOGLE-SETUP.md, step 5).", file=sys.stderr
+        )
+        return 2
+    account = google_risc.read_service_account(args.key) if args.key else google_risc.throwaway_account()
+    token = google_risc.bearer(account)
+    if args.action == "verify":
+        google_risc.verify(token, args.state, api)
+        print(f"Google sends a verification event with state {args.state!r}; the receiver logs it.")
+        return 0
+    if not receiver:
+        print(
+            "vclinks: --receiver (the stack output GoogleRiscReceiverUri), or --stack NAME.", file=sys.stderr
+        )
+        return 2
+    google_risc.register(token, receiver, api)
+    print(f"Google's RISC stream pushes to {receiver}.")
+    return 0
+
+
+def _stack_output(stack: str, region: str | None, key: str) -> str:
+    import boto3
+
+    outputs = boto3.client("cloudformation", region_name=region).describe_stacks(StackName=stack)["Stacks"][0]
+    return next((o["OutputValue"] for o in outputs.get("Outputs", []) if o["OutputKey"] == key), "")
 
 
 def _status(args: argparse.Namespace) -> int:

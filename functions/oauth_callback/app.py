@@ -7,6 +7,7 @@ five others."""
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, datetime
 from typing import Annotated
 from urllib.parse import parse_qs
@@ -31,6 +32,14 @@ HTML = "text/html; charset=utf-8"
 NO_STORE = {"Cache-Control": "no-store", "Referrer-Policy": "no-referrer"}
 COOKIE = "__Host-vclinks-zoom"  # every provider's connect flow (one at a time per browser)
 PROVIDER_PATTERN = "^(google|microsoft)$"
+SET_ERRORS = ["invalid_request", "invalid_key", "invalid_issuer", "invalid_audience", "authentication_failed"]
+SET_ERROR = {
+    "type": "object",
+    "title": "SetError",
+    "required": ["err", "description"],
+    "properties": {"err": {"type": "string", "enum": SET_ERRORS}, "description": {"type": "string"}},
+}
+"""RFC 8935 section 2.4's error answer (not a problem document: the SET transmitter reads `err`)."""
 
 
 @app.get("/v1/oauth/zoom/start")
@@ -187,6 +196,34 @@ def zoom_webhook(root: Root) -> dict:
     answer, work = webhooks.handle(root.repo, secret_token, event, root.zoom.app_of)
     root.queue.send(work)  # Zoom waits 3 s at most: the worker does the rest
     return answer
+
+
+@app.post(
+    "/v1/google/risc",
+    responses={
+        202: {"description": "The Security Event Token was accepted (no body: RFC 8935 section 2.3)"},
+        400: {
+            "description": "The token was refused (RFC 8935 section 2.4): `err` is invalid_request, "
+            "invalid_key, invalid_issuer, invalid_audience or authentication_failed",
+            "content": {"application/json": {"schema": SET_ERROR}},
+        },
+    },
+)
+def google_risc(root: Root) -> Response[str]:
+    """Google's Cross-Account Protection pushes a Security Event Token here (RFC 8935; the body is
+    the JWT, `application/secevent+jwt`). A revoked grant, a disabled or deleted account: the
+    user's Google connections need reconnecting at once (X07). Register this URL (stack output
+    GoogleRiscReceiverUri) with Google's RISC API: docs/GOOGLE-SETUP.md."""
+    from shared.services import google_risc
+
+    token = (app.current_event.decoded_body or "").strip()
+    receipt = google_risc.receive(root.repo, root.google_risc, token)
+    if receipt.refusal is not None:
+        err, description = receipt.refusal
+        body = json.dumps({"err": err, "description": description})
+        return Response(400, "application/json", body, {"Cache-Control": "no-store"})
+    root.queue.send(receipt.work)
+    return Response(202, None, "", {"Cache-Control": "no-store"})  # RFC 8935 2.2: no body
 
 
 @app.get("/v1/zoom/host/<token>")

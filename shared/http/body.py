@@ -1,5 +1,6 @@
-"""Request bodies refused before anything parses them: too large (413), not JSON (415), nested
-too deeply (400).
+"""Request bodies refused before anything parses them: too large (413), not JSON (415; but an HTML
+form where a browser posts one, and a Security Event Token where Google pushes one), nested too
+deeply (400).
 
 The depth check exists because Python's JSON decoder recurses: a body of 30,000 `[` raises
 RecursionError inside Powertools' validation, a 500. No body of this API nests deeper than a
@@ -20,6 +21,8 @@ MAX_DEPTH = 32
 JSON_TYPES = ("application/json", "application/merge-patch+json", "")
 FORM_ROUTES = frozenset({"POST /v1/oauth/zoom/confirm"})
 """Routes a browser's HTML form posts to (application/x-www-form-urlencoded); every other takes JSON."""
+SET_ROUTES = frozenset({"POST /v1/google/risc"})
+"""Routes a Security Event Token is pushed to (RFC 8935: the body is the JWT, application/secevent+jwt)."""
 _STRING = re.compile(r'"(?:[^"\\]|\\.)*"?', re.DOTALL)  # an unclosed string runs to the end: linear
 _NOT_BRACKET = re.compile(r"[^\[\]{}]")
 
@@ -35,6 +38,8 @@ def refuse_unreadable(event: dict[str, Any]) -> VclinksError | None:
     headers = {k.lower(): v for k, v in (event.get("headers") or {}).items()}
     content_type = (headers.get("content-type") or "").split(";")[0].strip().lower()
     if content_type == "application/x-www-form-urlencoded" and event.get("routeKey") in FORM_ROUTES:
+        return None
+    if content_type == "application/secevent+jwt" and event.get("routeKey") in SET_ROUTES:
         return None
     if content_type not in JSON_TYPES:
         return UnsupportedMediaType("Send the request body as application/json.")

@@ -30,6 +30,7 @@ EXPECTED_STATUS = {
     "oauth_callback/get-oauth-provider-start.json": 401,  # Google: a made-up connect ticket is refused
     "oauth_callback/get-oauth-provider-callback.json": 400,  # Google: a made-up state is refused
     "oauth_callback/post-zoom-webhook.json": 401,  # a made-up signature is refused
+    "oauth_callback/post-google-risc.json": 400,  # a made-up SET (no key id) is refused: RFC 8935 2.4
     "oauth_callback/get-sites-site-zoom-users.json": 404,  # the site's default account is not Zoom
     "accounts/options-sites-site-staff-staff-vc-account.json": 204,  # CORS preflights of the front-end
     "resolve_link/options-sites-site-sessions-session-link.json": 204,
@@ -46,6 +47,9 @@ PROBLEM_HTML = {
     "oauth_callback/get-oauth-provider-callback.json",
 }
 """4xx answers made for a browser (an HTML page), not a problem document."""
+
+SET_ERRORS = {"oauth_callback/post-google-risc.json"}
+"""4xx answers to Google's RISC push: RFC 8935's `{"err", "description"}`, not a problem document."""
 
 
 # -- coverage -----------------------------------------------------------------------------
@@ -164,6 +168,9 @@ def test_sample_event_is_answered_by_its_handler(relative: Path, demo_world: Non
     headers = {k.lower(): v for k, v in (result.get("headers") or {}).items()}
     detail = f"{relative}: {status} {result.get('body', '')[:500]}"
     assert status == EXPECTED_STATUS.get(str(relative), 200), detail
+    if str(relative) in SET_ERRORS:
+        assert json.loads(result["body"])["err"] == "invalid_key", detail
+        return
     if status >= 400 and str(relative) not in PROBLEM_HTML:
         assert headers.get("content-type", "").startswith("application/problem+json"), detail
         assert json.loads(result["body"])["status"] == status

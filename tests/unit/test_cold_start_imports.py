@@ -33,6 +33,9 @@ WATCHED = (
     "shared.services.zoom.host_links",
     "shared.services.provider_connect",
     "shared.domain.emails.render",
+    "jwt",  # PyJWT and cryptography: the Google RISC route's only
+    "cryptography",
+    "shared.services.google_risc",
 )
 
 

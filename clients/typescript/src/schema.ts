@@ -4,6 +4,23 @@
  */
 
 export interface paths {
+    "/v1/google/risc": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** POST /v1/google/risc */
+        post: operations["google_risc_v1_google_risc_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/health": {
         parameters: {
             query?: never;
@@ -1642,6 +1659,75 @@ export interface components {
 }
 export type $defs = Record<string, never>;
 export interface operations {
+    google_risc_v1_google_risc_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The Security Event Token was accepted (no body: RFC 8935 section 2.3) */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": string;
+                };
+            };
+            /** @description The token was refused (RFC 8935 section 2.4): `err` is invalid_request, invalid_key, invalid_issuer, invalid_audience or authentication_failed */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {string} */
+                        err: "invalid_request" | "invalid_key" | "invalid_issuer" | "invalid_audience" | "authentication_failed";
+                        description: string;
+                    };
+                };
+            };
+            /** @description No such site (for this credential), or no such record */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request body is too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request body must be JSON */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The video provider is unavailable or not configured; try again later */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
     health_v1_health_get: {
         parameters: {
             query?: never;
@@ -2191,6 +2277,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description This site's writes (or scoped tokens minted) this minute are over its limit; retry after the Retry-After header's seconds */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     retire_previous_key_v1_sites__site__api_keys_retire_post: {
@@ -2269,6 +2364,15 @@ export interface operations {
             };
             /** @description The request body must be JSON */
             415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description This site's writes (or scoped tokens minted) this minute are over its limit; retry after the Retry-After header's seconds */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -2358,6 +2462,15 @@ export interface operations {
             };
             /** @description The request body must be JSON */
             415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description This site's writes (or scoped tokens minted) this minute are over its limit; retry after the Retry-After header's seconds */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -2525,6 +2638,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description This site's writes (or scoped tokens minted) this minute are over its limit; retry after the Retry-After header's seconds */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     reset_template_v1_sites__site__email_templates__type__delete: {
@@ -2586,6 +2708,15 @@ export interface operations {
             };
             /** @description Conflicts with the current state, or a required step comes first */
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description This site's writes (or scoped tokens minted) this minute are over its limit; retry after the Retry-After header's seconds */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -2745,6 +2876,15 @@ export interface operations {
             };
             /** @description The request body must be JSON */
             415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description This site's writes (or scoped tokens minted) this minute are over its limit; retry after the Retry-After header's seconds */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -3008,6 +3148,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description This site's writes (or scoped tokens minted) this minute are over its limit; retry after the Retry-After header's seconds */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     delete_sender_v1_sites__site__sender_delete: {
@@ -3068,6 +3217,15 @@ export interface operations {
             };
             /** @description Conflicts with the current state, or a required step comes first */
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description This site's writes (or scoped tokens minted) this minute are over its limit; retry after the Retry-After header's seconds */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -3165,6 +3323,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description This site's writes (or scoped tokens minted) this minute are over its limit; retry after the Retry-After header's seconds */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     delete_service_v1_sites__site__services__service__delete: {
@@ -3226,6 +3393,15 @@ export interface operations {
             };
             /** @description Conflicts with the current state, or a required step comes first */
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description This site's writes (or scoped tokens minted) this minute are over its limit; retry after the Retry-After header's seconds */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -3323,6 +3499,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description This site's writes (or scoped tokens minted) this minute are over its limit; retry after the Retry-After header's seconds */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     delete_course_link_v1_sites__site__services__service__link_delete: {
@@ -3384,6 +3569,15 @@ export interface operations {
             };
             /** @description Conflicts with the current state, or a required step comes first */
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description This site's writes (or scoped tokens minted) this minute are over its limit; retry after the Retry-After header's seconds */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -3558,6 +3752,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description This site's writes (or scoped tokens minted) this minute are over its limit; retry after the Retry-After header's seconds */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     cancel_session_v1_sites__site__sessions__session__delete: {
@@ -3619,6 +3822,15 @@ export interface operations {
             };
             /** @description Conflicts with the current state, or a required step comes first */
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description This site's writes (or scoped tokens minted) this minute are over its limit; retry after the Retry-After header's seconds */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -3795,6 +4007,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description This site's writes (or scoped tokens minted) this minute are over its limit; retry after the Retry-After header's seconds */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     cancel_booking_v1_sites__site__sessions__session__bookings__booking__delete: {
@@ -3857,6 +4078,15 @@ export interface operations {
             };
             /** @description Conflicts with the current state, or a required step comes first */
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description This site's writes (or scoped tokens minted) this minute are over its limit; retry after the Retry-After header's seconds */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -4026,6 +4256,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description This site's writes (or scoped tokens minted) this minute are over its limit; retry after the Retry-After header's seconds */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     restore_session_link_v1_sites__site__sessions__session__link_delete: {
@@ -4087,6 +4326,15 @@ export interface operations {
             };
             /** @description Conflicts with the current state, or a required step comes first */
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description This site's writes (or scoped tokens minted) this minute are over its limit; retry after the Retry-After header's seconds */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -4173,6 +4421,15 @@ export interface operations {
             };
             /** @description The request body must be JSON */
             415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description This site's writes (or scoped tokens minted) this minute are over its limit; retry after the Retry-After header's seconds */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -4329,6 +4586,15 @@ export interface operations {
             };
             /** @description The request body must be JSON */
             415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description This site's writes (or scoped tokens minted) this minute are over its limit; retry after the Retry-After header's seconds */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -4494,6 +4760,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description This site's writes (or scoped tokens minted) this minute are over its limit; retry after the Retry-After header's seconds */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     get_staff_account_v1_sites__site__staff__staff__vc_account_get: {
@@ -4652,6 +4927,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description This site's writes (or scoped tokens minted) this minute are over its limit; retry after the Retry-After header's seconds */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     delete_staff_account_v1_sites__site__staff__staff__vc_account_delete: {
@@ -4713,6 +4997,15 @@ export interface operations {
             };
             /** @description Conflicts with the current state, or a required step comes first */
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description This site's writes (or scoped tokens minted) this minute are over its limit; retry after the Retry-After header's seconds */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -4805,6 +5098,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description This site's writes (or scoped tokens minted) this minute are over its limit; retry after the Retry-After header's seconds */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     create_token_v1_sites__site__tokens_post: {
@@ -4887,6 +5189,15 @@ export interface operations {
             };
             /** @description The request body must be JSON */
             415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description This site's writes (or scoped tokens minted) this minute are over its limit; retry after the Retry-After header's seconds */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -5050,6 +5361,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description This site's writes (or scoped tokens minted) this minute are over its limit; retry after the Retry-After header's seconds */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     delete_site_account_v1_sites__site__vc_account_delete: {
@@ -5110,6 +5430,15 @@ export interface operations {
             };
             /** @description Conflicts with the current state, or a required step comes first */
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description This site's writes (or scoped tokens minted) this minute are over its limit; retry after the Retry-After header's seconds */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -5273,6 +5602,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description This site's writes (or scoped tokens minted) this minute are over its limit; retry after the Retry-After header's seconds */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     delete_webhook_v1_sites__site__webhook_delete: {
@@ -5333,6 +5671,15 @@ export interface operations {
             };
             /** @description Conflicts with the current state, or a required step comes first */
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description This site's writes (or scoped tokens minted) this minute are over its limit; retry after the Retry-After header's seconds */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };
