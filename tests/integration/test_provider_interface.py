@@ -13,6 +13,7 @@ from dataclasses import dataclass, field, replace
 from datetime import timedelta
 from typing import Any
 
+from local.gateway import LambdaContext
 from local.zoom_emulator import ZoomEmulator
 from shared.adapters.provider_meeting import Grant, MeetingRequest, ProviderMeeting
 from shared.bootstrap import container
@@ -144,3 +145,37 @@ def test_issue13_a_meeting_gone_at_a_provider_without_times_or_registrants_is_ma
     [remade] = plain.meetings.values()
     assert stored(site)["meeting_state"] == "ready"
     assert site.api.get(f"{site.base}/sessions/s1/link", query=query).json["url"] == remade.join_url
+
+
+def checks_at(at: Any, worker: Any) -> None:
+    """The worker's scheduled event (EventBridge) at `at`, and the work it queued done."""
+    from functions.worker.app import lambda_handler
+
+    event = {
+        "source": "aws.events",
+        "detail-type": "Scheduled Event",
+        "time": at.strftime("%Y-%m-%dT%H:%M:%SZ"),
+    }
+    lambda_handler(event, LambdaContext("WorkerFunction"))
+    worker.drain()
+
+
+def test_x10_the_checks_read_and_repair_a_meeting_through_the_interface_only(
+    site: SiteHandle, zoom: ZoomEmulator, worker: Any
+) -> None:
+    plain = zoom_connected_then_plain(site, zoom)
+    assert site.api.put(f"{site.base}/sessions/s1", session()).status == 201
+    [meeting_id] = plain.meetings
+    plain.meetings[meeting_id] = replace(plain.meetings[meeting_id], start=START + timedelta(minutes=30))
+
+    checks_at(START - timedelta(hours=24), worker)  # moved there: put back by the session's item
+    assert plain.calls == Counter(create=1, read=1, update=1)
+    assert plain.meetings[meeting_id].start == START
+    assert stored(site)["last_check"]["repaired"] == "time_put_back"
+
+    plain.meetings.clear()  # deleted there: made again
+    checks_at(START - timedelta(hours=1), worker)
+    assert plain.calls == Counter(create=2, read=2, update=1)
+    check = stored(site)["last_check"]
+    assert (check["problem"], check["repaired"]) == (None, "recreated")
+    assert zoom.calls().get("get_meeting") is None  # Zoom itself was never read
