@@ -41,6 +41,11 @@ if TYPE_CHECKING:
     from shared.services.worker import Followup, Worker
 
 
+INLINE_PROVIDERS = frozenset({"zoom"})
+"""The providers whose credentials the request functions may read (template.yaml): only these are
+built for a request's inline attempt."""
+
+
 class Container:
     def __init__(self, settings: Settings | None = None) -> None:
         self._settings = settings
@@ -167,13 +172,21 @@ class Container:
         return client_id, secret
 
     def provider(self, name: str) -> Provider:
-        """Google Meet or Microsoft Teams behind the provider interface (shared.services.providers):
-        one client and token cache per provider and process."""
+        """Zoom, Google Meet or Microsoft Teams behind the provider interface
+        (shared.services.providers): one client and token cache per provider and process."""
         if name not in self._providers:
             self._providers[name] = self._build_provider(name)
         return self._providers[name]
 
+    def register(self, name: str, provider: Provider) -> None:
+        """A provider built elsewhere, in place of the one this root would build (a test's double)."""
+        self._providers[name] = provider
+
     def _build_provider(self, name: str) -> Provider:
+        if name == "zoom":  # the client and tokens built on first call (a deployment may have no Zoom app)
+            from shared.adapters.zoom.provider import ZoomMeetings
+
+            return ZoomMeetings(lambda: self.zoom, lambda: self.tokens, self.repo, self.repo.now)
         import httpx
 
         from shared.adapters.provider_tokens import ProviderTokens
@@ -266,28 +279,31 @@ class Container:
     def step_context(self, inline: bool) -> StepContext:
         """What one attempt of a work item acts with; an inline attempt may call Zoom once."""
         from shared.domain.work import Deferred
-        from shared.services.connections import ZoomRevoker
+        from shared.services.connections import Revoker
         from shared.services.meetings import Meetings
         from shared.services.pipeline import StepContext
+        from shared.services.providers import ActsInline, MeetingProvider
 
-        def zoom_access() -> tuple[ZoomClient, TokenProvider]:
+        views: dict[str, MeetingProvider] = {}  # an inline attempt's view of each provider
+
+        def providers(name: str) -> MeetingProvider:
+            """An inline attempt calls a provider that can act within its budget (Zoom: one call);
+            the others' meetings are the worker's, deferred before their credentials are read (the
+            request functions have no access to Google's and Microsoft's)."""
             if not inline:
-                return self.zoom, self.tokens
-            client = self.zoom.inline()
-            return client, self.tokens.using(client)
-
-        def hosted(name: str) -> Provider:
-            """Google and Microsoft meetings are the worker's: a request's inline attempt defers
-            before reading their credentials (its function has no access to them)."""
-            if inline:
-                raise Deferred(f"{name} meetings are made by the worker")
-            return self.provider(name)
+                return self.provider(name)
+            if name not in views:
+                provider = self.provider(name) if name in INLINE_PROVIDERS else None
+                if not isinstance(provider, ActsInline):
+                    raise Deferred(f"{name} meetings are made by the worker")
+                views[name] = provider.inline()
+            return views[name]
 
         return StepContext(
             repo=self.repo,
-            meetings=Meetings(self.repo, zoom_access, self.repo.now, hosted=hosted),
+            meetings=Meetings(self.repo, providers, self.repo.now),
             notifier=self.notifier(self.settings.public_base_url),
-            revoker=ZoomRevoker(self.repo, lambda: self.zoom, self.token_secrets, self.provider),
+            revoker=Revoker(self.repo, self.provider, self.token_secrets),
             token_secrets=self.token_secrets,
             queue=self.queue,
             clock=self.repo.now,

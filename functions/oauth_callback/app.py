@@ -263,10 +263,9 @@ def zoom_usage(
 ) -> ZoomUsageView:
     """X11: each Zoom host's meeting creates and updates today, Zoom's daily limit, and the sessions
     whose meeting work waits for 00:00 UTC."""
-    from shared.services.meetings import ZOOM_DAILY_LIMIT
     from shared.services.zoom import usage
 
-    return zoom_usage_view(usage.zoom_usage(root.repo, record, datetime.now(UTC), ZOOM_DAILY_LIMIT))
+    return zoom_usage_view(usage.zoom_usage(root.repo, record, datetime.now(UTC), usage.ZOOM_DAILY_LIMIT))
 
 
 def _browser_cookie(base: str, value: str, max_age: int) -> Cookie:

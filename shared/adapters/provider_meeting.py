@@ -1,5 +1,6 @@
-"""The one meeting-reference shape the Google Meet and Microsoft Teams clients return, and the
-one request they take (in the spirit of Cal.com's VideoApiAdapter: same verbs, same shape)."""
+"""The one meeting-reference shape the providers' clients return, and the one request they take
+(in the spirit of Cal.com's VideoApiAdapter: same verbs, same shape): Google Meet and Microsoft
+Teams directly, Zoom through shared.adapters.zoom.provider."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ from typing import Literal
 from shared.adapters.oauth import OAuthTokens
 from shared.domain.models import MeetingSettings
 
-Provider = Literal["google", "microsoft"]
+Provider = Literal["zoom", "google", "microsoft"]
 
 
 @dataclass(frozen=True)
@@ -29,7 +30,15 @@ class MeetingRequest:
     subject: str
     start: datetime
     end: datetime
+    # What only some providers take (the others ignore them): whose meeting it is where a grant
+    # may act for other users (Zoom's admin-managed app, W07); the session's marker, written where
+    # a lost create can be found again (Zoom's agenda); registration (S03) and the service's
+    # meeting settings (S09); the meeting's passcode so far, kept on an update.
+    host_user_id: str | None = None
+    marker: str = ""
+    registration: bool = False
     settings: MeetingSettings = field(default_factory=MeetingSettings)
+    passcode: str | None = field(default=None, repr=False)
 
 
 @dataclass(frozen=True)
@@ -50,6 +59,14 @@ class ProviderMeeting:
     start: datetime | None = None
     end: datetime | None = None
     access: str | None = None  # Meet accessType / Teams lobby scope, as the provider reports it
+    host_user_id: str | None = None  # who hosts it there, where the provider says (Zoom's host_id)
+
+    @property
+    def duration_minutes(self) -> int | None:
+        """The meeting's length there, where it has times."""
+        if self.start is None or self.end is None:
+            return None
+        return round((self.end - self.start).total_seconds() / 60)
 
     def __repr__(self) -> str:  # the passcode stays out of logs
         return f"ProviderMeeting({self.provider}, {self.meeting_id!r}, access={self.access!r})"
@@ -64,3 +81,11 @@ class Grant:
     organization: str  # Google, Microsoft: the provider's name (Zoom would put its account id)
     email: str | None = None
     details: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class ProviderRegistrant:
+    """A client's own registration in a meeting (S03: Zoom's registrants)."""
+
+    registrant_id: str
+    join_url: str = field(repr=False)

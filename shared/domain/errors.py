@@ -138,6 +138,14 @@ class ZoomRateLimited(VclinksError):
     title = "Zoom's rate limit was reached"
 
 
+class ZoomNotFound(NotFound):
+    """404 from Zoom: meeting (code 3001) or user (1001) does not exist (raised by
+    shared.adapters.zoom; here so that the services can tell it without importing Zoom's adapter)."""
+
+    slug = "zoom-not-found"
+    title = "Zoom does not know this meeting or user"
+
+
 class ZoomNeedsReconnect(VclinksError):
     """The Zoom connection's refresh token is revoked or expired (X07)."""
 

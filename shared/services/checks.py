@@ -1,5 +1,6 @@
 """X10: checks before each session. A day and an hour before (the site's `meeting_check_hours`),
-a session's connection and provider meeting are checked: the connection still works (its tokens
+a session's connection and provider meeting are checked, for every provider through the provider
+interface (shared.services.providers): the connection still works (its tokens
 refresh), the meeting still exists with the session's time and host (one GET). What can be
 repaired is: a meeting gone or moved to another host at Zoom is made again, a time changed there
 is put back (both by the session's own item, the reconciler); what cannot (the connection must be
@@ -14,18 +15,17 @@ flags a CHECK item per session due, once per offset; the pipeline does the rest.
 from __future__ import annotations
 
 from datetime import datetime, timedelta
-from functools import partial
 from typing import TYPE_CHECKING
 
 from aws_lambda_powertools import Logger
 
 from shared.adapters.repository import Repository
-from shared.adapters.zoom.errors import ZoomNotFound
-from shared.domain.errors import ProviderMeetingNotFound, VclinksError, ZoomNeedsReconnect
+from shared.domain.errors import ProviderMeetingNotFound, VclinksError
 from shared.domain.meetings import Desired, desired_meeting
 from shared.domain.models import CHECK_HOURS, ConnectionStatus, SessionCheck, SessionStatus, Site
 from shared.domain.work import Work, WorkRef
 from shared.services.meetings import Snapshot, failure_reason, load_snapshot
+from shared.services.providers import ChecksGrant, ExpiringHostLink
 
 if TYPE_CHECKING:
     from shared.adapters.queue import WorkQueue
@@ -84,20 +84,21 @@ def check_before_session(ctx: StepContext, work: Work) -> None:
 
 
 def _check(ctx: StepContext, snapshot: Snapshot, desired: Desired) -> tuple[str | None, str | None]:
-    """(what the admin must fix, what was repaired): each None when there is nothing to say."""
+    """(what the admin must fix, what was repaired): each None when there is nothing to say.
+    Through the provider interface, one read of the meeting: gone there -> made again; given to
+    another host there -> made again; moved there -> put back (a Meet space has no time)."""
     repo, session = ctx.repo, snapshot.session
     if desired.blocked is not None:
         return desired.blocked, None
-    if desired.provider != "zoom":
-        return _check_hosted(ctx, snapshot, desired)
     connection = repo.get_connection(session.site_id, desired.connection_id)
     if connection is None or connection.removal is not None:
         return "needs_reconnect", None
-    tokens, zoom = ctx.meetings.tokens, ctx.meetings.zoom
-    try:
-        tokens.access_token(connection)  # the connection still works: its tokens refresh
-    except ZoomNeedsReconnect as dead:
-        return failure_reason(dead), None
+    provider = ctx.meetings.provider(desired.provider)
+    if isinstance(provider, ChecksGrant):
+        try:
+            provider.check_grant(connection)  # the connection still works: its tokens refresh
+        except VclinksError as dead:
+            return _lasting(dead), None
     meeting = session.meeting
     if meeting is None:  # its meeting is still pending: the reconciler tries again now
         _flag_session(ctx, session.site_id, session.session_id)
@@ -105,58 +106,40 @@ def _check(ctx: StepContext, snapshot: Snapshot, desired: Desired) -> tuple[str 
     owner = repo.get_connection(session.site_id, meeting.connection_id)
     if owner is None or owner.status is not ConnectionStatus.CONNECTED:
         return "needs_reconnect", None
+    at = ctx.meetings.provider(meeting.provider)
     try:
-        actual = tokens.call(owner, partial(zoom.get_meeting, meeting_id=meeting.meeting_id))
-    except ZoomNeedsReconnect as dead:  # its grant was refused on the way
-        return failure_reason(dead), None
-    except ZoomNotFound:  # deleted at Zoom: made again
-        _forget(ctx, session.site_id, session.session_id, meeting.meeting_id, "meeting_missing_at_zoom")
+        actual = at.read(owner, meeting.meeting_id)
+    except ProviderMeetingNotFound:  # deleted there: made again
+        _forget(ctx, session.site_id, session.session_id, meeting.meeting_id, f"meeting_missing_at_{at.name}")
         return None, "recreated"
-    if actual.host_id and actual.host_id != desired.host_user_id:  # given to another host there
-        _forget(ctx, session.site_id, session.session_id, meeting.meeting_id, "meeting_host_changed_at_zoom")
+    except VclinksError as failure:  # a dead grant, an unsupported account
+        return _lasting(failure), None
+    if actual.host_user_id and actual.host_user_id != desired.host_user_id:  # given to another host there
+        _forget(
+            ctx, session.site_id, session.session_id, meeting.meeting_id, f"meeting_host_changed_at_{at.name}"
+        )
         return None, "recreated"
-    starts = actual.starts_at()
-    if (starts is not None and starts != desired.start) or (
-        actual.duration is not None and actual.duration != desired.duration_minutes
+    minutes = actual.duration_minutes
+    if (actual.start is not None and actual.start != desired.start) or (
+        minutes is not None and minutes != desired.duration_minutes
     ):
         repo.note_meeting_at_zoom(
-            session.site_id, session.session_id, meeting.meeting_id, starts, actual.duration
+            session.site_id, session.session_id, meeting.meeting_id, actual.start, minutes
         )
         ctx.queue.send([WorkRef.session(session.site_id, session.session_id)])
         return None, "time_put_back"
-    repo.store_start_url(session, actual.start_url, ctx.clock())  # the host link, fresh for the session
+    if isinstance(at, ExpiringHostLink):  # the host link, fresh for the session
+        repo.store_start_url(session, actual.host_url, ctx.clock())
     return None, None
 
 
-def _check_hosted(ctx: StepContext, snapshot: Snapshot, desired: Desired) -> tuple[str | None, str | None]:
-    """Google Meet, Teams: the same checks through the provider interface (one read). A meeting
-    gone there is made again; a Teams meeting moved there is put back (a Meet space has no time)."""
-    repo, session, meeting = ctx.repo, snapshot.session, snapshot.session.meeting
-    connection = repo.get_connection(session.site_id, desired.connection_id)
-    if connection is None or connection.removal is not None:
-        return "needs_reconnect", None
-    if meeting is None:  # its meeting is still pending: the reconciler tries again now
-        _flag_session(ctx, session.site_id, session.session_id)
-        return session.pending_reason or "no_meeting", "retried"
-    owner = repo.get_connection(session.site_id, meeting.connection_id)
-    if owner is None or owner.status is not ConnectionStatus.CONNECTED:
-        return "needs_reconnect", None
-    try:
-        actual = ctx.meetings.provider(meeting.provider).read(owner, meeting.meeting_id)
-    except ProviderMeetingNotFound:
-        _forget(ctx, session.site_id, session.session_id, meeting.meeting_id, "meeting_missing_at_provider")
-        return None, "recreated"
-    except VclinksError as failure:  # a dead grant, an unsupported account, the provider down
-        return failure_reason(failure), None
-    if actual.start is not None and actual.end is not None:
-        minutes = round((actual.end - actual.start).total_seconds() / 60)
-        if actual.start != desired.start or minutes != desired.duration_minutes:
-            repo.note_meeting_at_zoom(
-                session.site_id, session.session_id, meeting.meeting_id, actual.start, minutes
-            )
-            ctx.queue.send([WorkRef.session(session.site_id, session.session_id)])
-            return None, "time_put_back"
-    return None, None
+def _lasting(failure: VclinksError) -> str:
+    """What the admin sees for a failure that stays (a dead grant, an account that cannot make
+    meetings); a passing one (the provider down, its rate limit: 503) is raised, and the worker
+    checks again shortly."""
+    if failure.status == 503:
+        raise failure
+    return failure_reason(failure)
 
 
 def _flag_session(ctx: StepContext, site_id: str, session_id: str) -> None:

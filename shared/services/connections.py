@@ -40,7 +40,6 @@ from shared.domain.work import Retry, Scope, Work, WorkRef
 from shared.services import platform_events
 
 if TYPE_CHECKING:
-    from shared.adapters.zoom.client import ZoomClient
     from shared.adapters.zoom.tokens import TokenSecrets
     from shared.services.pipeline import StepContext
     from shared.services.providers import AccountProvider
@@ -451,18 +450,20 @@ def _uses(account: object, connection: ZoomConnection) -> bool:
 
 
 @dataclass
-class ZoomRevoker:
-    """Takes a connection out of its grant; the last one revokes the grant at Zoom and deletes its
-    tokens (S08: the stored Zoom data is deleted). Under the grant's lease, so that a sign-in of the
-    same Zoom user at that moment is either seen (kept) or comes after (stores its tokens anew)."""
+class Revoker:
+    """Takes a connection out of its grant; the last one revokes the grant at its provider and
+    deletes its tokens (S08: the stored provider data is deleted). Under the grant's lease, so that
+    a sign-in of the same provider user at that moment is either seen (kept) or comes after (stores
+    its tokens anew). Through the provider interface: `revoke`, or `revoke_connection` where the
+    connection decides how (shared.services.providers.RevokesConnection: Zoom's two apps)."""
 
     repo: Repository
-    zoom: Callable[[], ZoomClient]
+    providers: Callable[[str], AccountProvider]
     secrets: TokenSecrets
-    hosted: Callable[[str], AccountProvider] | None = None  # Google, Microsoft: their own revoke
 
     def remove(self, connection: ZoomConnection, *, revoke: bool) -> None:
         from shared.adapters.zoom.tokens import LEASE_SECONDS, lease_name
+        from shared.services.providers import RevokesConnection
 
         owner = uuid.uuid4().hex
         held = self.repo.take_lease(lease_name(connection.secret_name), owner, LEASE_SECONDS)
@@ -472,32 +473,22 @@ class ZoomRevoker:
             name = connection.secret_name
             remaining = self.repo.leave_grant(name, connection.site_id, connection.connection_id)
             if remaining:
-                return  # the Zoom user's other connections keep the grant and its tokens
-            if revoke and connection.provider != "zoom" and self.hosted is not None:
+                return  # the provider user's other connections keep the grant and its tokens
+            if revoke:
                 try:
-                    self.hosted(connection.provider).revoke(self.secrets.read(name).refresh_token)
+                    provider = self.providers(connection.provider)
+                    if isinstance(provider, RevokesConnection):
+                        provider.revoke_connection(connection, lambda: self.secrets.read(name).refresh_token)
+                    else:
+                        provider.revoke(self.secrets.read(name).refresh_token)
                 except VclinksError as failure:
-                    logger.info("revoke failed; removing anyway", extra={"problem": failure.slug})
-            elif revoke and not self._legacy_sharer(connection):
-                try:
-                    tokens = self.secrets.read(name)
-                    self.zoom().revoke(tokens.refresh_token, connection.app)
-                except VclinksError as failure:
-                    logger.info("zoom revoke failed; removing anyway", extra={"problem": failure.slug})
+                    logger.info(
+                        f"{connection.provider} revoke failed; removing anyway",
+                        extra={"problem": failure.slug},
+                    )
             self.secrets.delete(name)
         finally:
             self.repo.release_lease(lease_name(connection.secret_name), owner)
-
-    def _legacy_sharer(self, connection: ZoomConnection) -> bool:
-        """A connection made before grants were shared (a secret of its own) still uses the grant."""
-        return any(
-            other.connection_id != connection.connection_id
-            and other.removal is None
-            and other.app is connection.app
-            for other in self.repo.connections_of_zoom_user(
-                connection.zoom_account_id, connection.zoom_user_id
-            )
-        )
 
 
 def predates(event_time: datetime | None, connection: ZoomConnection) -> bool:

@@ -5,48 +5,51 @@ holds the session's work item while this runs, so no two reconciles of one sessi
 once; the item stays until the outcome is stored, so a process that dies mid-way leaves
 the work listed (DESIGN.md: nothing lost).
 
-- none -> wanted: create (before creating, the session is marked `pending: creating`; a
-  retry first looks for a meeting carrying the session's marker in its agenda, so a lost
-  answer never makes a duplicate);
-- times, registration or meeting settings (S09) changed: PATCH (the link stays; after a change
-  of settings the meeting is read again, its passcode and join link may have changed);
-  404/3001 -> recreate;
-- host changed: the same Zoom user under a new connection (a reconnect) keeps the meeting;
-  another user: delete under the old connection, create under the new;
-- no longer wanted (cancelled, in person, custom link, another provider): DELETE.
+One path for every provider (Zoom, Google Meet, Microsoft Teams), through the provider interface
+(shared.services.providers); what only some providers have is a capability tested with isinstance:
+- none -> wanted: create (before creating, the session is marked `pending: creating`; a retry
+  adopts the meeting a lost answer made: by the session's marker where the provider keeps it
+  (`FindsLostCreate`: Zoom's agenda), by the request's external id where the provider takes one
+  (Teams' createOrGet); a Meet space has neither: docs/PROVIDERS.md);
+- times, registration or meeting settings (S09) changed: one update where the meeting keeps times
+  (Zoom, Teams; nothing for a Meet space); after a change of settings the links are taken again
+  (the update's answer, or one read where it has none: Zoom's passcode and join link may change);
+  a meeting gone at the provider -> made anew;
+- host changed: the same provider user under a new connection (a reconnect) keeps the meeting;
+  another user or provider: delete under the old connection, create under the new;
+- no longer wanted (cancelled, in person, custom link, another provider): delete.
 A session that has ended is left as it is; one whose account needs its admin first (a dead
 grant, a host Zoom deactivated) is left as it is too, saying why. A failure raises; the worker
 records why on the session (`pending_reason`) and tries again later. A pending session keeps its
 meeting reference, so its links keep working. Always act with the connection that made the meeting.
 
-Zoom's quotas (X11): each host may have 100 meeting creates and updates per UTC day; each is
-counted (one counter per host and day) before it is sent, and work past the limit waits for
-00:00 UTC, listed with the host's counter (GET /v1/sites/{site}/zoom/usage). A scope the
-connection's token lacks (Zoom's 4711) is noted on the connection, so its admin sees which.
+What the admin must fix is noted on the connection as it is found: a scope the token lacks (Zoom's
+4711), an account that cannot make meetings (X15: a Teams user without a licence). Zoom's daily
+quota (X11) is counted by Zoom's provider; work past it waits for 00:00 UTC, listed with the host's
+counter (GET /v1/sites/{site}/zoom/usage).
 """
 
 from __future__ import annotations
 
 import contextlib
-import secrets
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from functools import partial
 from typing import TYPE_CHECKING, Any
 
 from aws_lambda_powertools import Logger
 
 from shared.adapters.repository import Repository
-from shared.adapters.zoom.errors import ZoomNotFound
 from shared.domain.errors import (
     ProviderAccountUnsupported,
     ProviderMeetingNotFound,
     VclinksError,
     ZoomMissingScopes,
     ZoomNeedsReconnect,
+    ZoomNotFound,
     ZoomRateLimited,
 )
+from shared.domain.meeting_settings import applied_part
 from shared.domain.meetings import Desired, desired_meeting, marker, same_host, same_setup, same_times
 from shared.domain.models import (
     ConnectionStatus,
@@ -59,20 +62,15 @@ from shared.domain.models import (
     ZoomConnection,
 )
 from shared.domain.webhooks import EventType
-from shared.domain.work import RECONNECT_WAIT, Deferred, Retry, Work, WorkRef
+from shared.domain.work import RECONNECT_WAIT, Retry, Work, WorkRef
 from shared.services import platform_events
 
 if TYPE_CHECKING:
-    from shared.adapters.provider_meeting import MeetingRequest
-    from shared.adapters.zoom.client import MeetingSpec, ZoomClient, ZoomMeeting
-    from shared.adapters.zoom.tokens import TokenProvider
+    from shared.adapters.provider_meeting import MeetingRequest, ProviderMeeting
     from shared.services.pipeline import StepContext
     from shared.services.providers import MeetingProvider
 
 logger = Logger(service="vclinks")
-ZOOM_DAILY_LIMIT = 100
-"""Meeting creates and updates per host per UTC day (SOURCE.md "daily limit")."""
-PASSCODE_ALPHABET = "abcdefghjkmnpqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ23456789"
 CREATING = "creating"
 QUEUED = "queued"
 """Set by the request that changed the session: the worker has not acted yet."""
@@ -101,40 +99,26 @@ def load_snapshot(repo: Repository, site_id: str, session_id: str) -> Snapshot |
 
 
 class Meetings:
-    """Brings one session's Zoom meeting in line with the session.
+    """Brings one session's provider meeting in line with the session.
 
-    The Zoom client and tokens are built on first use (`zoom_access`): a deployment without
-    Zoom, or a session on a custom link, never needs them."""
+    `providers` gives a provider by name (the composition root's `Container.provider`, or an inline
+    attempt's view of it); each is built on first use: a session on a custom link needs none."""
 
     def __init__(
         self,
         repo: Repository,
-        zoom_access: Callable[[], tuple[ZoomClient, TokenProvider]],
+        providers: Callable[[str], MeetingProvider],
         clock: Callable[[], datetime],
-        daily_limit: int = ZOOM_DAILY_LIMIT,
-        hosted: Callable[[str], MeetingProvider] | None = None,
     ) -> None:
         self.repo = repo
-        self._hosted = hosted  # Google Meet, Teams: the provider interface (shared.services.providers)
-        self._zoom_access = zoom_access
-        self._zoom: tuple[ZoomClient, TokenProvider] | None = None
+        self._providers = providers
         self.clock = clock
-        self.daily_limit = daily_limit
         self._site: Site | None = None  # the site of the reconcile under way (its webhook endpoint)
         self.flagged: list[WorkRef] = []  # work this reconcile left (a connection's problem, an event)
 
-    @property
-    def zoom(self) -> ZoomClient:
-        return self._access()[0]
-
-    @property
-    def tokens(self) -> TokenProvider:
-        return self._access()[1]
-
-    def _access(self) -> tuple[ZoomClient, TokenProvider]:
-        if self._zoom is None:
-            self._zoom = self._zoom_access()
-        return self._zoom
+    def provider(self, name: str) -> MeetingProvider:
+        """A provider behind the interface (the checks and the registrants act through it too)."""
+        return self._providers(name)
 
     def reconcile(self, snapshot: Snapshot) -> Session:
         """Act until the stored meeting is what the session wants; the session as stored after."""
@@ -175,19 +159,53 @@ class Meetings:
                 return None
             session, actual = moved, None
         connection = self._connection(session.site_id, desired.connection_id)
-        if desired.provider != "zoom":
-            return self._hosted_round(connection, session, desired, actual)
         if actual is None:
             return self._create(connection, session, desired)
         if same_times(desired, actual) and same_setup(desired, actual):
             return self._settle(session, actual)
-        spec = self._spec(session, desired, actual)
-        try:
-            self._counted(
-                connection, desired, lambda token: self.zoom.update_meeting(token, actual.meeting_id, spec)
-            )
-        except ZoomNotFound:  # deleted at Zoom meanwhile: make a new one
-            return self._create(connection, session, desired)
+        return self._update(connection, session, desired, actual)
+
+    # -- provider calls --------------------------------------------------------------------
+
+    def _create(self, connection: ZoomConnection, session: Session, desired: Desired) -> Session | None:
+        """Create the meeting (or adopt the one an interrupted attempt made) and store it."""
+        request = self._request(session, desired, None)
+        if _maybe_created(session):
+            found = self._find_lost(connection, session, desired, request)
+            if found is not None:
+                return self._store(session, found)
+        if session.pending_reason != CREATING:  # if this process dies mid-call, the next one looks first
+            marked = self.repo.record_meeting(session, None, MeetingState.PENDING, CREATING)
+            if marked is None:
+                return None
+            session = marked
+        made = self._call(connection, lambda p: p.create(connection, request))
+        return self._store(session, self._ref(connection, desired, made, self._key(connection, request)))
+
+    def _find_lost(
+        self, connection: ZoomConnection, session: Session, desired: Desired, request: MeetingRequest
+    ) -> MeetingRef | None:
+        """A create whose answer was lost: adopt the meeting that carries this session's marker,
+        where the provider keeps one (Teams' createOrGet finds its own by the external id)."""
+        from shared.services.providers import FindsLostCreate
+
+        provider = self.provider(connection.provider)
+        if not isinstance(provider, FindsLostCreate):
+            return None
+        found = self._call(connection, lambda _: provider.find_lost(connection, request))
+        if found is None:
+            return None
+        logger.info(
+            "adopted a meeting whose create answer was lost", extra={"session_id": session.session_id}
+        )
+        return self._ref(connection, desired, found, None)
+
+    def _update(
+        self, connection: ZoomConnection, session: Session, desired: Desired, actual: MeetingRef
+    ) -> Session | None:
+        """One update where the meeting keeps times, or where the provider's own part of the
+        service's settings changed (S09); a Meet space has no times: a reschedule sends nothing."""
+        provider = self.provider(connection.provider)
         moved_to = actual.model_copy(
             update={
                 "start": desired.start,
@@ -196,52 +214,26 @@ class Meetings:
                 "settings": desired.settings,
             }
         )
-        if actual.settings != desired.settings:  # a passcode given or taken: the links may differ
-            full = self._call(connection, partial(self.zoom.get_meeting, meeting_id=actual.meeting_id))
-            moved_to = self._ref(connection, desired, full)
+        if not provider.keeps_times and same_setup(desired, actual):
+            return self._store(session, moved_to)
+        request = self._request(session, desired, actual)
+        try:
+            updated = self._call(connection, lambda p: p.update(connection, actual.meeting_id, request))
+        except ProviderMeetingNotFound:  # deleted at the provider meanwhile: make a new one
+            return self._create(connection, session, desired)
+        mine = connection.provider
+        if applied_part(mine, actual.settings) != applied_part(mine, desired.settings):
+            # its settings changed (a passcode given or taken): the links may differ
+            fresh = updated or self._call(connection, lambda p: p.read(connection, actual.meeting_id))
+            moved_to = self._ref(connection, desired, fresh, actual.external_id)
         return self._store(session, moved_to)
-
-    # -- provider calls --------------------------------------------------------------------
-
-    def _create(self, connection: ZoomConnection, session: Session, desired: Desired) -> Session | None:
-        """Create the meeting (or adopt the one an interrupted attempt made) and store it."""
-        if _maybe_created(session):
-            found = self._find_lost(connection, session, desired)
-            if found is not None:
-                return self._store(session, found)
-        if session.pending_reason != CREATING:  # if this process dies mid-call, the next one looks first
-            marked = self.repo.record_meeting(session, None, MeetingState.PENDING, CREATING)
-            if marked is None:
-                return None
-            session = marked
-        spec = self._spec(session, desired, None)
-        meeting = self._counted(
-            connection, desired, lambda token: self.zoom.create_meeting(token, desired.host_user_id, spec)
-        )
-        return self._store(session, self._ref(connection, desired, meeting))
-
-    def _find_lost(self, connection: ZoomConnection, session: Session, desired: Desired) -> MeetingRef | None:
-        """A create whose answer was lost: adopt the meeting that carries this session's marker."""
-        meetings = self._call(connection, lambda token: self.zoom.list_meetings(token, desired.host_user_id))
-        for meeting in meetings:
-            if (meeting.agenda or "").strip() == marker(session):
-                full = self._call(connection, partial(self.zoom.get_meeting, meeting_id=meeting.id))
-                logger.info(
-                    "adopted a meeting whose create answer was lost", extra={"session_id": session.session_id}
-                )
-                return self._ref(connection, desired, full)
-        return None
 
     def _delete(self, site_id: str, actual: MeetingRef) -> None:
         connection = self.repo.get_connection(site_id, actual.connection_id)
         if connection is None or connection.status is not ConnectionStatus.CONNECTED:
             return  # the grant is gone: nothing left to act with; the reference is forgotten
-        if actual.provider != "zoom":
-            with contextlib.suppress(ProviderMeetingNotFound):
-                self._hosted_call(connection, lambda p: p.delete(connection, actual.meeting_id))
-            return
-        with contextlib.suppress(ZoomNotFound):  # already gone at Zoom
-            self._call(connection, lambda token: self.zoom.delete_meeting(token, actual.meeting_id))
+        with contextlib.suppress(ProviderMeetingNotFound):  # already gone at the provider
+            self._call(connection, lambda p: p.delete(connection, actual.meeting_id))
 
     def _connection(self, site_id: str, connection_id: str) -> ZoomConnection:
         connection = self.repo.get_connection(site_id, connection_id)
@@ -249,93 +241,25 @@ class Meetings:
             raise ZoomNeedsReconnect("The Zoom connection of this account is gone; connect Zoom again.")
         return connection
 
-    def _call(self, connection: ZoomConnection, action: Callable[[str], Any]) -> Any:
-        try:
-            return self.tokens.call(connection, action)
-        except ZoomMissingScopes as missing:  # 4711: the connection's admin sees which scope to add
-            from shared.services.connections import note_problem
+    def _call(self, connection: ZoomConnection, action: Callable[[MeetingProvider], Any]) -> Any:
+        """`action` with the connection's provider. What its admin must fix is noted on the
+        connection: a scope the token lacks (Zoom's 4711: which one to add); an account that
+        cannot make meetings (X15: a Teams user without a licence, a personal account, a Google
+        account without Meet) needs connecting again (its sessions wait, clients see the clear page)."""
+        from shared.services.connections import mark_needs_reconnect, note_problem
 
+        try:
+            return action(self.provider(connection.provider))
+        except ZoomMissingScopes as missing:
             self.flagged += note_problem(
                 self.repo, connection.site_id, connection.connection_id, failure_reason(missing)
             )
             raise
-
-    def _counted(self, connection: ZoomConnection, desired: Desired, action: Callable[[str], Any]) -> Any:
-        """A meeting create or update: counted against the host's daily limit before it is sent (X11)."""
-        host, day = desired.host_user_id, self.clock().astimezone(UTC).date()
-        if not self.repo.spend_zoom_quota(host, day, self.daily_limit):
-            raise ZoomRateLimited(
-                f"The Zoom user reached the daily limit of {self.daily_limit} meeting creations and "
-                "updates; the work resumes after 00:00 UTC.",
-                daily_limit=True,
-                host_user_id=host,
-            )
-        try:
-            return self._call(connection, action)
-        except ZoomRateLimited as limited:
-            if limited.extra.get("daily_limit"):  # Zoom counts the host's calls by other apps too
-                self.repo.fill_zoom_quota(host, day, self.daily_limit)
-                limited.extra["host_user_id"] = host
-            raise
-        except Deferred:  # never sent (an inline attempt's budget went on a token refresh)
-            self.repo.refund_zoom_quota(host, day)
+        except ProviderAccountUnsupported as unsupported:
+            self.flagged += mark_needs_reconnect(self.repo, connection, failure_reason(unsupported))
             raise
 
-    # -- Google Meet, Microsoft Teams (the provider interface) ------------------------------
-
-    def _hosted_round(
-        self, connection: ZoomConnection, session: Session, desired: Desired, actual: MeetingRef | None
-    ) -> Session | None:
-        """Create once; a change of times is one update where the meeting keeps times (Teams),
-        none where it has none (a Meet space); a change of the provider's settings (S09) is one
-        update; a meeting gone at the provider is made anew."""
-        if actual is None:
-            return self._hosted_create(connection, session, desired)
-        if same_times(desired, actual) and same_setup(desired, actual):
-            return self._settle(session, actual)
-        provider = self._provider(desired.provider)
-        if provider.keeps_times or not same_setup(desired, actual):  # S09: a Meet space's settings
-            request = self._request(session, desired, actual.external_id)
-            try:
-                self._hosted_call(connection, lambda p: p.update(connection, actual.meeting_id, request))
-            except ProviderMeetingNotFound:
-                return self._hosted_create(connection, session, desired)
-        moved = actual.model_copy(
-            update={
-                "start": desired.start,
-                "duration_minutes": desired.duration_minutes,
-                "settings": desired.settings,
-            }
-        )
-        return self._store(session, moved)
-
-    def _hosted_create(
-        self, connection: ZoomConnection, session: Session, desired: Desired
-    ) -> Session | None:
-        if session.pending_reason != CREATING:
-            marked = self.repo.record_meeting(session, None, MeetingState.PENDING, CREATING)
-            if marked is None:
-                return None
-            session = marked
-        request = self._request(session, desired, None)
-        made = self._hosted_call(connection, lambda p: p.create(connection, request))
-        ref = MeetingRef(
-            provider=desired.provider,
-            meeting_id=made.meeting_id,
-            connection_id=connection.connection_id,
-            host_user_id=desired.host_user_id,
-            join_url=made.join_url,
-            start_url=made.host_url,
-            password=made.passcode,
-            start_url_at=self.clock().astimezone(UTC),
-            start=desired.start,
-            duration_minutes=desired.duration_minutes,
-            settings=desired.settings,
-            external_id=request.external_id,
-        )
-        return self._store(session, ref)
-
-    def _request(self, session: Session, desired: Desired, external_id: str | None) -> MeetingRequest:
+    def _request(self, session: Session, desired: Desired, actual: MeetingRef | None) -> MeetingRequest:
         """The session's meeting as the provider interface takes it. The external id (Teams'
         createOrGet key) is the session's marker and its start when first made: the same on every
         retry of one create, so a lost answer is found again and never made twice."""
@@ -343,33 +267,25 @@ class Meetings:
 
         start = desired.start.astimezone(UTC)
         return MeetingRequest(
-            external_id=external_id or f"{marker(session)}:{int(start.timestamp())}",
+            external_id=(actual.external_id if actual else None)
+            or f"{marker(session)}:{int(start.timestamp())}",
             subject=desired.topic,
             start=start,
             end=start + timedelta(minutes=desired.duration_minutes),
+            host_user_id=desired.host_user_id,
+            marker=marker(session),
+            registration=desired.registration,
             settings=desired.settings,
+            passcode=actual.password if actual else None,  # a meeting keeps its passcode (S09)
         )
 
-    def provider(self, name: str) -> MeetingProvider:
-        """A provider behind the interface (the pre-session checks read meetings with it)."""
-        return self._provider(name)
+    def _key(self, connection: ZoomConnection, request: MeetingRequest) -> str | None:
+        """The external id kept with the meeting, where it is the provider's key: one that finds a
+        lost create by its marker takes none."""
+        from shared.services.providers import FindsLostCreate
 
-    def _provider(self, name: str) -> MeetingProvider:
-        if self._hosted is None:
-            raise RuntimeError("this deployment builds no Google or Microsoft provider")
-        return self._hosted(name)
-
-    def _hosted_call(self, connection: ZoomConnection, action: Callable[[MeetingProvider], Any]) -> Any:
-        """X15: an account that cannot make meetings (a Microsoft user without a Teams licence, a
-        personal account, a Google account without Meet) is the admin's to fix: its connection says
-        why and needs connecting again (its sessions wait, clients see the clear page)."""
-        try:
-            return action(self._provider(connection.provider))
-        except ProviderAccountUnsupported as unsupported:
-            from shared.services.connections import mark_needs_reconnect
-
-            self.flagged += mark_needs_reconnect(self.repo, connection, failure_reason(unsupported))
-            raise
+        provider = self.provider(connection.provider)
+        return None if isinstance(provider, FindsLostCreate) else request.external_id
 
     # -- outcomes --------------------------------------------------------------------------
 
@@ -402,42 +318,24 @@ class Meetings:
         data = {"session_id": session.session_id, "provider": meeting.provider}
         return platform_events.event_ref(self._site, EventType.MEETING_READY, data, self.clock())
 
-    def _spec(self, session: Session, desired: Desired, actual: MeetingRef | None) -> MeetingSpec:
-        from shared.adapters.zoom.client import MeetingSpec
-
-        password = None
-        if desired.settings.passcode_required:  # the meeting's own passcode is kept once it has one
-            password = (actual.password if actual else None) or _passcode()
-        return MeetingSpec(
-            topic=desired.topic,
-            start_time=desired.start,
-            duration_minutes=desired.duration_minutes,
-            timezone="UTC",
-            agenda=marker(session),
-            registration=desired.registration,
-            settings=desired.settings,
-            password=password,
-        )
-
-    def _ref(self, connection: ZoomConnection, desired: Desired, meeting: ZoomMeeting) -> MeetingRef:
+    def _ref(
+        self, connection: ZoomConnection, desired: Desired, meeting: ProviderMeeting, external_id: str | None
+    ) -> MeetingRef:
         return MeetingRef(
-            meeting_id=str(meeting.id),
+            provider=desired.provider,
+            meeting_id=meeting.meeting_id,
             connection_id=connection.connection_id,
             host_user_id=desired.host_user_id,
             join_url=meeting.join_url,
-            start_url=meeting.start_url,
-            password=meeting.password or None,
+            start_url=meeting.host_url,
+            password=meeting.passcode,
             start_url_at=self.clock().astimezone(UTC),
             start=desired.start,
             duration_minutes=desired.duration_minutes,
             registration=desired.registration,
             settings=desired.settings,
+            external_id=external_id,
         )
-
-
-def _passcode() -> str:
-    """Zoom's rule: at most 10 characters of letters, digits and @ - _ * (its spec, `password`)."""
-    return "".join(secrets.choice(PASSCODE_ALPHABET) for _ in range(10))
 
 
 def _maybe_created(session: Session) -> bool:

@@ -33,7 +33,7 @@ if TYPE_CHECKING:
     from shared.adapters.webhook_sender import WebhookSender
     from shared.adapters.zoom.tokens import TokenSecrets
     from shared.domain.models import Session
-    from shared.services.connections import ZoomRevoker
+    from shared.services.connections import Revoker
     from shared.services.meetings import Meetings, Snapshot
     from shared.services.notifications import Notifier
 
@@ -45,7 +45,7 @@ class StepContext:
     repo: Repository
     meetings: Meetings
     notifier: Notifier
-    revoker: ZoomRevoker
+    revoker: Revoker
     token_secrets: TokenSecrets
     queue: WorkQueue
     clock: Callable[[], datetime]

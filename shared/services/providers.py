@@ -15,9 +15,11 @@ answer was lost by its agenda marker, host links, two Zoom apps, W07's user mapp
 
 from __future__ import annotations
 
-from typing import Protocol
+from collections.abc import Callable
+from datetime import timedelta
+from typing import Protocol, runtime_checkable
 
-from shared.adapters.provider_meeting import Grant, MeetingRequest, ProviderMeeting
+from shared.adapters.provider_meeting import Grant, MeetingRequest, ProviderMeeting, ProviderRegistrant
 from shared.domain.models import HostedProvider, ZoomConnection
 
 
@@ -35,11 +37,17 @@ class MeetingProvider(Protocol):
 
     def create(self, connection: ZoomConnection, request: MeetingRequest) -> ProviderMeeting: ...
 
-    def read(self, connection: ZoomConnection, meeting_id: str) -> ProviderMeeting: ...
+    def read(self, connection: ZoomConnection, meeting_id: str) -> ProviderMeeting:
+        """Raises ProviderMeetingNotFound when the provider no longer has it."""
+        ...
 
     def update(
         self, connection: ZoomConnection, meeting_id: str, request: MeetingRequest
-    ) -> ProviderMeeting: ...
+    ) -> ProviderMeeting | None:
+        """The meeting changed to the request's times and settings; the meeting as the provider's
+        answer gives it, or None when the answer carries none (Zoom's PATCH: 204). Raises
+        ProviderMeetingNotFound when the provider no longer has it."""
+        ...
 
     def delete(self, connection: ZoomConnection, meeting_id: str) -> None:
         """Gone for the clients (Google: the room closed, as a space cannot be deleted); a meeting
@@ -64,3 +72,64 @@ class AccountProvider(Protocol):
 
 class Provider(MeetingProvider, AccountProvider, Protocol):
     """Both halves: what the composition root builds per provider."""
+
+
+# -- optional capabilities (checked with isinstance: a provider has them or not) ---------------
+
+
+@runtime_checkable
+class ActsInline(Protocol):
+    """A provider a request's own attempt may call (DESIGN.md: one provider call inline, the rest
+    queued): `inline()` is a view of it held to that budget. Others are the worker's alone (Google
+    and Microsoft: the request functions cannot read their credentials)."""
+
+    def inline(self) -> MeetingProvider: ...
+
+
+@runtime_checkable
+class FindsLostCreate(Protocol):
+    """A provider whose create takes no idempotency key but keeps the request's `marker` where it
+    can be searched (Zoom's agenda): a create whose answer was lost is found, never made twice."""
+
+    def find_lost(self, connection: ZoomConnection, request: MeetingRequest) -> ProviderMeeting | None: ...
+
+
+@runtime_checkable
+class Registrants(Protocol):
+    """Each client's own registration in a session's meeting (S03: Zoom's registrants)."""
+
+    def add_registrant(
+        self, connection: ZoomConnection, meeting_id: str, email: str, first_name: str, last_name: str
+    ) -> ProviderRegistrant: ...
+
+    def cancel_registrant(
+        self, connection: ZoomConnection, meeting_id: str, registrant_id: str, email: str
+    ) -> None:
+        """A meeting the provider no longer has counts as done."""
+        ...
+
+
+@runtime_checkable
+class ChecksGrant(Protocol):
+    """The checks before a session (X10) first see that the grant still works (its tokens
+    refresh); raises the provider's needs-reconnect error when it does not."""
+
+    def check_grant(self, connection: ZoomConnection) -> None: ...
+
+
+@runtime_checkable
+class ExpiringHostLink(Protocol):
+    """The host's link stops working a while after it is read (Zoom's start_url: 2 hours): the
+    checks before a session store the one their read gave."""
+
+    @property
+    def host_link_lifetime(self) -> timedelta: ...
+
+
+@runtime_checkable
+class RevokesConnection(Protocol):
+    """Revoking depends on the connection, not only its refresh token (Zoom: which of its two apps
+    made it; a connection from before grants were shared revokes nothing others still use).
+    `refresh_token` reads the stored one, only when it is needed."""
+
+    def revoke_connection(self, connection: ZoomConnection, refresh_token: Callable[[], str]) -> None: ...

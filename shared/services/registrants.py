@@ -1,5 +1,6 @@
 """S03: in a group class, each client's own Zoom registrant (a join link of their own) in the
-class's one meeting; cancelled with the booking. The BOOKING item's first step.
+class's one meeting; cancelled with the booking. The BOOKING item's first step. Through the
+provider's `Registrants` capability (shared.services.providers): Zoom has it, Meet and Teams not.
 
 The registrant follows the meeting: a booking whose registrant belongs to an older meeting
 (the class moved to another host) gets a new one. While the session's meeting is not ready,
@@ -14,14 +15,12 @@ is set to take no registrants.
 
 from __future__ import annotations
 
-import contextlib
-
-from shared.adapters.zoom.errors import ZoomNotFound
 from shared.domain.errors import ZoomHostNotLicensed, ZoomMissingScopes, ZoomRegistrantRateLimited
 from shared.domain.models import BASIC_ZOOM_USER, BookingStatus, ConnectionStatus, MeetingState, Registrant
 from shared.domain.work import Retry, Work, next_utc_midnight
 from shared.services import connections
 from shared.services.pipeline import StepContext
+from shared.services.providers import Registrants
 
 
 def sync_registrant(ctx: StepContext, work: Work) -> None:
@@ -46,14 +45,14 @@ def sync_registrant(ctx: StepContext, work: Work) -> None:
     connection = ctx.repo.get_connection(site_id, meeting.connection_id)
     if connection is None or connection.status is not ConnectionStatus.CONNECTED:
         return  # the session's item settles the meeting first
-    zoom, tokens = ctx.meetings.zoom, ctx.meetings.tokens
+    provider = ctx.meetings.provider(meeting.provider)
+    if not isinstance(provider, Registrants):
+        return  # a provider without registrants: every client has the meeting's join link
     if wanted:
         first, _, last = (booking.client_name or "Client").partition(" ")
         email = booking.client_email or ""
         try:
-            added = tokens.call(
-                connection, lambda token: zoom.add_registrant(token, meeting.meeting_id, email, first, last)
-            )
+            added = provider.add_registrant(connection, meeting.meeting_id, email, first, last)
         except ZoomRegistrantRateLimited as limited:  # this registrant only, for today
             raise Retry("zoom_registrant_daily_limit", at=next_utc_midnight(ctx.clock())) from limited
         except ZoomHostNotLicensed:  # a Basic host after all: its meetings take no registrants
@@ -73,8 +72,8 @@ def sync_registrant(ctx: StepContext, work: Work) -> None:
         ctx.repo.set_registrant(booking, registrant)
     else:
         assert current is not None
-        pair = [(current.registrant_id, booking.client_email or "")]
-        with contextlib.suppress(ZoomNotFound):
-            tokens.call(connection, lambda token: zoom.cancel_registrants(token, meeting.meeting_id, pair))
+        provider.cancel_registrant(
+            connection, meeting.meeting_id, current.registrant_id, booking.client_email or ""
+        )  # a meeting gone at the provider took its registrant with it
         ctx.repo.set_registrant(booking, None)
     return

@@ -2,14 +2,9 @@
 
 from __future__ import annotations
 
-from shared.domain.errors import NotFound, VclinksError
+from shared.domain.errors import VclinksError, ZoomNotFound
 
-
-class ZoomNotFound(NotFound):
-    """404 from Zoom: meeting (code 3001) or user (1001) does not exist."""
-
-    slug = "zoom-not-found"
-    title = "Zoom does not know this meeting or user"
+__all__ = ["ZoomAccessTokenInvalid", "ZoomNotFound", "ZoomRequestRejected"]
 
 
 class ZoomAccessTokenInvalid(VclinksError):

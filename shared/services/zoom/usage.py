@@ -1,5 +1,5 @@
 """X11: each Zoom host's meeting creates and updates today against Zoom's daily limit, and the
-sessions whose meeting work waits for the next UTC day (the counters: shared.services.meetings)."""
+sessions whose meeting work waits for the next UTC day (the counters: shared.adapters.zoom.provider)."""
 
 from __future__ import annotations
 
@@ -7,8 +7,11 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from shared.adapters.repository import Repository
+from shared.adapters.zoom.provider import DAILY_LIMIT as ZOOM_DAILY_LIMIT
 from shared.domain.models import MeetingState, Site, ZoomAccount
 from shared.domain.work import next_utc_midnight
+
+__all__ = ["ZOOM_DAILY_LIMIT", "HostUsage", "ZoomUsage", "zoom_usage"]
 
 
 @dataclass(frozen=True)

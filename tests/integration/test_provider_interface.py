@@ -1,0 +1,181 @@
+"""Issue 13: the reconciler, the checks before a session and the registrants reach a provider only
+through the provider interface (shared.services.providers). A test double that implements the
+Protocol and nothing else, registered in the composition root in Zoom's place, gets each session's
+meeting made once, changed once per change, read once by a check and deleted once, while the Zoom
+emulator is asked for no meeting at all; what it lacks (registrants, a lost create found by its
+marker, a request's inline attempt) is simply not asked of it."""
+
+from __future__ import annotations
+
+import itertools
+from collections import Counter
+from dataclasses import dataclass, field, replace
+from datetime import timedelta
+from typing import Any
+
+from local.gateway import LambdaContext
+from local.zoom_emulator import ZoomEmulator
+from shared.adapters.provider_meeting import Grant, MeetingRequest, ProviderMeeting
+from shared.bootstrap import container
+from shared.domain.errors import ProviderMeetingNotFound
+from shared.domain.models import ZoomConnection
+from tests.support.api import SiteHandle
+from tests.support.links import START
+from tests.support.zoom import connect, session
+
+ids = itertools.count(1)
+
+
+@dataclass
+class PlainProvider:
+    """Only the interface's verbs, kept in memory: no capability at all (not even `inline`)."""
+
+    name: str = "zoom"
+    keeps_times: bool = True
+    meetings: dict[str, ProviderMeeting] = field(default_factory=dict)
+    calls: Counter[str] = field(default_factory=Counter)
+
+    def create(self, connection: ZoomConnection, request: MeetingRequest) -> ProviderMeeting:
+        self.calls["create"] += 1
+        meeting_id = f"plain-{next(ids)}"
+        made = ProviderMeeting(
+            provider="zoom",
+            meeting_id=meeting_id,
+            join_url=f"https://plain.example/j/{meeting_id}",
+            host_url=f"https://plain.example/h/{meeting_id}",
+            start=request.start,
+            end=request.end,
+        )
+        self.meetings[meeting_id] = made
+        return made
+
+    def read(self, connection: ZoomConnection, meeting_id: str) -> ProviderMeeting:
+        self.calls["read"] += 1
+        if meeting_id not in self.meetings:
+            raise ProviderMeetingNotFound("gone", provider=self.name)
+        return self.meetings[meeting_id]
+
+    def update(self, connection: ZoomConnection, meeting_id: str, request: MeetingRequest) -> ProviderMeeting:
+        self.calls["update"] += 1
+        if meeting_id not in self.meetings:
+            raise ProviderMeetingNotFound("gone", provider=self.name)
+        self.meetings[meeting_id] = replace(self.meetings[meeting_id], start=request.start, end=request.end)
+        return self.meetings[meeting_id]
+
+    def delete(self, connection: ZoomConnection, meeting_id: str) -> None:
+        self.calls["delete"] += 1
+        self.meetings.pop(meeting_id, None)
+
+    def authorize_url(self, redirect_uri: str, state: str, code_challenge: str) -> str:
+        raise AssertionError("not asked in these tests")
+
+    def connect(self, code: str, redirect_uri: str, code_verifier: str) -> Grant:
+        raise AssertionError("not asked in these tests")
+
+    def revoke(self, refresh_token: str) -> None:
+        self.calls["revoke"] += 1
+
+
+def zoom_connected_then_plain(
+    site: SiteHandle, zoom: ZoomEmulator, kind: str = "appointment"
+) -> PlainProvider:
+    """A Zoom account connected through the emulator; from then on the provider named "zoom" is
+    the double (the connection, its account and the link rules stay Zoom's records)."""
+    connect(site, zoom)
+    assert site.api.put(f"{site.base}/services/svc", {"kind": kind, "online": True}).status == 200
+    plain = PlainProvider()
+    container().register("zoom", plain)
+    zoom.reset_counters()
+    return plain
+
+
+def stored(site: SiteHandle) -> dict[str, Any]:
+    return dict(site.api.get(f"{site.base}/sessions/s1").json)
+
+
+def test_issue13_the_reconciler_makes_changes_and_deletes_through_the_interface_only(
+    site: SiteHandle, zoom: ZoomEmulator
+) -> None:
+    plain = zoom_connected_then_plain(site, zoom)
+
+    assert site.api.put(f"{site.base}/sessions/s1", session()).status == 201
+    assert plain.calls == Counter(create=1)
+    [(meeting_id, made)] = plain.meetings.items()
+    assert stored(site)["meeting_state"] == "ready"
+    body = {"client_name": "Ada", "client_email": "ada@example.com"}
+    assert site.api.put(f"{site.base}/sessions/s1/bookings/ada", body).status in (200, 201)
+    query = {"audience": "client", "booking": "ada"}
+    link = site.api.get(f"{site.base}/sessions/s1/link", query=query).json
+    assert link["url"] == made.join_url  # the stored reference is what the interface answered
+
+    assert site.api.put(f"{site.base}/sessions/s1", session(days=1)).status == 200  # reschedule
+    assert plain.calls == Counter(create=1, update=1)
+    assert plain.meetings[meeting_id].start == START + timedelta(days=1)
+    assert site.api.put(f"{site.base}/sessions/s1", session(days=1)).status == 200  # no change
+    assert plain.calls == Counter(create=1, update=1)
+
+    assert site.api.delete(f"{site.base}/sessions/s1").status in (200, 204)  # cancel
+    assert plain.calls == Counter(create=1, update=1, delete=1)
+    assert plain.meetings == {}
+    assert zoom.calls().get("create_meeting") is None  # Zoom itself was never asked for a meeting
+    assert zoom.calls().get("update_meeting") is None
+    assert zoom.calls().get("delete_meeting") is None
+
+
+def test_issue13_a_meeting_gone_at_a_provider_without_times_or_registrants_is_made_anew(
+    site: SiteHandle, zoom: ZoomEmulator
+) -> None:
+    plain = zoom_connected_then_plain(site, zoom, kind="class")  # a class: registrants where they exist
+    plain.keeps_times = False  # a Meet space's kind of meeting: a reschedule is no call
+
+    assert site.api.put(f"{site.base}/sessions/s1", session()).status == 201
+    body = {"client_name": "Ada", "client_email": "ada@example.com"}
+    assert site.api.put(f"{site.base}/sessions/s1/bookings/ada", body).status in (200, 201)
+    assert site.api.put(f"{site.base}/sessions/s1", session(days=1)).status == 200
+    assert plain.calls == Counter(create=1)  # no update, and no registrant asked of it
+    assert zoom.calls().get("add_registrant") is None
+    [made] = plain.meetings.values()
+    query = {"audience": "client", "booking": "ada"}
+    assert site.api.get(f"{site.base}/sessions/s1/link", query=query).json["url"] == made.join_url
+
+    plain.keeps_times = True
+    plain.meetings.clear()  # deleted at the provider meanwhile
+    assert site.api.put(f"{site.base}/sessions/s1", session(days=2)).status == 200
+    assert plain.calls == Counter(create=2, update=1)  # the update found it gone: made anew
+    [remade] = plain.meetings.values()
+    assert stored(site)["meeting_state"] == "ready"
+    assert site.api.get(f"{site.base}/sessions/s1/link", query=query).json["url"] == remade.join_url
+
+
+def checks_at(at: Any, worker: Any) -> None:
+    """The worker's scheduled event (EventBridge) at `at`, and the work it queued done."""
+    from functions.worker.app import lambda_handler
+
+    event = {
+        "source": "aws.events",
+        "detail-type": "Scheduled Event",
+        "time": at.strftime("%Y-%m-%dT%H:%M:%SZ"),
+    }
+    lambda_handler(event, LambdaContext("WorkerFunction"))
+    worker.drain()
+
+
+def test_x10_the_checks_read_and_repair_a_meeting_through_the_interface_only(
+    site: SiteHandle, zoom: ZoomEmulator, worker: Any
+) -> None:
+    plain = zoom_connected_then_plain(site, zoom)
+    assert site.api.put(f"{site.base}/sessions/s1", session()).status == 201
+    [meeting_id] = plain.meetings
+    plain.meetings[meeting_id] = replace(plain.meetings[meeting_id], start=START + timedelta(minutes=30))
+
+    checks_at(START - timedelta(hours=24), worker)  # moved there: put back by the session's item
+    assert plain.calls == Counter(create=1, read=1, update=1)
+    assert plain.meetings[meeting_id].start == START
+    assert stored(site)["last_check"]["repaired"] == "time_put_back"
+
+    plain.meetings.clear()  # deleted there: made again
+    checks_at(START - timedelta(hours=1), worker)
+    assert plain.calls == Counter(create=2, read=2, update=1)
+    check = stored(site)["last_check"]
+    assert (check["problem"], check["repaired"]) == (None, "recreated")
+    assert zoom.calls().get("get_meeting") is None  # Zoom itself was never read
