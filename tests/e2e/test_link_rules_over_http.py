@@ -4,6 +4,7 @@ stack: sites made by the console command, every request through the HTTP server.
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import httpx
@@ -11,7 +12,7 @@ import pytest
 
 from tests.support.api import Api, SiteHandle
 from tests.support.link_rules import *  # noqa: F403 - the same scenarios, another transport
-from tests.support.stack import Stack
+from tests.support.stack import RETURN_TO, Stack
 
 
 class HttpResponse:
@@ -25,10 +26,18 @@ class HttpResponse:
 
 
 class HttpTransport:
-    """What tests.support.api.Api needs of a client, over a real socket."""
+    """What tests.support.api.Api needs of a client, over a real socket. As on the integration
+    tier, what a request queued is done before the next request is sent (the worker settles)."""
 
-    def __init__(self, base_url: str) -> None:
-        self.http = httpx.Client(base_url=base_url, timeout=60, follow_redirects=False)
+    def __init__(self, stack: Stack) -> None:
+        self.stack = stack
+        self.http = httpx.Client(base_url=stack.base_url, timeout=60, follow_redirects=False)
+        self.queued = False
+
+    def settle(self) -> None:
+        if self.queued:
+            self.stack.settle()
+            self.queued = False
 
     def open(
         self,
@@ -38,14 +47,36 @@ class HttpTransport:
         headers: dict[str, str] | None = None,
         query_string: dict[str, str] | None = None,
     ) -> HttpResponse:
-        return HttpResponse(
-            self.http.request(method, path, content=data, headers=headers, params=query_string)
-        )
+        self.settle()
+        answer = self.http.request(method, path, content=data, headers=headers, params=query_string)
+        self.queued = method != "GET"
+        return HttpResponse(answer)
+
+
+class StackTier:
+    """What the provider kits need of the local stack: its emulators, and its worker."""
+
+    return_to = RETURN_TO
+
+    def __init__(self, stack: Stack, transport: HttpTransport) -> None:
+        self.urls = json.loads(stack.state_file.read_text())
+        self.transport = transport
+
+    def emulator_url(self, provider: str) -> str:
+        return str(self.urls[f"{provider}_url"])
+
+    def settle(self) -> None:
+        self.transport.settle()
 
 
 @pytest.fixture(scope="module")
 def transport(stack: Stack) -> HttpTransport:
-    return HttpTransport(stack.base_url)
+    return HttpTransport(stack)
+
+
+@pytest.fixture
+def tier(stack: Stack, transport: HttpTransport) -> StackTier:
+    return StackTier(stack, transport)
 
 
 @pytest.fixture
