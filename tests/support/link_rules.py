@@ -33,16 +33,7 @@ from tests.support.links import (
     setup_session,
     staff_token,
 )
-from tests.support.provider_kits import HOSTED, PROVIDERS, Kit, Tier, kit_for
-
-
-@pytest.fixture(params=PROVIDERS)
-def kit(request: pytest.FixtureRequest, tier: Tier) -> Kit:
-    """The provider of the site's default and of staff members' own accounts in this run."""
-    made = kit_for(request.param, tier)
-    if request.param in HOSTED:
-        tier.emulator_url(request.param)  # its emulator runs before the scenario begins
-    return made
+from tests.support.provider_kits import Kit, kit_fixture  # noqa: F401 - `kit`, for every provider
 
 
 def assert_forbidden(answer: Answer, *leaked: str) -> None:

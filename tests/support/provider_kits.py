@@ -22,12 +22,14 @@ from typing import Any, Protocol
 from urllib.parse import parse_qs, urlencode, urlsplit
 
 import httpx
+import pytest
 
 from tests.support.api import Answer, SiteHandle
 
 PROVIDERS = ("custom", "jitsi", "zoom", "google", "microsoft")
 HOSTED = ("zoom", "google", "microsoft")
 CUSTOM_DEFAULT = "https://meet.google.com/abc-defg-hij"
+CUSTOM_PASSWORD, CUSTOM_DESCRIPTION = "s3cret", "Camera on, please"  # the default's (W01)
 FORM = {"Content-Type": "application/x-www-form-urlencoded"}
 
 
@@ -129,7 +131,8 @@ class CustomKit(Kit):
         return f"https://teams.example.com/l/{staff}" if staff else CUSTOM_DEFAULT
 
     def connect(self, site: SiteHandle, staff: str | None = None) -> Account:
-        put_account(site, {"provider": "custom", "url": self.url_of(staff)}, staff)
+        extra = {} if staff else {"password": CUSTOM_PASSWORD, "description": CUSTOM_DESCRIPTION}
+        put_account(site, {"provider": "custom", "url": self.url_of(staff)} | extra, staff)
         return Account("custom", self.url_of(staff))
 
     def try_own_account(self, site: SiteHandle, staff: str, staff_token: str) -> Answer:
@@ -284,3 +287,13 @@ KITS: dict[str, type[Kit]] = {
 
 def kit_for(provider: str, tier: Tier) -> Kit:
     return KITS[provider](tier)
+
+
+@pytest.fixture(name="kit", params=PROVIDERS)
+def kit_fixture(request: pytest.FixtureRequest, tier: Tier) -> Kit:
+    """`kit`: the provider of the site's default and staff members' own accounts, one run per
+    provider. Needs the tier's `tier` fixture; a test module imports it to use it."""
+    made = kit_for(request.param, tier)
+    if request.param in HOSTED:
+        tier.emulator_url(request.param)  # its emulator runs before the test begins
+    return made
