@@ -161,6 +161,9 @@ class InProcessTier:
     def settle(self) -> None:
         """Nothing to wait for: the worker drains the queue after each request."""
 
+    def wait_for_worker(self) -> None:
+        """It always does (WorkerSwitch)."""
+
 
 @pytest.fixture
 def tier(request: pytest.FixtureRequest, worker_switch: WorkerSwitch) -> InProcessTier:

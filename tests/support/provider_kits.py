@@ -44,6 +44,9 @@ class Tier(Protocol):
     def settle(self) -> None:
         """Wait until the worker has done what the requests so far queued."""
 
+    def wait_for_worker(self) -> None:
+        """From now on in this test, each request waits until the previous one's work is done."""
+
 
 @dataclass(frozen=True)
 class Account:
@@ -296,4 +299,5 @@ def kit_fixture(request: pytest.FixtureRequest, tier: Tier) -> Kit:
     made = kit_for(request.param, tier)
     if request.param in HOSTED:
         tier.emulator_url(request.param)  # its emulator runs before the test begins
+        tier.wait_for_worker()  # its meetings are the worker's work
     return made
