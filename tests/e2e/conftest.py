@@ -67,6 +67,22 @@ def studio(stack: Stack) -> SiteClient:
     return stack.create_site("Yoga Studio")
 
 
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """A module that names `EVERY_PROVIDER_OVER_HTTP` (tests whose `kit` runs for every provider)
+    runs its other kit tests for the custom link only: the whole provider matrix is the
+    integration tier's (see the module's docstring); the other tests are deselected, not skipped."""
+    kept, dropped = [], []
+    for item in items:
+        every = getattr(getattr(item, "module", None), "EVERY_PROVIDER_OVER_HTTP", None)
+        callspec = getattr(item, "callspec", None)
+        provider = callspec.params.get("kit") if callspec is not None else None
+        narrowed = every is not None and provider not in (None, "custom")
+        (dropped if narrowed and getattr(item, "originalname", "") not in every else kept).append(item)
+    if dropped:
+        config.hook.pytest_deselected(items=dropped)
+        items[:] = kept
+
+
 def pytest_sessionfinish(session: pytest.Session) -> None:
     """Under pytest-xdist (`make test`), a worker hands its races' figures to the controller."""
     from tests.support.concurrency import RECORDED, as_json

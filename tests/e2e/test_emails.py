@@ -1,5 +1,7 @@
 """Emails end to end: requests over HTTP to the running local stack, the sent messages read
-back from its SES outbox (W13, W14, S04, X01, X02, X05)."""
+back from its SES outbox (W13, W14, S04, X01, X02, X05). The link an email carries and its
+hidden section are checked for every provider's kit (tests/support/provider_kits.py) once here;
+every email type for every provider is the integration tier's (tests/integration/test_emails_api.py)."""
 
 from __future__ import annotations
 
@@ -7,6 +9,10 @@ from typing import Any
 
 import pytest
 
+from tests.support.api import Api, SiteHandle
+from tests.support.http_api import HttpTransport, StackTier
+from tests.support.links import client_link, setup_session
+from tests.support.provider_kits import Kit, kit_fixture  # noqa: F401 - `kit`, for every provider
 from tests.support.stack import SiteClient, Stack, session_body
 
 TYPES = ["booking_confirmation", "reminder", "booking_changed", "course_changed", "request_approved"]
@@ -113,3 +119,47 @@ def test_x02_a_changed_course_link_is_emailed_once(stack: Stack, studio: SiteCli
             "Your course has changed: Spring course",
         ]
     assert sent_to(stack, addresses[2]) == []
+
+
+@pytest.fixture(scope="module")
+def transport(stack: Stack) -> HttpTransport:
+    return HttpTransport(stack)
+
+
+@pytest.fixture
+def tier(stack: Stack, transport: HttpTransport) -> StackTier:
+    return StackTier(stack, transport)
+
+
+def test_w13_w14_x01_x05_each_providers_link_is_in_the_email_and_gone_when_the_section_is_hidden(
+    stack: Stack, transport: HttpTransport, tier: StackTier, kit: Kit
+) -> None:
+    created = stack.create_site("Yoga Studio")
+    site = SiteHandle(created.site_id, created.api_key, Api(transport, created.api_key))  # type: ignore[arg-type]
+    kit.connect(site)
+    setup_session(site)
+    address = f"client@{site.site_id}.test"
+    booked = site.api.put(
+        f"{site.base}/sessions/s1/bookings/b1", {"client_name": "Ada", "client_email": address}
+    )
+    assert booked.status == 201, booked.text
+    link = client_link(site)
+    assert link["decision"] == "link", link
+    shown = [v for v in (link["password"], link["description"], kit.email_name) if v]
+
+    def confirmation(key: str) -> dict[str, Any]:
+        asked = {"type": "booking_confirmation", "session_id": "s1", "booking_id": "b1"}
+        assert site.api.post(f"{site.base}/notifications", asked | {"idempotency_key": key}).status == 200
+        tier.settle()
+        return sent_to(stack, address)[-1]
+
+    on = confirmation("on")
+    assert f"{stack.base_url}/v1/j/" in on["text"]  # X01: the stable link, not the meeting's own
+    assert link["url"] not in on["text"]
+    assert f"{stack.base_url}/v1/j/" in on["ics"].replace("\r\n ", "")  # X05
+    assert [piece for piece in shown if piece not in every_part(on)] == []
+    hidden = site.api.put(f"{site.base}/email-templates/booking_confirmation", {"show_online_section": False})
+    assert hidden.status == 200, hidden.text
+    off = every_part(confirmation("off"))
+    for secret in ("/v1/j/", link["url"], *shown):
+        assert secret not in off, secret

@@ -15,7 +15,7 @@ import pytest
 from werkzeug.test import Client
 
 from tests.support.api import Api, SiteHandle
-from tests.support.aws import Tables, reset_caches
+from tests.support.aws import TEST_ENV, Tables, reset_caches
 
 
 class WorkerSwitch:
@@ -108,6 +108,66 @@ def zoom(moto_aws: Any, monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]:
     reset_caches()
     yield emulator
     emulator.stop()
+
+
+@pytest.fixture
+def meet_and_teams(moto_aws: Any, monkeypatch: pytest.MonkeyPatch) -> Iterator[dict[str, Any]]:
+    """The Google and Microsoft emulators in this process, each with the OAuth client an operator
+    registers (the redirect URLs template.yaml outputs), and the deployment's ProviderAppSecret
+    naming them (as local/stack.py does for `make dev`)."""
+    from local.google_emulator import GoogleEmulator
+    from local.microsoft_emulator import MicrosoftEmulator
+    from local.template import load_template, output
+
+    template = load_template()
+    refs = {"PublicBaseUrl": TEST_ENV["PUBLIC_BASE_URL"]}
+    google = GoogleEmulator(redirect_uris=(output(template, "GoogleRedirectUri", refs),))
+    microsoft = MicrosoftEmulator(redirect_uris=(output(template, "MicrosoftRedirectUri", refs),))
+    google_url, microsoft_url = google.start(), microsoft.start()
+    credentials = {
+        "google_client_id": google.client_id,
+        "google_client_secret": google.client_secret,
+        "microsoft_client_id": microsoft.client_id,
+        "microsoft_client_secret": microsoft.client_secret,
+    }
+    secret = boto3.client("secretsmanager").create_secret(
+        Name="vclinks-test/provider-apps", SecretString=json.dumps(credentials)
+    )
+    monkeypatch.setenv("PROVIDER_APP_SECRET_ARN", secret["ARN"])
+    for name in ("GOOGLE_ACCOUNTS_BASE_URL", "GOOGLE_OAUTH2_BASE_URL", "GOOGLE_MEET_BASE_URL"):
+        monkeypatch.setenv(name, google_url)
+    monkeypatch.setenv("MICROSOFT_LOGIN_BASE_URL", microsoft_url)
+    monkeypatch.setenv("MICROSOFT_GRAPH_BASE_URL", f"{microsoft_url}/v1.0")
+    reset_caches()
+    yield {"google": google, "microsoft": microsoft}
+    google.stop()
+    microsoft.stop()
+
+
+class InProcessTier:
+    """What the provider kits (tests/support/provider_kits.py) need of this tier: each provider's
+    emulator, started when a test first asks for it; the worker has no catching up to do."""
+
+    return_to = "https://admin.studio.test/providers"
+
+    def __init__(self, request: pytest.FixtureRequest) -> None:
+        self.request = request
+
+    def emulator_url(self, provider: str) -> str:
+        if provider == "zoom":
+            return str(self.request.getfixturevalue("zoom").base_url)
+        return str(self.request.getfixturevalue("meet_and_teams")[provider].base_url)
+
+    def settle(self) -> None:
+        """Nothing to wait for: the worker drains the queue after each request."""
+
+    def wait_for_worker(self) -> None:
+        """It always does (WorkerSwitch)."""
+
+
+@pytest.fixture
+def tier(request: pytest.FixtureRequest, worker_switch: WorkerSwitch) -> InProcessTier:
+    return InProcessTier(request)
 
 
 @pytest.fixture

@@ -1,7 +1,10 @@
 """Change emails say what changed (X02, issue 11 point 2): since the client's last email, the
 time, the link, the password, the host; none when nothing the client sees changed; with the
 online-join section hidden, only the time. Account changes that change what clients were told
-(the site default, a staff member's account) reach them through the pipeline."""
+(the site default, a staff member's account) reach them through the pipeline. A moved session,
+and a session made in person then online again, are told for every provider's kit
+(tests/support/provider_kits.py): a provider that keeps a meeting's link on a move must not
+tell of a new link."""
 
 from __future__ import annotations
 
@@ -12,10 +15,12 @@ import pytest
 
 from local.aws import SentEmail, sent_emails
 from tests.support.api import SiteHandle
-from tests.support.links import MEET, START, TEAMS, book, iso, set_default, setup_session
+from tests.support.links import MEET, START, TEAMS, book, client_link, iso, set_default, setup_session
+from tests.support.provider_kits import Kit, kit_fixture  # noqa: F401 - `kit`, for every provider
 
 CLIENT = "bob@client.test"
 IN_PERSON = "This session now takes place in person: there is no link to join any more."
+NOW_ONLINE = "This session now takes place online: join with the link below."
 
 
 def to(address: str = CLIENT) -> list[SentEmail]:
@@ -57,8 +62,24 @@ def told(site: SiteHandle) -> SiteHandle:
     return site
 
 
-def test_x02_a_moved_session_says_the_new_time_and_the_old(told: SiteHandle) -> None:
+@pytest.fixture
+def kit_told(site: SiteHandle, kit: Kit) -> SiteHandle:
+    """Bob booked s1 (Anna, the site's default account of `kit`'s provider), and was told."""
+    kit.connect(site)
+    setup_session(site)
+    book(site)
+    confirm(site)
+    return site
+
+
+LINK_CHANGED = "The link to join has changed: please use the one below."
+
+
+def test_x02_a_moved_session_says_the_new_time_and_the_old(kit_told: SiteHandle) -> None:
+    told = kit_told
+    link = client_link(told)
     put_session(told, hours=2)
+    assert client_link(told)["url"] == link["url"]  # every provider keeps the session's meeting
     [_, change] = to()
     assert change.subject == "Your booking has changed: svc"
     assert changes_of(change) == [
@@ -77,7 +98,7 @@ def test_x02_a_new_password_says_the_new_password(told: SiteHandle) -> None:
 def test_x02_a_new_link_says_so_and_gives_the_way_in(told: SiteHandle) -> None:
     set_default(told, TEAMS, password="s3cret")
     [_, change] = to()
-    assert changes_of(change) == ["The link to join has changed: please use the one below."]
+    assert changes_of(change) == [LINK_CHANGED]
     assert "/v1/j/" in change.part("text/plain")
 
 
@@ -116,11 +137,12 @@ def test_x02_the_staff_members_new_account_reaches_the_clients_of_their_sessions
     answer = told.api.put(f"{told.base}/staff/anna/vc-account", {"provider": "custom", "url": TEAMS})
     assert answer.status == 200
     [_, change] = to()
-    assert changes_of(change) == ["The link to join has changed: please use the one below."]
+    assert changes_of(change) == [LINK_CHANGED]
     assert "s3cret" not in change.part("text/plain")  # the staff account has no password
 
 
-def test_x02_in_person_now_tells_the_client_their_link_is_gone(told: SiteHandle) -> None:
+def test_x02_in_person_now_tells_the_client_their_link_is_gone(kit_told: SiteHandle) -> None:
+    told = kit_told
     removed = told.api.post(f"{told.base}/sessions/s1/link/remove")
     assert removed.status == 200, removed.text
     [_, change] = to()
@@ -130,8 +152,10 @@ def test_x02_in_person_now_tells_the_client_their_link_is_gone(told: SiteHandle)
     restored = told.api.delete(f"{told.base}/sessions/s1/link")  # online again: the link is back
     assert restored.status == 200, restored.text
     [_, _, back] = to()
-    assert changes_of(back) == ["This session now takes place online: join with the link below."]
+    assert changes_of(back) == [NOW_ONLINE]  # the section below gives it all (a new meeting's too)
+    password = client_link(told)["password"]
     assert "/v1/j/" in back.part("text/plain")
+    assert password is None or password in back.part("text/plain")
 
 
 def test_x02_a_service_no_longer_online_tells_its_clients_once_and_online_again_gives_the_link(
@@ -148,7 +172,7 @@ def test_x02_a_service_no_longer_online_tells_its_clients_once_and_online_again_
     on = told.api.put(f"{told.base}/services/svc", {"kind": "appointment", "online": True})
     assert on.status == 200, on.text
     [_, _, back] = to()
-    assert changes_of(back) == ["This session now takes place online: join with the link below."]
+    assert changes_of(back) == [NOW_ONLINE]
     assert "s3cret" in back.part("text/plain")  # the section gives the way in whole, password included
 
 
@@ -162,6 +186,6 @@ def test_x02_course_changed_for_a_course(site: SiteHandle) -> None:
     [_, change] = to()
     assert change.subject == "Your course has changed: course"
     assert changes_of(change) == [
-        "The link to join has changed: please use the one below.",
+        LINK_CHANGED,
         "New password: c0urse",
     ]
