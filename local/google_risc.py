@@ -75,6 +75,7 @@ def risc_rules() -> list[Rule]:
         Rule("/_emulator/risc/push", endpoint="control_risc_push", methods=["POST"]),
         Rule("/_emulator/risc/redeliver", endpoint="control_risc_redeliver", methods=["POST"]),
         Rule("/_emulator/risc/deliveries", endpoint="control_risc_deliveries", methods=["GET"]),
+        Rule("/_emulator/risc/sign", endpoint="control_risc_sign", methods=["POST"]),
     ]
 
 
@@ -273,6 +274,17 @@ class RiscTransmitter:
         if jti not in self.sets or stream is None:
             raise EmulatorError(404, self.fault_body(404, "No such SET."))
         return json_answer(200, self._deliver(jti, str(stream["delivery"]["url"])))
+
+    def _control_risc_sign(self, request: Request) -> Response:
+        """A SET about a user, signed as Google signs it and kept for redelivery, NOT sent: a test
+        delivers it itself (e.g. many times at once, as Google's redeliveries may arrive)."""
+        body = json_body(request, self.fault_body)
+        event = str(body.get("event", "tokens-revoked"))
+        if event not in EVENT_TYPES:
+            raise EmulatorError(400, self.fault_body(400, f"Unknown event {event!r}."))
+        fields = {"reason": body["reason"]} if body.get("reason") else {}
+        jti, token = self.sign_event(user_subject(str(body["sub"])), event, fields, self._fault(body))
+        return json_answer(200, {"jti": jti, "token": token})
 
     def _control_risc_deliveries(self, request: Request) -> Response:
         with self._lock:

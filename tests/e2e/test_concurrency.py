@@ -1361,6 +1361,76 @@ def _(world: World) -> None:
     lost(figures, _account(site), [account])
 
 
+# -- Google's revocation notices (RISC) ------------------------------------------------------
+
+RISC = "POST /v1/google/risc"
+
+
+def _set_delivery(stack: Stack, token: str) -> Request:
+    """Google's push of one Security Event Token to the receiver (RFC 8935)."""
+    headers = {"content-type": "application/secevent+jwt", "accept": "application/json"}
+    return functools.partial(
+        httpx.post, f"{stack.base_url}/v1/google/risc", content=token, headers=headers, timeout=60
+    )
+
+
+def _google_default(world: World, site: SiteClient) -> tuple[Hosted, str]:
+    """A Google user of its own connected as the site's default; the user's Google id."""
+    google = Hosted(world.stack, "google")
+    user = google.new_user(f"risc-{secrets.token_hex(3)}")
+    google.connect(site, user)
+    world.stack.settle()
+    return google, user
+
+
+@identical(RISC)
+def _(world: World) -> None:
+    """One SET (the user removed our app) delivered 20 times at once, as Google's redeliveries may
+    come: all 202, the connection needs reconnecting with Google's reason, and Google is not
+    called (no refresh, no meeting call)."""
+    site = world.site("admin")
+    google, user = _google_default(world, site)
+    signed = google.control("POST", "risc/sign", json={"sub": user})
+    before = google.calls()
+    answers, figures = world.race(RISC, "identical", [_set_delivery(world.stack, signed["token"])] * TIMES)
+    figures.provider_calls = delta(before, google.calls())
+    assert statuses(answers) == {202: TIMES}
+    assert all(a.text == "" for a in answers)
+    account = site.ok("GET", f"{site.base}/vc-account")["account"]
+    final = (account["status"], account["problem"])
+    lost(figures, final, [("needs_reconnect", "google_tokens_revoked")])
+    assert figures.provider_calls == {}  # Google told us: no refresh, no meeting call
+
+
+@conflicting(RISC)
+def _(world: World) -> None:
+    """Twenty different notices about one user at once (tokens revoked, the account disabled or
+    purged, sessions revoked...): all 202, and the connection ends needing reconnecting with the
+    problem of one of the notices that revoke the grant."""
+    site = world.site("admin")
+    google, user = _google_default(world, site)
+    kinds = [
+        ("tokens-revoked", None),
+        ("account-disabled", "hijacking"),
+        ("account-purged", None),
+        ("sessions-revoked", None),
+        ("account-credential-change-required", None),
+    ]
+    tokens = [
+        google.control("POST", "risc/sign", json={"sub": user, "event": e} | ({"reason": r} if r else {}))
+        for e, r in (kinds * TIMES)[:TIMES]
+    ]
+    deliveries = [_set_delivery(world.stack, t["token"]) for t in tokens]
+    answers, figures = world.race(RISC, "conflicting", deliveries)
+    assert statuses(answers) == {202: TIMES}
+    account = site.ok("GET", f"{site.base}/vc-account")["account"]
+    candidates = [
+        ("needs_reconnect", f"google_{what}")
+        for what in ("tokens_revoked", "account_disabled", "account_purged")
+    ]
+    lost(figures, (account["status"], account["problem"]), candidates)
+
+
 def _signed(event: str, payload: dict[str, Any], at_ms: int | None = None) -> tuple[str, dict[str, str]]:
     """A webhook body and headers as Zoom signs them (v0 HMAC-SHA256 of timestamp and raw body)."""
     raw = json.dumps({"event": event, "event_ts": at_ms or int(time.time() * 1000), "payload": payload})
