@@ -27,7 +27,6 @@ from shared.domain.errors import VclinksError
 from shared.domain.models import BookingStatus, EmailType, Session, Site
 from shared.domain.reminders import plan
 from shared.domain.work import Work, WorkRef
-from shared.services.notifications import EmailJob
 from shared.services.pipeline import StepContext
 
 logger = Logger(service="vclinks")
@@ -99,6 +98,8 @@ def flag_due(repo: Repository, now: datetime) -> list[WorkRef]:
 
 def send_reminders(ctx: StepContext, work: Work) -> str | None:
     """REMINDERS: a page of the session's bookings get the reminder; returns where to go on."""
+    from shared.services.notifications import EmailJob  # the email modules: not on the schedule's cold start
+
     offset, start = work.ref.reminder
     site_id, session_id = work.ref.site_id, work.ref.session_id
     context = ctx.repo.load_link_context(site_id, session_id, None)

@@ -69,7 +69,7 @@ def loaded_at_init(function: str) -> set[str]:
         ("send_confirmation", {"shared.http.email_models"}),
         ("accounts", {"shared.http.account_models", "shared.http.site_models"}),
         ("oauth_callback", {"shared.http.zoom_models"}),
-        ("worker", {"shared.domain.emails.render"}),
+        ("worker", set()),  # the email modules come with the first batch that sends one
     ],
 )
 def test_a_cold_start_loads_its_own_models_and_no_provider_client(function: str, loaded: set[str]) -> None:
