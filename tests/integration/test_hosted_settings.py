@@ -6,49 +6,23 @@ Teams: a PATCH), never for a change that is not its provider's."""
 
 from __future__ import annotations
 
-import json
-from collections.abc import Iterator
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
-import boto3
 import httpx
 import pytest
 
-from local.google_emulator import GoogleEmulator
-from local.microsoft_emulator import MicrosoftEmulator
 from tests.support.api import SiteHandle
-from tests.support.aws import reset_caches
 from tests.support.zoom import RETURN_TO, decide, session, ticket
 
-CALLBACK = "https://api.vclinks.test/v1/oauth/{}/callback"  # tests.support.aws's PUBLIC_BASE_URL
 Emulators = dict[str, Any]
 
 
 @pytest.fixture
-def emulators(moto_aws: Any, monkeypatch: pytest.MonkeyPatch) -> Iterator[Emulators]:
-    """Google's and Microsoft's emulators, and the deployment's provider app secret naming them."""
-    google = GoogleEmulator(redirect_uris=(CALLBACK.format("google"),))
-    microsoft = MicrosoftEmulator(redirect_uris=(CALLBACK.format("microsoft"),))
-    google_url, microsoft_url = google.start(), microsoft.start()
-    apps = {
-        "google_client_id": google.client_id,
-        "google_client_secret": google.client_secret,
-        "microsoft_client_id": microsoft.client_id,
-        "microsoft_client_secret": microsoft.client_secret,
-    }
-    arn = boto3.client("secretsmanager").create_secret(
-        Name="vclinks-test/providers", SecretString=json.dumps(apps)
-    )
-    monkeypatch.setenv("PROVIDER_APP_SECRET_ARN", arn["ARN"])
-    for name in ("GOOGLE_ACCOUNTS_BASE_URL", "GOOGLE_OAUTH2_BASE_URL", "GOOGLE_MEET_BASE_URL"):
-        monkeypatch.setenv(name, google_url)
-    monkeypatch.setenv("MICROSOFT_LOGIN_BASE_URL", microsoft_url)
-    monkeypatch.setenv("MICROSOFT_GRAPH_BASE_URL", f"{microsoft_url}/v1.0")
-    reset_caches()
-    yield {"google": google, "microsoft": microsoft}
-    google.stop()
-    microsoft.stop()
+def emulators(meet_and_teams: Emulators) -> Emulators:
+    """Google's and Microsoft's emulators in this process, with the deployment's provider app
+    secret naming them (tests/integration/conftest.py)."""
+    return meet_and_teams
 
 
 def connect(site: SiteHandle, provider: str) -> None:
