@@ -1144,15 +1144,7 @@ class Repository:
         tables = {"accounts": self.accounts, "links": self.links}
         consistent = strong if isinstance(strong, bool) else {tables[name] for name in strong}
         found = self.batch_get({self.accounts: accounts_keys, self.links: links_keys}, consistent)
-        site = staff = service = None
-        for item in found[self.accounts]:
-            sk = item["sk"]["S"]
-            if sk == "SITE":
-                site = from_item(Site, item)
-            elif sk.startswith("STAFF#"):
-                staff = from_item(Staff, item)
-            else:
-                service = from_item(Service, item)
+        site, staff, service = _site_staff_service(found[self.accounts])
         session = booking = joined = None
         for item in found[self.links]:
             sk = item["sk"]["S"]
@@ -1227,15 +1219,7 @@ class Repository:
         if staff_id:
             accounts.append(staff_key(site_id, staff_id))
         found = self.batch_get({self.accounts: accounts, self.links: [session_key(site_id, session_id)]})
-        site = service = staff = None
-        for item in found[self.accounts]:
-            sk = item["sk"]["S"]
-            if sk == "SITE":
-                site = from_item(Site, item)
-            elif sk.startswith("STAFF#"):
-                staff = from_item(Staff, item)
-            else:
-                service = from_item(Service, item)
+        site, staff, service = _site_staff_service(found[self.accounts])
         session = next((from_item(Session, i) for i in found[self.links]), None)
         return site, session, service, staff
 
@@ -2015,6 +1999,22 @@ def _members(item: Mapping[str, Any]) -> list[tuple[str, str]]:
     """A grant's members: "site/connection" strings as (site, connection) pairs."""
     values = (item.get("members") or {}).get("SS", [])
     return sorted((site, connection) for site, _, connection in (v.partition("/") for v in values))
+
+
+def _site_staff_service(
+    items: Iterable[Mapping[str, Any]],
+) -> tuple[Site | None, Staff | None, Service | None]:
+    """A batch read's site, staff member and service items, told apart by their sort keys."""
+    site = staff = service = None
+    for item in items:
+        sk = item["sk"]["S"]
+        if sk == "SITE":
+            site = from_item(Site, item)
+        elif sk.startswith("STAFF#"):
+            staff = from_item(Staff, item)
+        else:
+            service = from_item(Service, item)
+    return site, staff, service
 
 
 def _new_gen() -> str:
