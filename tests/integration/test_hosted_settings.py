@@ -294,14 +294,13 @@ def test_x10_s09_x13_meet_settings_a_host_changed_by_hand_are_put_back_in_one_pa
     [name] = google.spaces
     # the host, in Meet: knocking for outsiders, host management off (which resets the restrictions),
     # and transcripts on (a field the service leaves to the host)
-    google.change_by_hand(
-        name,
-        {
-            "accessType": "TRUSTED",
-            "moderation": "OFF",
-            "artifactConfig": {"transcriptionConfig": {"autoTranscriptionGeneration": "ON"}},
-        },
-    )
+    by_hand = {
+        "accessType": "TRUSTED",
+        "moderation": "OFF",
+        "artifactConfig": {"transcriptionConfig": {"autoTranscriptionGeneration": "ON"}},
+    }
+    changed = httpx.post(f"{google.base_url}/_emulator/space-config", json={"space": name, "config": by_hand})
+    assert changed.status_code == 200, changed.text
     before = google.calls()
 
     checks_at(DAY_BEFORE, worker)
@@ -330,14 +329,15 @@ def test_x10_s09_x14_teams_options_a_host_changed_by_hand_are_put_back_in_one_pa
     assert site.api.put(f"{site.base}/sessions/s1", session()).status == 201
     microsoft = emulators["microsoft"]
     [meeting_id] = microsoft.meetings
-    microsoft.change_by_hand(  # the organizer, in Teams' meeting options
-        meeting_id,
-        {
-            "lobbyBypassSettings": {"scope": "everyone"},
-            "allowMeetingChat": "enabled",
-            "allowAttendeeToEnableMic": False,  # a field the service leaves to the organizer
-        },
+    by_hand = {  # the organizer, in Teams' meeting options
+        "lobbyBypassSettings": {"scope": "everyone"},
+        "allowMeetingChat": "enabled",
+        "allowAttendeeToEnableMic": False,  # a field the service leaves to the organizer
+    }
+    changed = httpx.post(
+        f"{microsoft.base_url}/_emulator/meeting-options", json={"id": meeting_id, "options": by_hand}
     )
+    assert changed.status_code == 200, changed.text
     before = microsoft.calls()
 
     checks_at(DAY_BEFORE, worker)
