@@ -51,6 +51,11 @@ Presenters = Literal["everyone", "organization", "organizer"]
 ChatMode = Literal["enabled", "disabled", "limited"]
 
 
+KEPT_NOTE = (
+    "Set back to null, existing meetings keep their value (Graph documents no default that can be sent)."
+)
+
+
 class _Settings(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True, defer_build=True)
 
@@ -66,7 +71,9 @@ class MeetSettings(_Settings):
         "(there are none): everyone else knocks.",
     )
     moderation: OnOff | None = Field(
-        default=None, description="config.moderation: the host manages who may chat, react, present."
+        default=None,
+        description="config.moderation: the host manages who may chat, react, present. Set back to null, "
+        "existing meetings keep their value (Meet has no default that can be sent).",
     )
     chat_restriction: Restriction | None = Field(
         default=None, description="config.moderationRestrictions.chatRestriction (moderation ON only)"
@@ -192,13 +199,16 @@ class TeamsSettings(_Settings):
         default="organizer", description="allowedPresenters: who may present and share"
     )
     meeting_chat: ChatMode | None = Field(
-        default=None, description="allowMeetingChat: enabled, disabled, or limited (during the meeting only)"
+        default=None,
+        description="allowMeetingChat: enabled, disabled, or limited (during the meeting only). " + KEPT_NOTE,
     )
-    attendee_camera: bool | None = Field(default=None, description="allowAttendeeToEnableCamera")
-    attendee_mic: bool | None = Field(default=None, description="allowAttendeeToEnableMic")
-    reactions: bool | None = Field(default=None, description="allowTeamworkReactions")
-    entry_exit_announced: bool | None = Field(default=None, description="isEntryExitAnnounced")
-    record_automatically: bool | None = Field(default=None, description="recordAutomatically")
+    attendee_camera: bool | None = Field(
+        default=None, description="allowAttendeeToEnableCamera. " + KEPT_NOTE
+    )
+    attendee_mic: bool | None = Field(default=None, description="allowAttendeeToEnableMic. " + KEPT_NOTE)
+    reactions: bool | None = Field(default=None, description="allowTeamworkReactions. " + KEPT_NOTE)
+    entry_exit_announced: bool | None = Field(default=None, description="isEntryExitAnnounced. " + KEPT_NOTE)
+    record_automatically: bool | None = Field(default=None, description="recordAutomatically. " + KEPT_NOTE)
 
     def properties(self) -> dict[str, Any]:
         """The onlineMeeting properties to send, in Graph's names."""
