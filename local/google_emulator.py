@@ -156,6 +156,7 @@ class GoogleEmulator(RiscTransmitter, ProviderEmulator):
                 Rule("/_emulator/expire-tokens", endpoint="control_expire", methods=["POST"]),
                 Rule("/_emulator/spaces", endpoint="control_spaces", methods=["GET"]),
                 Rule("/_emulator/conference", endpoint="control_conference", methods=["POST"]),
+                Rule("/_emulator/space-config", endpoint="control_space_config", methods=["POST"]),
                 Rule("/_emulator/redirect-uris", endpoint="control_redirect_uri", methods=["POST"]),
                 *risc_rules(),  # Cross-Account Protection: local/google_risc.py
             ],
@@ -198,6 +199,15 @@ class GoogleEmulator(RiscTransmitter, ProviderEmulator):
 
     def fault_body(self, status: int, message: str) -> dict[str, Any]:
         return api_error(status, message)
+
+    def change_by_hand(self, name: str, config: dict[str, Any]) -> dict[str, Any]:
+        """The owner changes the space's settings in Meet's own screens (host controls): the values
+        are Meet's (checked as a patch's are), merged field by field; no API call is counted."""
+        checked_message(config, CONFIG_SCHEMA, "space.config")
+        with self._lock:
+            space = self.spaces[name]
+            space["config"] = moderated(merged(space["config"], config))
+            return copy.deepcopy(space["config"])
 
     # -- OAuth: consent page ----------------------------------------------------------------
 
@@ -554,6 +564,13 @@ class GoogleEmulator(RiscTransmitter, ProviderEmulator):
             }
         return json_answer(200, {"status": "started"})
 
+    def _control_space_config(self, request: Request) -> Response:
+        """`{"space": "spaces/...", "config": {...}}`: change_by_hand."""
+        body = json_body(request, api_error)
+        if body.get("space") not in self.spaces:
+            raise EmulatorError(404, api_error(404, "Requested entity was not found."))
+        return json_answer(200, {"config": self.change_by_hand(body["space"], body.get("config") or {})})
+
     def _control_redirect_uri(self, request: Request) -> Response:
         with self._lock:
             self.redirect_uris.add(json_body(request, api_error)["redirect_uri"])
@@ -664,7 +681,11 @@ def patched_config(current: dict[str, Any], sent: dict[str, Any], mask: str) -> 
             given = given.get(key) or {}
         if keys[-1] in given:
             have[keys[-1]] = copy.deepcopy(given[keys[-1]])
-        else:
+        elif keys == ["moderation"]:  # MODERATION_UNSPECIFIED: "Users are not allowed to set the value
+            raise EmulatorError(  # as unspecified" (a path in the mask without a value clears it)
+                400, api_error(400, "Invalid value at 'space.config.moderation': unspecified")
+            )
+        else:  # cleared: back to the user's policy (the `*_UNSPECIFIED` members), as a new space has
             have.pop(keys[-1], None)
     return updated
 

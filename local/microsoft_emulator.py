@@ -131,6 +131,7 @@ class MicrosoftEmulator(ProviderEmulator):
                 Rule("/_emulator/revoke", endpoint="control_revoke", methods=["POST"]),
                 Rule("/_emulator/expire-tokens", endpoint="control_expire", methods=["POST"]),
                 Rule("/_emulator/meetings", endpoint="control_meetings", methods=["GET"]),
+                Rule("/_emulator/meeting-options", endpoint="control_meeting_options", methods=["POST"]),
                 Rule("/_emulator/redirect-uris", endpoint="control_redirect_uri", methods=["POST"]),
             ],
             clock,
@@ -169,6 +170,24 @@ class MicrosoftEmulator(ProviderEmulator):
         with self._lock:
             for grant in self.grants.values():
                 grant.access = dict.fromkeys(grant.access, 0.0)
+
+    def change_by_hand(self, meeting_id: str, options: dict[str, Any]) -> dict[str, Any]:
+        """The organizer changes the meeting's options in Teams ("Meeting options"): onlineMeeting
+        properties PATCH may change, checked as a PATCH's are; no API call is counted."""
+        unknown = sorted(set(options) - PATCHABLE)
+        if unknown:
+            raise EmulatorError(400, self.graph_error("BadRequest", not_a_property(unknown[0])))
+        lobby = options.get("lobbyBypassSettings")
+        if lobby is not None and (
+            not isinstance(lobby, dict)
+            or lobby.get("scope", "everyone") not in LOBBY_SCOPES | HIDDEN_LOBBY_SCOPES
+        ):
+            raise EmulatorError(400, self.graph_error("BadRequest", "Invalid value for lobbyBypassSettings."))
+        with self._lock:
+            meeting = self.meetings[meeting_id]
+            for key, value in options.items():
+                meeting[key] = {**meeting[key], **value} if key == "lobbyBypassSettings" else value
+            return {k: v for k, v in meeting.items() if not k.startswith("_")}
 
     def fault_body(self, status: int, message: str) -> dict[str, Any]:
         code = {429: "TooManyRequests", 503: "ServiceUnavailable", 504: "GatewayTimeout"}.get(
@@ -712,6 +731,13 @@ class MicrosoftEmulator(ProviderEmulator):
                 for m in self.meetings.values()
             ]
         return json_answer(200, {"meetings": meetings})
+
+    def _control_meeting_options(self, request: Request) -> Response:
+        """`{"id": meeting id, "options": {...}}`: change_by_hand."""
+        body = json_body(request, self.fault_body)
+        if body.get("id") not in self.meetings:
+            raise EmulatorError(404, self.graph_error("NotFound", "The specified meeting was not found."))
+        return json_answer(200, self.change_by_hand(body["id"], body.get("options") or {}))
 
     def _control_redirect_uri(self, request: Request) -> Response:
         with self._lock:

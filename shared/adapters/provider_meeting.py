@@ -4,9 +4,10 @@ Teams directly, Zoom through shared.adapters.zoom.provider."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Literal
+from typing import Any, Literal
 
 from shared.adapters.oauth import OAuthTokens
 from shared.domain.models import MeetingSettings
@@ -33,12 +34,15 @@ class MeetingRequest:
     # What only some providers take (the others ignore them): whose meeting it is where a grant
     # may act for other users (Zoom's admin-managed app, W07); the session's marker, written where
     # a lost create can be found again (Zoom's agenda); registration (S03) and the service's
-    # meeting settings (S09); the meeting's passcode so far, kept on an update.
+    # meeting settings (S09), and on an update those the meeting was last given (`applied`: a field
+    # cleared since is reset where the provider documents how, meeting_settings.reset_paths); the
+    # meeting's passcode so far, kept on an update.
     host_user_id: str | None = None
     marker: str = ""
     registration: bool = False
     settings: MeetingSettings = field(default_factory=MeetingSettings)
     passcode: str | None = field(default=None, repr=False)
+    applied: MeetingSettings | None = None
 
 
 @dataclass(frozen=True)
@@ -60,6 +64,9 @@ class ProviderMeeting:
     end: datetime | None = None
     access: str | None = None  # Meet accessType / Teams lobby scope, as the provider reports it
     host_user_id: str | None = None  # who hosts it there, where the provider says (Zoom's host_id)
+    # its settings as the provider reports them, in the provider's names (a Meet space's `config`,
+    # a Teams onlineMeeting's properties): the X10 check compares them with the service's (S09)
+    settings: Mapping[str, Any] | None = field(default=None, repr=False, compare=False)
 
     @property
     def duration_minutes(self) -> int | None:

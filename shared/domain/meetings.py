@@ -16,7 +16,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from shared.domain.meeting_settings import applied_part
+from shared.domain.meeting_settings import applied_part, settled
 from shared.domain.models import (
     ConnectionStatus,
     HostedProvider,
@@ -100,9 +100,10 @@ def same_times(desired: Desired, actual: MeetingRef) -> bool:
 def same_setup(desired: Desired, actual: MeetingRef) -> bool:
     """Registration (S03) and the service's meeting settings (S09) as the meeting was last given them
     (the provider's own part: a Teams setting changed costs a Zoom or Meet meeting nothing)."""
+    wanted = settled(actual.settings, desired.settings)  # a clear with no default to send: kept
     return actual.registration == desired.registration and applied_part(
         desired.provider, actual.settings
-    ) == applied_part(desired.provider, desired.settings)
+    ) == applied_part(desired.provider, wanted)
 
 
 def in_step(desired: Desired | None, actual: MeetingRef | None) -> bool:

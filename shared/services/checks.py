@@ -1,9 +1,11 @@
 """X10: checks before each session. A day and an hour before (the site's `meeting_check_hours`),
 a session's connection and provider meeting are checked, for every provider through the provider
 interface (shared.services.providers): the connection still works (its tokens
-refresh), the meeting still exists with the session's time and host (one GET). What can be
-repaired is: a meeting gone or moved to another host at Zoom is made again, a time changed there
-is put back (both by the session's own item, the reconciler); what cannot (the connection must be
+refresh), the meeting still exists with the session's time, host and settings (one GET). What can
+be repaired is: a meeting gone or moved to another host at Zoom is made again, a time changed there
+is put back (both by the session's own item, the reconciler); a Meet space's or Teams meeting's
+settings a host changed by hand are put back, for the fields the service sets (S09; one update,
+recorded as `settings_put_back:<fields>`); what cannot (the connection must be
 connected again, the host was deactivated) is recorded on the session for its admin
 (`last_check`), while the client's stable link shows a clear page rather than a dead meeting.
 
@@ -21,6 +23,7 @@ from aws_lambda_powertools import Logger
 
 from shared.adapters.repository import Repository
 from shared.domain.errors import ProviderMeetingNotFound, VclinksError
+from shared.domain.meeting_settings import drifted
 from shared.domain.meetings import Desired, desired_meeting
 from shared.domain.models import CHECK_HOURS, ConnectionStatus, SessionCheck, SessionStatus, Site
 from shared.domain.work import Work, WorkRef
@@ -35,6 +38,7 @@ logger = Logger(service="vclinks")
 LOOKBACK = timedelta(minutes=15)
 """A check whose moment passed less than this long ago is still made (a schedule run missed)."""
 LEASE_SECONDS = 50
+REPAIRED_LENGTH = 200  # SessionCheck.repaired's limit (every field of one provider fits)
 
 
 def flag_due_checks(repo: Repository, queue: WorkQueue, now: datetime) -> int:
@@ -86,7 +90,8 @@ def check_before_session(ctx: StepContext, work: Work) -> None:
 def _check(ctx: StepContext, snapshot: Snapshot, desired: Desired) -> tuple[str | None, str | None]:
     """(what the admin must fix, what was repaired): each None when there is nothing to say.
     Through the provider interface, one read of the meeting: gone there -> made again; given to
-    another host there -> made again; moved there -> put back (a Meet space has no time)."""
+    another host there -> made again; moved there -> put back (a Meet space has no time); its
+    settings changed there -> put back (one update)."""
     repo, session = ctx.repo, snapshot.session
     if desired.blocked is not None:
         return desired.blocked, None
@@ -127,7 +132,14 @@ def _check(ctx: StepContext, snapshot: Snapshot, desired: Desired) -> tuple[str 
             session.site_id, session.session_id, meeting.meeting_id, actual.start, minutes
         )
         ctx.queue.send([WorkRef.session(session.site_id, session.session_id)])
-        return None, "time_put_back"
+        return None, "time_put_back"  # Teams: that update sends the settings too
+    changed = drifted(meeting.provider, desired.settings, actual.settings)
+    if changed:  # a host changed them by hand (Meet's or Teams' own screens): sent again, one update
+        try:
+            ctx.meetings.put_back_settings(owner, session, desired, meeting)
+        except VclinksError as failure:
+            return _lasting(failure), None
+        return None, f"settings_put_back:{','.join(changed)}"[:REPAIRED_LENGTH]
     if isinstance(at, ExpiringHostLink):  # the host link, fresh for the session
         repo.store_start_url(session, actual.host_url, ctx.clock())
     return None, None

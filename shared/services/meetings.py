@@ -33,7 +33,7 @@ from __future__ import annotations
 
 import contextlib
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
@@ -49,7 +49,7 @@ from shared.domain.errors import (
     ZoomNotFound,
     ZoomRateLimited,
 )
-from shared.domain.meeting_settings import applied_part
+from shared.domain.meeting_settings import applied_part, settled
 from shared.domain.meetings import Desired, desired_meeting, marker, same_host, same_setup, same_times
 from shared.domain.models import (
     ConnectionStatus,
@@ -206,27 +206,38 @@ class Meetings:
         """One update where the meeting keeps times, or where the provider's own part of the
         service's settings changed (S09); a Meet space has no times: a reschedule sends nothing."""
         provider = self.provider(connection.provider)
+        # a field the service cleared that has no default we can send keeps its value (S09)
+        given = replace(desired, settings=settled(actual.settings, desired.settings))
         moved_to = actual.model_copy(
             update={
                 "start": desired.start,
                 "duration_minutes": desired.duration_minutes,
                 "registration": desired.registration,
-                "settings": desired.settings,
+                "settings": given.settings,
             }
         )
         if not provider.keeps_times and same_setup(desired, actual):
             return self._store(session, moved_to)
-        request = self._request(session, desired, actual)
+        request = self._request(session, given, actual)
         try:
             updated = self._call(connection, lambda p: p.update(connection, actual.meeting_id, request))
         except ProviderMeetingNotFound:  # deleted at the provider meanwhile: make a new one
             return self._create(connection, session, desired)
         mine = connection.provider
-        if applied_part(mine, actual.settings) != applied_part(mine, desired.settings):
+        if applied_part(mine, actual.settings) != applied_part(mine, given.settings):
             # its settings changed (a passcode given or taken): the links may differ
             fresh = updated or self._call(connection, lambda p: p.read(connection, actual.meeting_id))
-            moved_to = self._ref(connection, desired, fresh, actual.external_id)
+            moved_to = self._ref(connection, given, fresh, actual.external_id)
         return self._store(session, moved_to)
+
+    def put_back_settings(
+        self, connection: ZoomConnection, session: Session, desired: Desired, actual: MeetingRef
+    ) -> None:
+        """X10: the service's settings sent again to a meeting a host changed by hand (one update;
+        the stored reference already holds them)."""
+        given = replace(desired, settings=settled(actual.settings, desired.settings))
+        request = self._request(session, given, actual)
+        self._call(connection, lambda p: p.update(connection, actual.meeting_id, request))
 
     def _delete(self, site_id: str, actual: MeetingRef) -> None:
         connection = self.repo.get_connection(site_id, actual.connection_id)
@@ -277,6 +288,7 @@ class Meetings:
             registration=desired.registration,
             settings=desired.settings,
             passcode=actual.password if actual else None,  # a meeting keeps its passcode (S09)
+            applied=actual.settings if actual else None,
         )
 
     def _key(self, connection: ZoomConnection, request: MeetingRequest) -> str | None:

@@ -25,7 +25,7 @@ from shared.adapters.google.client import MEET_SCOPE, GoogleClient
 from shared.adapters.http_retry import RetryPolicy
 from shared.adapters.provider_meeting import MeetingRequest
 from shared.domain.errors import ProviderMeetingNotFound
-from shared.domain.meeting_settings import RESTRICTIONS, MeetSettings, config_paths
+from shared.domain.meeting_settings import KEPT_MEET, MEET_WIRE, RESTRICTIONS, MeetSettings, config_paths
 from shared.domain.models import MeetingSettings
 from tests.support.contract import GOOGLE_ERROR, discovery_schema, violations
 from tests.support.providers import REDIRECT, Sleeps, consent, pkce
@@ -266,3 +266,69 @@ def test_s09_x13_meet_settings_are_sent_on_create_and_patch_as_the_document_decl
         "attendanceReportGenerationType": "GENERATE_REPORT",
         "artifactConfig": EVERY_MEET_SETTING.config()["artifactConfig"],
     }
+
+
+def test_s09_x13_a_cleared_meet_setting_is_reset_by_an_update_mask_path_the_document_declares(
+    google: GoogleEmulator,
+) -> None:
+    """The reset of a cleared field names its SpaceConfig leaf in `updateMask` with no value in the
+    body (spaces.patch `updateMask`: a field in the mask but not in the request is cleared, back to
+    the `*_UNSPECIFIED` member: "Default value specified by user policy"). Moderation is the one
+    leaf whose placeholder "Users are not allowed to set": it is kept, and the emulator refuses it."""
+    assert {n: "config." + ".".join(p) for n, p in MEET_WIRE.items()} == FIELD_PATHS
+    unspecified = {n for n, p in FIELD_PATHS.items() if "not allowed" in " ".join(enum_text(p))}
+    assert unspecified == set(KEPT_MEET) == {"moderation"}
+    exchanges = Exchanges()
+    sent: list[httpx.Request] = []
+    client = GoogleClient(
+        client_id=google.client_id,
+        client_secret=google.client_secret,
+        accounts_base_url=google.base_url,
+        oauth2_base_url=google.base_url,
+        meet_base_url=google.base_url,
+        http=httpx.Client(event_hooks={"request": [sent.append], "response": [exchanges]}),
+        retry=RetryPolicy(sleep=Sleeps()),
+    )
+    verifier, challenge = pkce()
+    code = consent(client.authorize_url(REDIRECT, "s", challenge), {"user": "g-host", "grant": MEET_SCOPE})[
+        "code"
+    ]
+    token = client.exchange_code(code, REDIRECT, verifier).access_token
+    every = MeetingSettings(google=EVERY_MEET_SETTING)
+    request = MeetingRequest("vclinks-s1-1", "Flow", START, START + timedelta(hours=1), settings=every)
+    meeting = client.create_meeting(token, request)
+
+    kept = MeetingSettings(google=MeetSettings(access_type="TRUSTED", moderation="ON"))
+    client.update_meeting(token, meeting.meeting_id, replace(request, settings=kept, applied=every))
+    assert exchanges.problems == []
+    [patch] = [r for r in sent if r.method == "PATCH"]
+    mask = patch.url.params["updateMask"].split(",")
+    assert mask == [
+        "config.accessType",
+        "config.entryPointAccess",
+        "config.moderation",
+        *(FIELD_PATHS[n] for n in FIELD_PATHS if n not in ("access_type", "moderation")),
+    ]
+    assert google.spaces[meeting.meeting_id]["config"] == {
+        "accessType": "TRUSTED",
+        "entryPointAccess": "ALL",
+        "moderation": "ON",
+        "moderationRestrictions": {},
+        "artifactConfig": {"recordingConfig": {}, "transcriptionConfig": {}, "smartNotesConfig": {}},
+    }
+    refused = httpx.patch(
+        f"{google.base_url}/v2/{meeting.meeting_id}",
+        params={"updateMask": "config.moderation"},
+        json={"config": {}},
+        headers={"Authorization": f"Bearer {token}"},
+    )
+    assert (refused.status_code, refused.json()["error"]["status"]) == (400, "INVALID_ARGUMENT")
+
+
+def enum_text(path: str) -> list[str]:
+    """The enumDescriptions of a SpaceConfig leaf (`config.a.b`)."""
+    schema = DOC["schemas"]["SpaceConfig"]
+    for key in path.split(".")[1:]:
+        sub = schema["properties"][key]
+        schema = DOC["schemas"][sub["$ref"]] if "$ref" in sub else sub
+    return list(schema["enumDescriptions"])

@@ -219,6 +219,56 @@ def test_x10_the_checks_before_a_session_read_its_meeting_once_and_tell_a_dead_g
     assert studio.ok("GET", f"{studio.base}/vc-account")["account"]["status"] == "needs_reconnect"
 
 
+BY_HAND = {  # what the host changes in the provider's own screens, and what the check puts back
+    "google": (
+        {"access_type": "OPEN", "moderation": "ON"},
+        ("space-config", {"accessType": "TRUSTED", "moderation": "OFF"}),
+        {"get_space": 1, "patch_space": 1},
+        "settings_put_back:access_type,moderation",
+    ),
+    "microsoft": (
+        {"lobby_bypass": "everyone", "meeting_chat": "disabled"},
+        (
+            "meeting-options",
+            {"lobbyBypassSettings": {"scope": "organization"}, "allowMeetingChat": "enabled"},
+        ),
+        {"get_meeting": 1, "update_meeting": 1},
+        "settings_put_back:lobby_bypass,meeting_chat",
+    ),
+}
+
+
+@pytest.mark.parametrize("provider", ["google", "microsoft"])
+def test_x10_s09_settings_a_host_changed_by_hand_are_put_back_by_the_check_in_one_call(
+    stack: Stack, studio: SiteClient, provider: str
+) -> None:
+    hosted = Hosted(stack, provider)
+    user = hosted.new_user(f"hand-{secrets.token_hex(3)}")
+    hosted.connect(studio, user)
+    wanted, (route, by_hand), calls, repaired = BY_HAND[provider]
+    service = {"kind": "appointment", "online": True, "meeting_settings": {provider: wanted}}
+    studio.ok("PUT", f"{studio.base}/services/consult", service)
+    at = CHECKED + timedelta(hours=3 if provider == "microsoft" else 2)  # hours no other test uses
+    studio.ok("PUT", f"{studio.base}/sessions/s1", session_body(at))
+    stack.settle()
+    [meeting] = [m for m in hosted.meetings() if user in (m.get("owner"), m.get("organizer"))]
+    key = {"google": ("space", "name"), "microsoft": ("id", "id")}[provider]
+    hosted.control(
+        "POST",
+        route,
+        json={key[0]: meeting[key[1]], "config" if provider == "google" else "options": by_hand},
+    )
+
+    before = hosted.calls()
+    stack.sweep(at - timedelta(hours=24) - datetime.now(UTC) + timedelta(minutes=1))  # a day before
+    assert meeting_calls(delta(before, hosted.calls())) == calls
+    check = studio.ok("GET", f"{studio.base}/sessions/s1")["last_check"]
+    assert (check["problem"], check["repaired"]) == (None, repaired)
+    [now] = [m for m in hosted.meetings() if m[key[1]] == meeting[key[1]]]
+    held, given = settings_of(provider, now), settings_of(provider, meeting)
+    assert {k: held[k] for k in by_hand} == {k: given[k] for k in by_hand}  # as the service set it
+
+
 @pytest.mark.parametrize("provider", ["google", "microsoft"])
 def test_the_connect_flow_refuses_a_forged_state_another_browser_and_a_reused_ticket(
     stack: Stack, studio: SiteClient, provider: str

@@ -2,17 +2,23 @@
 emulators in this process: a service's Meet and Teams settings are taken (or refused with a 400
 that says why), shown back, sent with each session's meeting when it is made, and a change of
 them reaches every upcoming meeting of the service in one call each (Meet: a spaces.patch;
-Teams: a PATCH), never for a change that is not its provider's."""
+Teams: a PATCH), never for a change that is not its provider's. A field set back to null goes back
+to what a new meeting gets where the provider documents how (Meet), and is kept, at no call, where
+it does not (Meet moderation, Teams). The checks before a session (X10) put back what a host
+changed by hand, for the fields the service sets, in one call, and say so to the admin."""
 
 from __future__ import annotations
 
+from datetime import datetime, timedelta
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 import httpx
 import pytest
 
+from local.gateway import LambdaContext
 from tests.support.api import SiteHandle
+from tests.support.links import START
 from tests.support.zoom import RETURN_TO, decide, session, ticket
 
 Emulators = dict[str, Any]
@@ -190,3 +196,162 @@ def test_s09_x13_x14_settings_reach_each_meeting_and_a_change_is_one_update_per_
     assert {
         s["meeting_state"] for s in (site.api.get(f"{site.base}/sessions/{i}").json for i in ("s1", "s2"))
     } == {"ready"}
+
+
+def leaves(config: dict[str, Any], prefix: str = "") -> dict[str, Any]:
+    """A space's config as `{path: value}`: a message whose fields were all cleared is no value."""
+    out: dict[str, Any] = {}
+    for key, value in config.items():
+        if isinstance(value, dict):
+            out |= leaves(value, f"{prefix}{key}.")
+        else:
+            out[f"{prefix}{key}"] = value
+    return out
+
+
+def test_s09_x13_a_meet_field_set_back_to_null_goes_back_to_what_a_new_space_gets_in_one_patch(
+    site: SiteHandle, emulators: Emulators
+) -> None:
+    connect(site, "google")
+    first = {"moderation": "ON", "chat_restriction": "HOSTS_ONLY", "auto_recording": "ON"}
+    assert put_service(site, {"google": first}).status == 200
+    for name, days in (("s1", 0), ("s2", 1)):
+        assert site.api.put(f"{site.base}/sessions/{name}", session(days=days)).status == 201
+    google = emulators["google"]
+    before = google.calls()
+
+    assert put_service(site, {"google": {"moderation": "ON"}}).status == 200  # two fields cleared
+    assert delta(before, google.calls()) == {"patch_space": 2}
+    assert put_service(site, {"google": {}}).status == 200  # moderation cleared: kept, no call
+    assert delta(before, google.calls()) == {"patch_space": 2}
+
+    assert site.api.put(f"{site.base}/sessions/s3", session(days=2)).status == 201
+    *cleared, new = (leaves(config) for config in held(emulators, "google"))
+    # the user's policy again, as a new space has it; moderation has no default that can be sent
+    # (MODERATION_UNSPECIFIED "Users are not allowed to set"): the spaces keep ON
+    assert cleared == [new | {"moderation": "ON"}] * 2
+    assert "moderationRestrictions.chatRestriction" not in cleared[0]
+    assert "artifactConfig.recordingConfig.autoRecordingGeneration" not in cleared[0]
+    assert put_service(site, {"google": {"moderation": "OFF"}}).status == 200  # asked for: sent
+    assert delta(before, google.calls()) == {"patch_space": 5, "create_space": 1}
+
+
+def test_s09_x14_a_teams_field_set_back_to_null_keeps_its_value_at_no_call(
+    site: SiteHandle, emulators: Emulators
+) -> None:
+    connect(site, "microsoft")
+    first = {"meeting_chat": "disabled", "record_automatically": True}
+    assert put_service(site, {"microsoft": first}).status == 200
+    for name, days in (("s1", 0), ("s2", 1)):
+        assert site.api.put(f"{site.base}/sessions/{name}", session(days=days)).status == 201
+    microsoft = emulators["microsoft"]
+    before = microsoft.calls()
+
+    # Graph documents no default for these (a new meeting takes the organizer's meeting policy):
+    # nothing can be sent that means "the default", so the meetings keep what they were given
+    assert put_service(site, {"microsoft": {}}).status == 200
+    assert microsoft.calls() == before
+    kept = [(m["allowMeetingChat"], m["recordAutomatically"]) for m in held(emulators, "microsoft")]
+    assert kept == [("disabled", True)] * 2
+    assert put_service(site, {"microsoft": {"meeting_chat": "disabled"}}).status == 200  # what they have
+    assert microsoft.calls() == before
+
+    assert put_service(site, {"microsoft": {"meeting_chat": "enabled"}}).status == 200
+    assert delta(before, microsoft.calls()) == {"update_meeting": 2}
+    assert [m["allowMeetingChat"] for m in held(emulators, "microsoft")] == ["enabled"] * 2
+
+
+DAY_BEFORE = START - timedelta(hours=24)
+
+
+def checks_at(at: datetime, worker: Any) -> None:
+    """The worker's scheduled event (EventBridge) at `at`, and the work it queued done."""
+    from functions.worker.app import lambda_handler
+
+    event = {
+        "source": "aws.events",
+        "detail-type": "Scheduled Event",
+        "time": at.strftime("%Y-%m-%dT%H:%M:%SZ"),
+    }
+    lambda_handler(event, LambdaContext("WorkerFunction"))
+    worker.drain()
+
+
+def last_check(site: SiteHandle) -> dict[str, Any]:
+    check = site.api.get(f"{site.base}/sessions/s1").json["last_check"]
+    assert check is not None
+    return dict(check)
+
+
+def test_x10_s09_x13_meet_settings_a_host_changed_by_hand_are_put_back_in_one_patch(
+    site: SiteHandle, emulators: Emulators, worker: Any
+) -> None:
+    connect(site, "google")
+    wanted = {"access_type": "OPEN", "moderation": "ON", "chat_restriction": "HOSTS_ONLY"}
+    assert put_service(site, {"google": wanted}).status == 200
+    assert site.api.put(f"{site.base}/sessions/s1", session()).status == 201
+    google = emulators["google"]
+    [name] = google.spaces
+    # the host, in Meet: knocking for outsiders, host management off (which resets the restrictions),
+    # and transcripts on (a field the service leaves to the host)
+    by_hand = {
+        "accessType": "TRUSTED",
+        "moderation": "OFF",
+        "artifactConfig": {"transcriptionConfig": {"autoTranscriptionGeneration": "ON"}},
+    }
+    changed = httpx.post(f"{google.base_url}/_emulator/space-config", json={"space": name, "config": by_hand})
+    assert changed.status_code == 200, changed.text
+    before = google.calls()
+
+    checks_at(DAY_BEFORE, worker)
+    assert delta(before, google.calls()) == {"get_space": 1, "patch_space": 1}
+    config = google.spaces[name]["config"]
+    assert (config["accessType"], config["moderation"]) == ("OPEN", "ON")
+    assert config["moderationRestrictions"] == {"chatRestriction": "HOSTS_ONLY"}
+    assert config["artifactConfig"]["transcriptionConfig"]["autoTranscriptionGeneration"] == "ON"  # not ours
+    check = last_check(site)
+    assert (check["problem"], check["repaired"]) == (
+        None,
+        "settings_put_back:access_type,moderation,chat_restriction",
+    )
+
+    checks_at(START - timedelta(hours=1), worker)  # nothing changed since: one read, no patch
+    assert delta(before, google.calls()) == {"get_space": 2, "patch_space": 1}
+    assert last_check(site).get("repaired") is None
+
+
+def test_x10_s09_x14_teams_options_a_host_changed_by_hand_are_put_back_in_one_patch(
+    site: SiteHandle, emulators: Emulators, worker: Any
+) -> None:
+    connect(site, "microsoft")
+    wanted = {"lobby_bypass": "organization", "meeting_chat": "disabled"}
+    assert put_service(site, {"microsoft": wanted}).status == 200
+    assert site.api.put(f"{site.base}/sessions/s1", session()).status == 201
+    microsoft = emulators["microsoft"]
+    [meeting_id] = microsoft.meetings
+    by_hand = {  # the organizer, in Teams' meeting options
+        "lobbyBypassSettings": {"scope": "everyone"},
+        "allowMeetingChat": "enabled",
+        "allowAttendeeToEnableMic": False,  # a field the service leaves to the organizer
+    }
+    changed = httpx.post(
+        f"{microsoft.base_url}/_emulator/meeting-options", json={"id": meeting_id, "options": by_hand}
+    )
+    assert changed.status_code == 200, changed.text
+    before = microsoft.calls()
+
+    checks_at(DAY_BEFORE, worker)
+    assert delta(before, microsoft.calls()) == {"get_meeting": 1, "update_meeting": 1}
+    meeting = microsoft.meetings[meeting_id]
+    assert (meeting["lobbyBypassSettings"]["scope"], meeting["allowMeetingChat"]) == (
+        "organization",
+        "disabled",
+    )
+    assert meeting["allowAttendeeToEnableMic"] is False
+    assert meeting["startDateTime"].startswith(session()["start"][:16])  # the session's time, as it was
+    check = last_check(site)
+    assert (check["problem"], check["repaired"]) == (None, "settings_put_back:lobby_bypass,meeting_chat")
+
+    checks_at(START - timedelta(hours=1), worker)
+    assert delta(before, microsoft.calls()) == {"get_meeting": 2, "update_meeting": 1}
+    assert last_check(site).get("repaired") is None

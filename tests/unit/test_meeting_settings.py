@@ -1,7 +1,8 @@
 """S09 for Google Meet (X13) and Microsoft Teams (X14): which settings a service may ask for, in
 the provider's own values (refused otherwise, with the reason), how they are written for the
-provider, that records stored before them still read, and that a meeting is updated only when its
-own provider's part changed."""
+provider, that records stored before them still read, that a meeting is updated only when its
+own provider's part changed, what a field set back to null does (reset where the provider documents
+how, kept where it does not), and which settings a host changed by hand (X10)."""
 
 from __future__ import annotations
 
@@ -10,7 +11,14 @@ from typing import Any
 import pytest
 from pydantic import ValidationError
 
-from shared.domain.meeting_settings import MeetSettings, TeamsSettings, applied_part, config_paths
+from shared.domain.meeting_settings import (
+    MeetSettings,
+    TeamsSettings,
+    applied_part,
+    config_paths,
+    drifted,
+    settled,
+)
 from shared.domain.meetings import desired_meeting, in_step
 from shared.domain.models import MeetingRef, MeetingSettings, ProviderAccount, Service
 from tests.support import factories as f
@@ -221,3 +229,63 @@ def test_s09_zoom_meetings_ignore_meet_and_teams_settings() -> None:
     other = base.model_copy(update={"google": MeetSettings(access_type="TRUSTED")})
     assert applied_part("zoom", base) == applied_part("zoom", other)
     assert applied_part("zoom", base) != applied_part("zoom", MeetingSettings())
+
+
+def test_s09_x13_a_cleared_meet_field_is_reset_by_its_mask_path_except_moderation() -> None:
+    applied = MeetSettings(
+        access_type="TRUSTED", moderation="ON", chat_restriction="HOSTS_ONLY", auto_smart_notes="ON"
+    )
+    wanted = MeetSettings(moderation="ON", chat_restriction="HOSTS_ONLY")  # smart notes cleared
+    assert wanted.reset_paths(applied) == ["config.artifactConfig.smartNotesConfig.autoSmartNotesGeneration"]
+    assert MeetSettings().reset_paths(applied) == [  # moderation has no sendable default: never reset
+        "config.moderationRestrictions.chatRestriction",
+        "config.artifactConfig.smartNotesConfig.autoSmartNotesGeneration",
+    ]
+    assert MeetSettings().reset_paths(MeetSettings()) == []  # nothing was sent: nothing to reset
+
+
+def test_s09_x13_x14_a_cleared_field_with_no_sendable_default_keeps_the_value_the_meeting_has() -> None:
+    applied = MeetingSettings(
+        google=MeetSettings(moderation="ON", auto_recording="ON"),
+        microsoft=TeamsSettings(meeting_chat="disabled", reactions=False, lobby_bypass="organization"),
+    )
+    kept = settled(applied, MeetingSettings())
+    assert (kept.google.moderation, kept.google.auto_recording) == ("ON", None)  # recording is reset
+    assert (kept.microsoft.meeting_chat, kept.microsoft.reactions) == ("disabled", False)
+    assert kept.microsoft.lobby_bypass == "everyone"  # always sent: the service's value
+    asked = MeetingSettings(microsoft=TeamsSettings(meeting_chat="enabled"))
+    assert settled(applied, asked).microsoft.meeting_chat == "enabled"  # a value asked for wins
+    assert settled(MeetingSettings(), asked) is asked
+
+
+def test_s09_x14_a_teams_clear_leaves_the_meeting_in_step() -> None:
+    site, session = hosted_site("microsoft"), f.session()
+    applied = MeetingSettings(microsoft=TeamsSettings(meeting_chat="disabled"))
+    desired = desired_meeting(
+        site, f.service().model_copy(update={"meeting_settings": MeetingSettings()}), session, None
+    )
+    assert desired is not None
+    assert in_step(desired, ref("microsoft", applied, session))
+
+
+def test_x10_s09_drift_names_only_the_fields_the_service_sets_that_the_meeting_lost() -> None:
+    wanted = MeetingSettings(
+        google=MeetSettings(moderation="ON", present_restriction="HOSTS_ONLY"),
+        microsoft=TeamsSettings(lobby_bypass="organization", meeting_chat="disabled"),
+    )
+    config = {
+        "accessType": "TRUSTED",
+        "moderation": "ON",
+        "moderationRestrictions": {"presentRestriction": "NO_RESTRICTION"},
+        "artifactConfig": {"recordingConfig": {"autoRecordingGeneration": "ON"}},  # not the service's
+    }
+    assert drifted("google", wanted, config) == ["access_type", "present_restriction"]
+    meeting = {
+        "lobbyBypassSettings": {"scope": "organization", "isDialInBypassEnabled": True},
+        "allowedPresenters": "organizer",
+        "allowMeetingChat": "disabled",
+        "allowAttendeeToEnableMic": False,
+    }
+    assert drifted("microsoft", wanted, meeting) == ["dial_in_bypass"]
+    assert drifted("google", wanted, None) == []  # not read (another provider's, or not the owner)
+    assert drifted("zoom", wanted, config) == []

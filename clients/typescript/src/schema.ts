@@ -895,7 +895,7 @@ export interface components {
             access_type: "OPEN" | "TRUSTED" | "RESTRICTED";
             /**
              * Moderation
-             * @description config.moderation: the host manages who may chat, react, present.
+             * @description config.moderation: the host manages who may chat, react, present. Set back to null, existing meetings keep their value (Meet has no default that can be sent).
              */
             moderation?: ("ON" | "OFF") | null;
             /**
@@ -1422,32 +1422,32 @@ export interface components {
             presenters: "everyone" | "organization" | "organizer";
             /**
              * Meeting Chat
-             * @description allowMeetingChat: enabled, disabled, or limited (during the meeting only)
+             * @description allowMeetingChat: enabled, disabled, or limited (during the meeting only). Set back to null, existing meetings keep their value (Graph documents no default that can be sent).
              */
             meeting_chat?: ("enabled" | "disabled" | "limited") | null;
             /**
              * Attendee Camera
-             * @description allowAttendeeToEnableCamera
+             * @description allowAttendeeToEnableCamera. Set back to null, existing meetings keep their value (Graph documents no default that can be sent).
              */
             attendee_camera?: boolean | null;
             /**
              * Attendee Mic
-             * @description allowAttendeeToEnableMic
+             * @description allowAttendeeToEnableMic. Set back to null, existing meetings keep their value (Graph documents no default that can be sent).
              */
             attendee_mic?: boolean | null;
             /**
              * Reactions
-             * @description allowTeamworkReactions
+             * @description allowTeamworkReactions. Set back to null, existing meetings keep their value (Graph documents no default that can be sent).
              */
             reactions?: boolean | null;
             /**
              * Entry Exit Announced
-             * @description isEntryExitAnnounced
+             * @description isEntryExitAnnounced. Set back to null, existing meetings keep their value (Graph documents no default that can be sent).
              */
             entry_exit_announced?: boolean | null;
             /**
              * Record Automatically
-             * @description recordAutomatically
+             * @description recordAutomatically. Set back to null, existing meetings keep their value (Graph documents no default that can be sent).
              */
             record_automatically?: boolean | null;
         };

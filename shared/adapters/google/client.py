@@ -15,7 +15,7 @@ Why Meet spaces and not Calendar events: docs/PROVIDERS.md. Facts: shared/google
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import quote, urlencode
@@ -194,8 +194,12 @@ class GoogleClient:
 
     def update_meeting(self, access_token: str, meeting_id: str, request: MeetingRequest) -> ProviderMeeting:
         """Applies the service's settings (S09; a space has no times to move). Always with an
-        explicit updateMask naming each field sent, so fields we do not send are never cleared."""
-        return self._patch_config(access_token, meeting_id, request.settings.google.config())
+        explicit updateMask naming each field sent, so fields we do not send are never cleared, and
+        each field the service cleared since it was sent (in the mask, not in the body: back to the
+        user's policy, as a new space gets; MeetSettings.reset_paths)."""
+        wanted = request.settings.google
+        resets = wanted.reset_paths(request.applied.google) if request.applied is not None else []
+        return self._patch_config(access_token, meeting_id, wanted.config(), resets)
 
     def close_meeting(self, access_token: str, meeting_id: str) -> None:
         """The cancel of a space, which the API cannot delete: only invitees may skip knocking
@@ -212,8 +216,10 @@ class GoogleClient:
         """Ends a call running in the space, if any (owner only)."""
         self._meet("POST", f"{_space_path(meeting_id)}:endActiveConference", access_token, json={})
 
-    def _patch_config(self, token: str, meeting_id: str, config: Mapping[str, Any]) -> ProviderMeeting:
-        mask = ",".join(config_paths(dict(config)))
+    def _patch_config(
+        self, token: str, meeting_id: str, config: Mapping[str, Any], resets: Sequence[str] = ()
+    ) -> ProviderMeeting:
+        mask = ",".join([*config_paths(dict(config)), *resets])
         data = self._meet(
             "PATCH",
             _space_path(meeting_id),
@@ -242,4 +248,5 @@ def _meeting(data: dict[str, Any]) -> ProviderMeeting:
         host_url=uri,  # the owner, signed in, is the host on the same link
         dial_in_code=data.get("meetingCode"),
         access=config.get("accessType"),
+        settings=config or None,  # only the owner sees a space's config
     )

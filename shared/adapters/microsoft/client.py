@@ -28,6 +28,7 @@ from shared.adapters.microsoft.errors import PROVIDER, api_refusal
 from shared.adapters.oauth import OAuthTokens, read_token_answer, token_refusal
 from shared.adapters.provider_meeting import MeetingRequest, ProviderMeeting
 from shared.domain.errors import ProviderConnectFailed, ProviderMeetingNotFound, ProviderScopeMissing
+from shared.domain.meeting_settings import TEAMS_WIRE
 
 MEETINGS_SCOPE = "OnlineMeetings.ReadWrite"
 SCOPES = ("offline_access", "User.Read", MEETINGS_SCOPE)
@@ -35,6 +36,9 @@ GRAPH_RESOURCE = "https://graph.microsoft.com/"
 UNKNOWN_ENUM_MEMBERS = "include-unknown-enum-members"
 """Graph takes and returns the lobby scopes `invited` and `organizationExcludingGuests` only with
 this `Prefer` header (lobbyBypassSettings); without it they read as `unknownFutureValue`."""
+
+SETTING_PROPERTIES = frozenset(path[0] for path in TEAMS_WIRE.values())
+"""The onlineMeeting properties the service's settings (S09) live in: what a read reports of them."""
 
 
 @dataclass(frozen=True)
@@ -254,4 +258,5 @@ def _meeting(data: dict[str, Any]) -> ProviderMeeting:
         start=_parse(data.get("startDateTime")),
         end=_parse(data.get("endDateTime")),
         access=lobby.get("scope"),
+        settings={key: data[key] for key in SETTING_PROPERTIES if key in data},
     )
