@@ -21,10 +21,16 @@ apart so the OAuth and Meet parts of the emulator change without touching it.
   "fault"}` pushes any user event; `POST /_emulator/risc/redeliver` `{"jti"}` sends a SET again
   (Google redelivers what was not acknowledged); `GET /_emulator/risc/deliveries`. `fault`:
   `wrong_key` (signed by another key under Google's kid), `unknown_kid`, `wrong_audience`.
+- `token-revoked` (push or sign, `{"sub", "event": "token-revoked", "token_identifier_alg"}`): the
+  emulator revokes the user's newest refresh token (Google tells of a token it revoked) and names it
+  as R: "OAuth token identifiers" says, `hash_base64_sha512_sha512` (the default: base64 of SHA-512
+  of SHA-512 of the token) or `prefix` (its first 16 characters); 404 if the user holds none.
 """
 
 from __future__ import annotations
 
+import base64
+import hashlib
 import secrets
 import threading
 from collections.abc import Callable
@@ -57,11 +63,21 @@ PROFILE_SCOPES = frozenset(
     {"https://www.googleapis.com/auth/userinfo.email", "https://www.googleapis.com/auth/userinfo.profile"}
 )
 FAULTS = ("wrong_key", "unknown_kid", "wrong_audience")
+TOKEN_IDENTIFIERS = ("hash_base64_sha512_sha512", "prefix")
 
 
 def user_subject(sub: str) -> dict[str, str]:
     """R: the subject of a user's event (`iss-sub`: Google's issuer and the user's id)."""
     return {"subject_type": "iss-sub", "iss": ISSUER, "sub": sub}
+
+
+def token_identifier(refresh_token: str, alg: str) -> str:
+    """R: "OAuth token identifiers": `prefix` the first 16 characters; `hash_base64_sha512_sha512`
+    "the double hash of the token using SHA-512" (base64 of the digest of the digest)."""
+    if alg == "prefix":
+        return refresh_token[:16]
+    inner = hashlib.sha512(refresh_token.encode()).digest()
+    return base64.b64encode(hashlib.sha512(inner).digest()).decode()
 
 
 def risc_rules() -> list[Rule]:
@@ -86,6 +102,7 @@ class RiscTransmitter:
     client_id: str
     base_url: str
     consented: dict[str, frozenset[str]]
+    grants: dict[str, Any]  # grant id -> local.google_emulator.Grant (sub, refresh, serial)
     clock: Callable[[], float]
     _lock: threading.RLock
 
@@ -185,16 +202,40 @@ class RiscTransmitter:
     # -- pushing SETs -----------------------------------------------------------------------
 
     def push_event(
-        self, sub: str, event: str, fields: dict[str, Any] | None = None, fault: str | None = None
+        self,
+        sub: str,
+        event: str,
+        fields: dict[str, Any] | None = None,
+        fault: str | None = None,
+        subject: dict[str, Any] | None = None,
     ) -> dict[str, Any]:
-        """A SET about user `sub` to the registered receiver: what was sent, and its answer."""
+        """A SET about user `sub` (or `subject`, one of their tokens) to the registered receiver:
+        what was sent, and its answer."""
         if event not in EVENT_TYPES:
             raise EmulatorError(400, self.fault_body(400, f"Unknown event {event!r}."))
         with self._lock:
             granted = self.consented.get(sub, frozenset())
         if not granted & PROFILE_SCOPES:  # R: only users who granted profile or email
             return {"pushed": False, "why": "the user granted neither email nor profile"}
-        return self._push(user_subject(sub), event, fields or {}, fault)
+        return self._push(subject or user_subject(sub), event, fields or {}, fault)
+
+    def revoke_newest_token(self, sub: str, alg: str) -> dict[str, str]:
+        """Google revokes the user's newest refresh token: the `oauth_token` subject naming it."""
+        if alg not in TOKEN_IDENTIFIERS:
+            raise EmulatorError(
+                400, self.fault_body(400, f"token_identifier_alg is one of {TOKEN_IDENTIFIERS}")
+            )
+        with self._lock:
+            held = [(g.serial, gid) for gid, g in self.grants.items() if g.sub == sub and g.refresh]
+            if not held:
+                raise EmulatorError(404, self.fault_body(404, "The user holds no refresh token."))
+            refresh = str(self.grants.pop(max(held)[1]).refresh)
+        return {
+            "subject_type": "oauth_token",
+            "token_type": "refresh_token",
+            "token_identifier_alg": alg,
+            "token": token_identifier(refresh, alg),
+        }
 
     def _push(
         self, subject: dict[str, Any] | None, event: str, fields: dict[str, Any], fault: str | None = None
@@ -262,9 +303,8 @@ class RiscTransmitter:
     def _control_risc_push(self, request: Request) -> Response:
         body = json_body(request, self.fault_body)
         fields = {"reason": body["reason"]} if body.get("reason") else {}
-        answer = self.push_event(
-            str(body["sub"]), str(body.get("event", "tokens-revoked")), fields, self._fault(body)
-        )
+        sub, event = str(body["sub"]), str(body.get("event", "tokens-revoked"))
+        answer = self.push_event(sub, event, fields, self._fault(body), self._token_subject(body))
         return json_answer(200, answer)
 
     def _control_risc_redeliver(self, request: Request) -> Response:
@@ -283,12 +323,20 @@ class RiscTransmitter:
         if event not in EVENT_TYPES:
             raise EmulatorError(400, self.fault_body(400, f"Unknown event {event!r}."))
         fields = {"reason": body["reason"]} if body.get("reason") else {}
-        jti, token = self.sign_event(user_subject(str(body["sub"])), event, fields, self._fault(body))
+        subject = self._token_subject(body) or user_subject(str(body["sub"]))
+        jti, token = self.sign_event(subject, event, fields, self._fault(body))
         return json_answer(200, {"jti": jti, "token": token})
 
     def _control_risc_deliveries(self, request: Request) -> Response:
         with self._lock:
             return json_answer(200, {"deliveries": list(self.deliveries)})
+
+    def _token_subject(self, body: dict[str, Any]) -> dict[str, str] | None:
+        """A `token-revoked` event is about the user's newest refresh token (revoked now)."""
+        if body.get("event") != "token-revoked":
+            return None
+        alg = str(body.get("token_identifier_alg") or TOKEN_IDENTIFIERS[0])
+        return self.revoke_newest_token(str(body["sub"]), alg)
 
     def _fault(self, body: dict[str, Any]) -> str | None:
         fault = body.get("fault")

@@ -90,9 +90,14 @@ class Container:
 
     @cached_property
     def token_secrets(self) -> TokenSecrets:
-        from shared.adapters.zoom.tokens import TokenSecrets
+        """Every grant's tokens; a Google grant's also indexed by its refresh token's RISC hash."""
+        from shared.adapters.provider_tokens import GrantIndexedSecrets
 
-        return TokenSecrets(boto3.client("secretsmanager"), self.settings.zoom_token_secret_prefix)
+        s = self.settings
+        google = s.provider_token_secret_prefix + "google/"  # shared.services.provider_connect.secret_name
+        return GrantIndexedSecrets(
+            boto3.client("secretsmanager"), s.zoom_token_secret_prefix, self.repo, google
+        )
 
     @cached_property
     def zoom_app(self) -> AppCredentialsCache:

@@ -217,7 +217,7 @@ def google_risc(root: Root) -> Response[str]:
     from shared.services import google_risc
 
     token = (app.current_event.decoded_body or "").strip()
-    receipt = google_risc.receive(root.repo, root.google_risc, token)
+    receipt = google_risc.receive(root.repo, root.google_risc, token, root.token_secrets)
     if receipt.refusal is not None:
         err, description = receipt.refusal
         body = json.dumps({"err": err, "description": description})

@@ -170,6 +170,11 @@ def grant_key(secret_name: str) -> Key:
     return {"pk": f"ZOOMGRANT#{secret_name}", "sk": "GRANT"}
 
 
+def refresh_token_key(token_hash: str) -> Key:
+    """A Google grant found by its refresh token's RISC hash (never the token itself)."""
+    return {"pk": f"GTOKEN#{token_hash}", "sk": "GTOKEN"}
+
+
 def _sortable(moment: datetime) -> str:
     """An ISO-8601 UTC string that sorts as time does."""
     return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
@@ -1663,6 +1668,21 @@ class Repository:
         except ClientError as error:
             if not is_conditional_failure(error):
                 raise
+
+    def index_refresh_token(self, token_hash: str, secret_name: str, days: int) -> None:
+        """Google's `token-revoked` names a refresh token by a hash: this one is the grant's
+        (shared.adapters.provider_tokens). Kept `days` after the last write (TTL)."""
+        item = {
+            **refresh_token_key(token_hash),
+            "secret_name": secret_name,
+            "expires_at": int(self.clock()) + days * 86400,
+        }
+        self._put(self.accounts, _serialize(item))
+
+    def grant_of_refresh_token(self, token_hash: str) -> str | None:
+        """The secret of the grant whose refresh token had this hash, if one was indexed."""
+        item = self._get_item(self.accounts, refresh_token_key(token_hash))
+        return str(_deserialize(item)["secret_name"]) if item else None
 
     # -- email templates -------------------------------------------------------------------
 

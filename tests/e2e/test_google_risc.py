@@ -72,3 +72,22 @@ def test_x07_a_set_signed_with_another_key_is_refused_and_changes_nothing(
     assert json.loads(misaddressed["body"])["err"] == "invalid_audience"
     account = studio.ok("GET", f"{studio.base}/vc-account")["account"]
     assert (account["status"], account["problem"]) == ("connected", None)
+
+
+def test_x07_one_refresh_token_google_revoked_ends_the_grant_that_holds_it(
+    stack: Stack, studio: SiteClient
+) -> None:
+    """Google revokes one refresh token and names it by its double SHA-512 hash: the grant the
+    connect flow stored with that token needs reconnecting (its hash was indexed when stored)."""
+    google = Hosted(stack, "google")
+    user = google.new_user(f"one-{secrets.token_hex(3)}")
+    google.connect(studio, user)
+
+    before = google.calls()
+    pushed = google.control("POST", "risc/push", json={"sub": user, "event": "token-revoked"})
+    stack.settle()
+
+    assert (pushed["pushed"], pushed["status"], pushed["body"]) == (True, 202, "")
+    account = studio.ok("GET", f"{studio.base}/vc-account")["account"]
+    assert (account["status"], account["problem"]) == ("needs_reconnect", "google_token_revoked")
+    assert delta(before, google.calls()) == {}  # no refresh: Google told us

@@ -7,8 +7,10 @@ RFC 8935's error answer; the stored tokens are not used again (no call to Google
 from __future__ import annotations
 
 import json
+import logging
 import secrets
 from collections.abc import Iterator
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -18,7 +20,10 @@ import httpx
 import pytest
 
 from local.google_emulator import GoogleEmulator
-from local.google_risc import user_subject
+from local.google_risc import token_identifier, user_subject
+from shared.adapters.provider_tokens import risc_token_hash
+from shared.adapters.repository import refresh_token_key
+from shared.adapters.zoom.tokens import TokenSecrets
 from shared.bootstrap import container
 from shared.domain.models import ConnectionStatus, ZoomConnection
 from shared.domain.work import WorkRef
@@ -28,6 +33,7 @@ from shared.services.provider_connect import secret_name
 from tests.support.api import Answer, Api, SiteHandle
 from tests.support.aws import reset_caches
 from tests.support.links import START, iso
+from tests.support.provider_kits import GoogleKit, Tier
 from vclinks_cli.google_risc import throwaway_account
 from vclinks_cli.main import main
 
@@ -196,7 +202,7 @@ def test_x07_what_each_account_event_does_to_the_users_connection(
     assert account(site) == expected
 
 
-def test_x07_a_single_token_revoked_and_a_verification_are_recorded_only(
+def test_x07_a_single_token_named_by_its_prefix_and_a_verification_are_recorded_only(
     site: SiteHandle, anonymous: Api, google: GoogleEmulator
 ) -> None:
     connect_google(site, "g-ada")
@@ -303,3 +309,161 @@ def test_the_emulators_risc_api_refuses_what_google_refuses(google: GoogleEmulat
         "pushed": False,
         "why": "the user granted neither email nor profile",
     }
+
+
+# -- token-revoked: one refresh token, named by Google's double SHA-512 hash --------------------
+
+
+class Collect(logging.Handler):
+    """Every line the service logs."""
+
+    def __init__(self) -> None:
+        super().__init__(logging.DEBUG)
+        self.lines: list[str] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.lines.append(record.getMessage() + json.dumps(record.__dict__, default=str))
+
+
+@pytest.fixture
+def consenting_google(meet_and_teams: dict[str, Any], monkeypatch: pytest.MonkeyPatch) -> GoogleEmulator:
+    """The Google emulator the connect flow consents at (tests/support/provider_kits.py), also
+    the RISC transmitter whose SETs the receiver verifies."""
+    emulator: GoogleEmulator = meet_and_teams["google"]
+    monkeypatch.setenv("GOOGLE_RISC_CONFIGURATION_URL", f"{emulator.base_url}/.well-known/risc-configuration")
+    reset_caches()
+    return emulator
+
+
+class SameUserKit(GoogleKit):
+    """The same Google user consents again (a reconnect, or their staff account too)."""
+
+    def __init__(self, tier: Tier, user: str) -> None:
+        super().__init__(tier)
+        self.user = user
+
+    def new_user(self) -> str:
+        return self.user
+
+
+def revoke_newest_token(google: GoogleEmulator, user: str) -> str:
+    """Google revokes the user's newest refresh token and signs `token-revoked` naming it by hash
+    (the emulator's control route; it computes the hash itself)."""
+    signed = httpx.post(
+        f"{google.base_url}/_emulator/risc/sign", json={"sub": user, "event": "token-revoked"}, timeout=10
+    )
+    assert signed.status_code == 200, signed.text
+    return str(signed.json()["token"])
+
+
+def stored_refresh_token(user: str) -> str:
+    name = secret_name(container().settings.provider_token_secret_prefix, "google", user)
+    return container().token_secrets.read(name).refresh_token
+
+
+def test_x07_a_refresh_token_google_revoked_marks_the_grant_that_holds_it_and_no_other(
+    make_site: Any, anonymous: Api, consenting_google: GoogleEmulator, tier: Tier
+) -> None:
+    studio, gym = make_site("Studio"), make_site("Gym")
+    ada = GoogleKit(tier).connect(studio)  # the consent: the grant's tokens stored, its hash indexed
+    bob = GoogleKit(tier).connect(gym)
+
+    answer = deliver(anonymous, revoke_newest_token(consenting_google, ada.owner))
+
+    assert (answer.status, answer.text) == (202, "")
+    assert account(studio) == ("needs_reconnect", "google_token_revoked")
+    assert account(gym) == ("connected", None)
+    assert bob.owner != ada.owner
+
+
+def test_x07_token_revoked_marks_every_connection_of_the_grant_and_only_while_we_hold_that_token(
+    site: SiteHandle, anonymous: Api, consenting_google: GoogleEmulator, tier: Tier
+) -> None:
+    """A reconnect stores a new refresh token for the same grant: an event about the token it
+    replaced changes nothing; one about the token held now ends every connection of the grant."""
+    ada = GoogleKit(tier).connect(site)
+    replaced = stored_refresh_token(ada.owner)
+    assert site.api.put(f"{site.base}/staff/ada", {"name": "Ada"}).status == 200
+    SameUserKit(tier, ada.owner).connect(site, staff="ada")  # her own account: the same grant
+    assert stored_refresh_token(ada.owner) != replaced
+    about_replaced = {
+        "subject_type": "oauth_token",
+        "token_type": "refresh_token",
+        "token_identifier_alg": "hash_base64_sha512_sha512",
+        "token": token_identifier(replaced, "hash_base64_sha512_sha512"),
+    }
+
+    old = deliver(anonymous, consenting_google.sign_event(about_replaced, "token-revoked", {})[1])
+
+    assert old.status == 202
+    assert (account(site), account(site, "ada")) == (("connected", None), ("connected", None))
+
+    held = deliver(anonymous, revoke_newest_token(consenting_google, ada.owner))
+
+    assert held.status == 202
+    assert account(site) == ("needs_reconnect", "google_token_revoked")
+    assert account(site, "ada") == ("needs_reconnect", "google_token_revoked")
+
+
+def test_x07_a_grant_stored_before_the_index_is_matched_after_its_next_refresh(
+    site: SiteHandle, anonymous: Api, consenting_google: GoogleEmulator, tier: Tier
+) -> None:
+    """A grant stored without the index (as every grant was before it existed) is not matched:
+    the next refresh finds it (X07). That refresh stores the tokens again, and indexes them."""
+    ada = GoogleKit(tier).connect(site)
+    repo, token = container().repo, stored_refresh_token(ada.owner)
+    lookup = refresh_token_key(risc_token_hash(token))
+    repo.client.delete_item(TableName=repo.accounts, Key={k: {"S": v} for k, v in lookup.items()})
+    unmatched = consenting_google.sign_event(
+        {
+            "subject_type": "oauth_token",
+            "token_type": "refresh_token",
+            "token_identifier_alg": "hash_base64_sha512_sha512",
+            "token": token_identifier(token, "hash_base64_sha512_sha512"),
+        },
+        "token-revoked",
+        {},
+    )[1]
+    assert deliver(anonymous, unmatched).status == 202
+    assert account(site) == ("connected", None)
+
+    consenting_google.expire_access_tokens()
+    name = secret_name(container().settings.provider_token_secret_prefix, "google", ada.owner)
+    stale = container().token_secrets.read(name)
+    TokenSecrets(container().token_secrets.client, "").write(name, replace(stale, expires_at=0.0))
+    reset_caches()  # a new process: nothing indexed or cached in memory
+    assert site.api.put(f"{site.base}/services/svc", {"kind": "appointment", "online": True}).status == 200
+    session = {"service_id": "svc", "start": iso(START), "end": iso(START + timedelta(hours=1))}
+    assert site.api.put(f"{site.base}/sessions/s1", session).status == 201
+    assert consenting_google.calls().get("token_refresh") == 1  # the worker refreshed the grant
+
+    answer = deliver(anonymous, revoke_newest_token(consenting_google, ada.owner))
+
+    assert answer.status == 202
+    assert account(site) == ("needs_reconnect", "google_token_revoked")
+
+
+def test_x07_the_index_keeps_the_tokens_hash_never_the_token_and_no_log_line_names_either(
+    site: SiteHandle, anonymous: Api, consenting_google: GoogleEmulator, tier: Tier
+) -> None:
+    logs = Collect()
+    logging.getLogger("vclinks").addHandler(logs)
+    try:
+        ada = GoogleKit(tier).connect(site)
+        token = stored_refresh_token(ada.owner)
+        assert deliver(anonymous, revoke_newest_token(consenting_google, ada.owner)).status == 202
+    finally:
+        logging.getLogger("vclinks").removeHandler(logs)
+    assert account(site) == ("needs_reconnect", "google_token_revoked")
+
+    repo = container().repo
+    items = json.dumps(repo.client.scan(TableName=repo.accounts)["Items"])
+    token_hash = risc_token_hash(token)
+    assert token not in items
+    assert token[:16] not in items
+    assert token_hash in items  # the index: the hash and the grant's secret name
+    logged = "\n".join(logs.lines)
+    assert logs.lines
+    assert "google grant lost" in logged
+    assert token not in logged
+    assert token_hash not in logged

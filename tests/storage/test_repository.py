@@ -402,6 +402,21 @@ def test_sessions_with_a_meeting_are_listed_by_start_and_each_check_is_flagged_o
     assert [s[1] for s in repo.sessions_starting(SOON, SOON + timedelta(hours=3))] == ["s1"]
 
 
+def test_x07_a_google_grant_is_found_by_its_refresh_tokens_risc_hash(repo: Repository) -> None:
+    from shared.adapters.repository import refresh_token_key
+
+    token_hash = "/Z8nyyc01W3bUcRArLdNrkgucDUpAtGGqTIYD86+mcHmkskEU5ffxNe2GXsWe7cD7rKIiTdBVKVXWxp8znF1MQ=="
+    assert repo.grant_of_refresh_token(token_hash) is None
+    repo.index_refresh_token(token_hash, "vclinks/test/providers/google/g-1", 190)
+    repo.index_refresh_token(token_hash, "vclinks/test/providers/google/g-1", 190)  # written again: the same
+    assert repo.grant_of_refresh_token(token_hash) == "vclinks/test/providers/google/g-1"
+    assert repo.grant_of_refresh_token(token_hash.rstrip("=")) is None  # the exact form written
+    item = repo.client.get_item(
+        TableName=repo.accounts, Key={k: {"S": v} for k, v in refresh_token_key(token_hash).items()}
+    )["Item"]
+    assert int(item["expires_at"]["N"]) == int(repo.clock()) + 190 * 86400  # TTL
+
+
 def test_a_webhook_marker_says_an_event_was_handled(repo: Repository) -> None:
     assert repo.webhook_seen("digest-1") is False
     repo.mark_webhook("digest-1", 3)
