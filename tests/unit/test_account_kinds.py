@@ -7,10 +7,21 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import timedelta
+from typing import get_args
 
 import pytest
 
-from shared.domain.models import AccountLink, Audience, Booking, Session, Site
+from shared.domain.models import (
+    PROVIDER_TITLES,
+    AccountLink,
+    Audience,
+    Booking,
+    GrantProvider,
+    HostedProvider,
+    LinkProvider,
+    Session,
+    Site,
+)
 from shared.domain.resolver import Link, NoLink, Reason, Source, resolve
 from tests.support import factories as f
 
@@ -79,3 +90,10 @@ def test_x07_issue13_a_kind_without_a_link_gets_the_resolvers_reason(
     )
     assert isinstance(decision, NoLink)
     assert decision.reason is reason
+
+
+def test_issue13_every_provider_name_has_the_title_its_emails_give_it() -> None:
+    """One list of names (LinkProvider): a name added without its title would fail every email of
+    its sessions (the table is read with [], as a missing title is a bug, not a provider)."""
+    assert list(PROVIDER_TITLES) == list(get_args(LinkProvider))
+    assert get_args(HostedProvider) == ("zoom", *get_args(GrantProvider))
