@@ -79,8 +79,7 @@ class ConnectionStatus(StrEnum):
 
 
 class CustomLink(Record):
-    """A fixed link to any provider (Google Meet, Teams, Skype, ...): the same for every session (W03).
-    Nothing is made for a session: no provider call, no meeting stored; the link is the account."""
+    """A fixed link to any provider (Google Meet, Teams, Skype, ...): the same for every session (W03)."""
 
     provider: Literal["custom"] = "custom"
     url: WebUrl
@@ -96,13 +95,13 @@ class CustomLink(Record):
     def session_link(
         self, session: "Session", audience: "Audience", booking: "Booking | None"
     ) -> AccountLink:
-        """The same link, password and description for every session and audience (W03)."""
+        """The same link, password and description for every session and audience (W03). Nothing is
+        made for a session: no provider call, no meeting stored; the link is the account."""
         return AccountLink(self.url, self.provider, self.password, self.description)
 
 
 class JitsiAccount(Record):
-    """Jitsi needs no account: each session gets its own unguessable room (X04). Jitsi opens a room
-    when its first person joins, so nothing is made in advance: no provider call, no meeting stored."""
+    """Jitsi needs no account: each session gets its own unguessable room (X04)."""
 
     provider: Literal["jitsi"] = "jitsi"
     base_url: WebUrl = "https://meet.jit.si"
@@ -116,7 +115,9 @@ class JitsiAccount(Record):
     def session_link(
         self, session: "Session", audience: "Audience", booking: "Booking | None"
     ) -> AccountLink:
-        """X04: the session's own room (its `jitsi_room`) on the account's server, for everyone."""
+        """X04: the session's own room (its `jitsi_room`) on the account's server, for everyone.
+        Jitsi opens a room when its first person joins, so nothing is made in advance: no provider
+        call, no meeting stored."""
         return AccountLink(f"{self.base_url.rstrip('/')}/{session.jitsi_room}", self.provider)
 
 
