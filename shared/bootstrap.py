@@ -10,7 +10,9 @@ Powertools' `Depends` (shared.http.dependencies). The local stack and the tests 
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from functools import cached_property
+from importlib import import_module
 from typing import TYPE_CHECKING, cast
 
 import boto3
@@ -41,6 +43,14 @@ if TYPE_CHECKING:
     from shared.services.worker import Followup, Worker
 
 
+PROVIDERS: dict[str, str] = {
+    "zoom": "shared.adapters.zoom.build",
+    "google": "shared.adapters.google.build",
+    "microsoft": "shared.adapters.microsoft.build",
+}
+"""Each provider's `build(root)` module, imported on the provider's first use: the package makes
+its provider from what this root offers (shared.adapters.provider_root), and a process that never
+calls a provider never loads it."""
 INLINE_PROVIDERS = frozenset({"zoom"})
 """The providers whose credentials the request functions may read (template.yaml): only these are
 built for a request's inline attempt."""
@@ -137,19 +147,18 @@ class Container:
     @cached_property
     def tokens(self) -> TokenProvider:
         from shared.adapters.zoom.tokens import TokenProvider
+
+        return TokenProvider(self.repo, self.token_secrets, self.zoom, self.dead_grant)
+
+    def dead_grant(self, connection: ZoomConnection, why: VclinksError) -> None:
+        """X07: a grant refused for good (any provider's); its connections and accounts at once."""
         from shared.services.connections import mark_needs_reconnect
+        from shared.services.meetings import failure_reason
 
-        repo, queue = self.repo, self.queue
-
-        def dead_grant(connection: ZoomConnection, why: VclinksError) -> None:  # X07, then accounts at once
-            from shared.services.meetings import failure_reason
-
-            problem = failure_reason(why)  # the plain refusal needs no more words than the status
-            queue.send(
-                mark_needs_reconnect(repo, connection, None if problem == "needs_reconnect" else problem)
-            )
-
-        return TokenProvider(repo, self.token_secrets, self.zoom, dead_grant)
+        problem = failure_reason(why)  # the plain refusal needs no more words than the status
+        self.queue.send(
+            mark_needs_reconnect(self.repo, connection, None if problem == "needs_reconnect" else problem)
+        )
 
     @cached_property
     def provider_apps(self) -> dict[str, str]:
@@ -188,48 +197,10 @@ class Container:
         self._providers[name] = provider
 
     def _build_provider(self, name: str) -> Provider:
-        if name == "zoom":  # the client and tokens built on first call (a deployment may have no Zoom app)
-            from shared.adapters.zoom.provider import ZoomMeetings
-
-            return ZoomMeetings(lambda: self.zoom, lambda: self.tokens, self.repo, self.repo.now)
-        import httpx
-
-        from shared.adapters.provider_tokens import ProviderTokens
-        from shared.services.connections import mark_needs_reconnect
-
-        s, repo, queue = self.settings, self.repo, self.queue
-        client_id, secret = self.provider_credentials(name)
-        http = httpx.Client(timeout=10.0)
-
-        def dead_grant(connection: ZoomConnection, why: VclinksError) -> None:  # X07
-            queue.send(mark_needs_reconnect(repo, connection, None))
-
-        if name == "google":
-            from shared.adapters.google.client import GoogleClient
-            from shared.adapters.google.provider import GoogleMeet
-
-            google = GoogleClient(
-                client_id=client_id,
-                client_secret=secret,
-                accounts_base_url=s.google_accounts_base_url,
-                oauth2_base_url=s.google_oauth2_base_url,
-                meet_base_url=s.google_meet_base_url,
-                http=http,
-            )
-            return GoogleMeet(google, ProviderTokens(self.token_secrets, google.refresh, dead_grant))
-        if name == "microsoft":
-            from shared.adapters.microsoft.client import MicrosoftClient
-            from shared.adapters.microsoft.provider import TeamsMeetings
-
-            teams = MicrosoftClient(
-                client_id=client_id,
-                client_secret=secret,
-                login_base_url=s.microsoft_login_base_url,
-                graph_base_url=s.microsoft_graph_base_url,
-                http=http,
-            )
-            return TeamsMeetings(teams, ProviderTokens(self.token_secrets, teams.refresh, dead_grant))
-        raise ValueError(f"unknown provider {name!r}")
+        if name not in PROVIDERS:
+            raise ValueError(f"unknown provider {name!r}")
+        build: Callable[[Container], Provider] = import_module(PROVIDERS[name]).build
+        return build(self)
 
     @cached_property
     def google_risc(self) -> RiscVerifier:

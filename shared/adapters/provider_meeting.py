@@ -7,12 +7,10 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any, Literal
+from typing import Any
 
 from shared.adapters.oauth import OAuthTokens
-from shared.domain.models import MeetingSettings
-
-Provider = Literal["zoom", "google", "microsoft"]
+from shared.domain.models import HostedProvider, MeetingSettings
 
 
 @dataclass(frozen=True)
@@ -54,7 +52,7 @@ class ProviderMeeting:
     the signed-in owner from the same link); `dial_in_code` and `passcode` are the phone/meeting-ID
     way in, where the provider gives one."""
 
-    provider: Provider
+    provider: HostedProvider
     meeting_id: str
     join_url: str
     host_url: str

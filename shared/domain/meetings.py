@@ -18,7 +18,6 @@ from datetime import datetime
 
 from shared.domain.meeting_settings import applied_part, settled
 from shared.domain.models import (
-    ConnectionStatus,
     HostedProvider,
     MeetingRef,
     MeetingSettings,
@@ -30,7 +29,6 @@ from shared.domain.models import (
     Site,
     Staff,
     ZoomAccount,
-    host_user_of,
 )
 from shared.domain.resolver import effective_account, is_online
 
@@ -68,16 +66,14 @@ def desired_meeting(
         return None
     minutes = max(1, round((session.end - session.start).total_seconds() / 60))
     blocked = None
-    if account.status is ConnectionStatus.NEEDS_RECONNECT:
+    if account.needs_reconnect:
         blocked = account.problem or "needs_reconnect"
     return Desired(
         connection_id=account.connection_id,
-        host_user_id=host_user_of(account),
+        host_user_id=account.host_user_id,
         start=session.start,
         duration_minutes=minutes,
-        registration=(
-            isinstance(account, ZoomAccount) and service.kind is ServiceKind.CLASS and not account.basic
-        ),  # registrants are Zoom's (S03): Meet and Teams clients share the meeting's link
+        registration=service.kind is ServiceKind.CLASS and account.takes_registrants,  # S03
         topic=(service.name or "Online session")[:200],
         settings=service.meeting_settings,
         blocked=blocked,

@@ -3,8 +3,12 @@
 These are plain pydantic models with no I/O. The store (`shared.adapters.repository`) reads and writes
 them; the rules (`shared.domain.resolver`) decide on them; handlers take their own request
 models (`shared.http.models`) and never expose these directly.
+
+Each kind of account (a `VcAccount`) gives a session's link itself (`session_link`, the resolver's
+`LinkSource`): the resolver asks it and knows no provider.
 """
 
+from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
 from typing import Annotated, Literal, Self
@@ -40,16 +44,33 @@ def check_web_url(value: str) -> str:
 WebUrl = Annotated[str, Field(min_length=1, max_length=2000)]
 
 
-class Provider(StrEnum):
-    CUSTOM = "custom"
-    JITSI = "jitsi"
-    ZOOM = "zoom"
-    GOOGLE = "google"  # Google Meet (X13)
-    MICROSOFT = "microsoft"  # Microsoft Teams (X14)
-
-
-HostedProvider = Literal["zoom", "google", "microsoft"]
+GrantProvider = Literal["google", "microsoft"]  # Google Meet (X13), Microsoft Teams (X14)
+"""The hosted providers whose accounts are a `ProviderAccount` (Zoom's have a record of their own)."""
+HostedProvider = Literal["zoom", GrantProvider]
 """The providers whose accounts are OAuth grants and whose sessions each get a meeting of their own."""
+LinkProvider = Literal["custom", "jitsi", HostedProvider]
+"""Every kind of account a link comes from: the one list of provider names (a resolved link and a
+meeting reference say theirs; the adapters and the resolver take these, never a copy)."""
+
+PROVIDER_TITLES: dict[LinkProvider, str | None] = {
+    "custom": None,  # a pasted link may be any provider's: the emails name none
+    "jitsi": "Jitsi",
+    "zoom": "Zoom",
+    "google": "Google Meet",
+    "microsoft": "Microsoft Teams",
+}
+"""What the emails call each provider."""
+
+
+@dataclass(frozen=True)
+class AccountLink:
+    """What an account gives one audience of one session; the resolver adds the link's kind (join
+    or host), its source and the client's gate."""
+
+    url: str
+    provider: LinkProvider
+    password: str | None = field(default=None, repr=False)
+    description: str | None = None
 
 
 class ConnectionStatus(StrEnum):
@@ -67,6 +88,17 @@ class CustomLink(Record):
 
     _check_url = field_validator("url")(check_web_url)
 
+    @property
+    def needs_reconnect(self) -> bool:
+        return False  # a pasted link holds no grant
+
+    def session_link(
+        self, session: "Session", audience: "Audience", booking: "Booking | None"
+    ) -> AccountLink:
+        """The same link, password and description for every session and audience (W03). Nothing is
+        made for a session: no provider call, no meeting stored; the link is the account."""
+        return AccountLink(self.url, self.provider, self.password, self.description)
+
 
 class JitsiAccount(Record):
     """Jitsi needs no account: each session gets its own unguessable room (X04)."""
@@ -75,6 +107,18 @@ class JitsiAccount(Record):
     base_url: WebUrl = "https://meet.jit.si"
 
     _check_url = field_validator("base_url")(check_web_url)
+
+    @property
+    def needs_reconnect(self) -> bool:
+        return False  # no grant to lose
+
+    def session_link(
+        self, session: "Session", audience: "Audience", booking: "Booking | None"
+    ) -> AccountLink:
+        """X04: the session's own room (its `jitsi_room`) on the account's server, for everyone.
+        Jitsi opens a room when its first person joins, so nothing is made in advance: no provider
+        call, no meeting stored."""
+        return AccountLink(f"{self.base_url.rstrip('/')}/{session.jitsi_room}", self.provider)
 
 
 class ZoomAccount(Record):
@@ -96,6 +140,24 @@ class ZoomAccount(Record):
         """A Basic (free) Zoom user: Zoom takes no registrants for their meetings (S03)."""
         return self.user_type == BASIC_ZOOM_USER
 
+    @property
+    def host_user_id(self) -> str:
+        return self.zoom_user_id
+
+    @property
+    def takes_registrants(self) -> bool:
+        """S03: a class's clients each get their own registrant, unless the host is a Basic user."""
+        return not self.basic
+
+    @property
+    def needs_reconnect(self) -> bool:
+        return self.status is ConnectionStatus.NEEDS_RECONNECT
+
+    def session_link(
+        self, session: "Session", audience: "Audience", booking: "Booking | None"
+    ) -> AccountLink | None:
+        return meeting_link(self, session, audience, booking)
+
 
 BASIC_ZOOM_USER = 1
 """Zoom's `type` of a Basic (free) user (GET /users: 1 Basic, 2 Licensed, ...)."""
@@ -106,12 +168,29 @@ class ProviderAccount(Record):
     meeting per session, made by the pipeline as for Zoom. `status` and `problem` are copied from
     the connection (X07, X15: an account that cannot make meetings says why)."""
 
-    provider: Literal["google", "microsoft"]
+    provider: GrantProvider
     connection_id: Id
     user_id: str = Field(min_length=1, max_length=128)
     email: str | None = Field(default=None, max_length=320)
     status: ConnectionStatus = ConnectionStatus.CONNECTED
     problem: str | None = Field(default=None, max_length=500)
+
+    @property
+    def host_user_id(self) -> str:
+        return self.user_id
+
+    @property
+    def takes_registrants(self) -> bool:
+        return False  # registrants are Zoom's (S03): Meet and Teams clients share the meeting's link
+
+    @property
+    def needs_reconnect(self) -> bool:
+        return self.status is ConnectionStatus.NEEDS_RECONNECT
+
+    def session_link(
+        self, session: "Session", audience: "Audience", booking: "Booking | None"
+    ) -> AccountLink | None:
+        return meeting_link(self, session, audience, booking)
 
 
 HostedAccount = ZoomAccount | ProviderAccount
@@ -120,7 +199,29 @@ HostedAccount = ZoomAccount | ProviderAccount
 
 def host_user_of(account: HostedAccount) -> str:
     """The provider's id of the user who hosts the account's meetings."""
-    return account.zoom_user_id if isinstance(account, ZoomAccount) else account.user_id
+    return account.host_user_id
+
+
+def meeting_link(
+    account: HostedAccount, session: "Session", audience: "Audience", booking: "Booking | None"
+) -> AccountLink | None:
+    """A hosted account's link is the session's own meeting (made by the pipeline): its host link
+    for staff (S04), the client's registrant link or else the meeting's join link (S03); None while
+    there is none yet. X15: only a meeting of the account's own provider, connection and user is
+    given under the account's name; another one (a provider or host left behind) is none."""
+    meeting = session.meeting
+    if meeting is None or (meeting.provider, meeting.connection_id, meeting.host_user_id) != (
+        account.provider,
+        account.connection_id,
+        account.host_user_id,
+    ):
+        return None
+    if audience is not Audience.CLIENT:
+        return AccountLink(meeting.start_url, meeting.provider, meeting.password)
+    registrant = booking.registrant if booking is not None else None
+    if registrant is not None and registrant.meeting_id == meeting.meeting_id:
+        return AccountLink(registrant.join_url, meeting.provider, meeting.password)
+    return AccountLink(meeting.join_url, meeting.provider, meeting.password)
 
 
 VcAccount = Annotated[

@@ -4,26 +4,25 @@ Precedence (PRODUCT.md): default account disconnected -> no link anywhere (W06);
 not online (S02), session cancelled or made in-person (W12) -> no link; the session's own
 custom link (W11); for a course, the course link (W09); for appointments and classes, the
 staff member's account (W04, W08); the site default (W01). The account then gives the
-link: a custom link is the same for every session (W03), Jitsi a room per session (X04),
-Zoom the session's own meeting (W03, S03, S04) or a reason why not (X07, pending).
-Resolving at read time is what makes an edited default, staff or course link apply to
-every session at once (W10).
+link itself (`LinkSource`, each kind in shared.domain.models): a custom link is the same for
+every session (W03), Jitsi a room per session (X04), a hosted provider (Zoom, Google Meet,
+Teams) the session's own meeting (W03, S03, S04) or a reason why not (X07, pending, X15); the
+resolver knows no provider. Resolving at read time is what makes an edited default, staff or
+course link apply to every session at once (W10).
 """
 
 from datetime import datetime, timedelta
 from enum import StrEnum
-from typing import Literal
+from typing import Literal, Protocol
 
 from pydantic import BaseModel, ConfigDict
 
 from shared.domain.models import (
+    AccountLink,
     Audience,
     Booking,
     BookingStatus,
-    ConnectionStatus,
-    CustomLink,
-    HostedAccount,
-    JitsiAccount,
+    LinkProvider,
     Service,
     ServiceKind,
     Session,
@@ -31,7 +30,6 @@ from shared.domain.models import (
     Site,
     Staff,
     VcAccount,
-    host_user_of,
 )
 
 
@@ -81,7 +79,7 @@ class Link(BaseModel):
     decision: Literal["link"] = "link"
     url: str
     kind: Literal["join", "host"]
-    provider: Literal["custom", "jitsi", "zoom", "google", "microsoft"]
+    provider: LinkProvider
     source: Source
     password: str | None = None
     description: str | None = None
@@ -160,71 +158,41 @@ def resolve(
     return _link_from_account(account, source, session, audience, booking, gate_for_answer)
 
 
+class LinkSource(Protocol):
+    """An account as the resolver sees it: every kind (`VcAccount`) answers for itself."""
+
+    @property
+    def needs_reconnect(self) -> bool:
+        """X07: its grant is dead; no link until the site's admin connects it again."""
+        ...
+
+    def session_link(
+        self, session: Session, audience: Audience, booking: Booking | None
+    ) -> AccountLink | None:
+        """The link of `session` for `audience` (and `booking`, for a client); None while the
+        session's meeting is not there yet (a hosted provider's: made by the pipeline)."""
+        ...
+
+
 def _link_from_account(
-    account: VcAccount,
+    account: LinkSource,
     source: Source,
     session: Session,
     audience: Audience,
     booking: Booking | None,
     gate: datetime | None,
 ) -> Decision:
-    kind: Literal["join", "host"] = "join" if audience is Audience.CLIENT else "host"
-    if isinstance(account, CustomLink):
-        return Link(
-            url=account.url,
-            kind=kind,
-            provider="custom",
-            source=source,
-            password=account.password,
-            description=account.description,
-            opens_at=gate,
-        )
-    if isinstance(account, JitsiAccount):
-        url = f"{account.base_url.rstrip('/')}/{session.jitsi_room}"
-        return Link(url=url, kind=kind, provider="jitsi", source=source, opens_at=gate)
-    return _zoom_link(account, source, session, audience, booking, gate)
-
-
-def _zoom_link(
-    account: HostedAccount,
-    source: Source,
-    session: Session,
-    audience: Audience,
-    booking: Booking | None,
-    gate: datetime | None,
-) -> Decision:
-    """S03, S04, X07: the host link for staff, the registrant's or meeting's join link for clients.
-    X15: only a meeting of the account's own provider, user and connection is given under the
-    account's name; anything else (none yet, or another provider's) is the clear pending page."""
-    if account.status is ConnectionStatus.NEEDS_RECONNECT:
+    if account.needs_reconnect:
         return no_link(Reason.NEEDS_RECONNECT)
-    meeting = session.meeting
-    if (
-        meeting is None
-        or meeting.provider != account.provider
-        or meeting.connection_id != account.connection_id
-        or (meeting.host_user_id != host_user_of(account))
-    ):
+    given = account.session_link(session, audience, booking)
+    if given is None:
         return no_link(Reason.PENDING)
-    if audience is not Audience.CLIENT:
-        return Link(
-            url=meeting.start_url,
-            kind="host",
-            provider=meeting.provider,
-            source=source,
-            password=meeting.password,
-        )
-    registrant = booking.registrant if booking is not None else None
-    url = (
-        registrant.join_url
-        if registrant and registrant.meeting_id == meeting.meeting_id
-        else meeting.join_url
-    )
     return Link(
-        url=url,
-        kind="join",
-        provider=meeting.provider,
+        url=given.url,
+        kind="join" if audience is Audience.CLIENT else "host",
+        provider=given.provider,
         source=source,
-        password=meeting.password,
+        password=given.password,
+        description=given.description,
         opens_at=gate,
     )

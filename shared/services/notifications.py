@@ -44,6 +44,7 @@ from shared.domain.emails.mime import build_mime
 from shared.domain.emails.render import change_lines, render_email
 from shared.domain.errors import Conflict, InvalidInput, NotFound
 from shared.domain.models import (
+    PROVIDER_TITLES,
     Audience,
     Booking,
     BookingStatus,
@@ -63,13 +64,6 @@ from shared.services.templates import custom_template
 
 logger = Logger(service="vclinks")
 SENT_MARKER_DAYS = 60
-PROVIDER_NAMES = {
-    "zoom": "Zoom",
-    "jitsi": "Jitsi",
-    "custom": None,
-    "google": "Google Meet",
-    "microsoft": "Microsoft Teams",
-}
 CALENDAR_TYPES = frozenset(
     {
         EmailType.BOOKING_CONFIRMATION,
@@ -173,7 +167,7 @@ def _join_details(decision: Decision, stable_url: str) -> JoinDetails | None:
         password=decision.password,
         description=decision.description,
         opens_at=decision.opens_at,
-        provider=PROVIDER_NAMES.get(decision.provider),
+        provider=PROVIDER_TITLES[decision.provider],
     )
 
 
