@@ -284,8 +284,9 @@ def init_code(name: str) -> str:
 
 ROUTE_FIRST_USE = {
     # what the Zoom callback loads before its first network call (the app's secret read)
-    "oauth_callback+zoom_callback": "from shared.services.zoom import connect\nimport httpx\n"
-    "import shared.adapters.zoom.client\ncontainer().token_secrets\ncontainer().zoom_app",
+    "oauth_callback+zoom_callback": "from shared.services import connect\nimport httpx\n"
+    "import shared.adapters.zoom.provider\nimport shared.adapters.zoom.client\ncontainer().token_secrets\n"
+    "container().zoom_app",
     "oauth_callback+zoom_webhook": "from shared.services.zoom import webhooks\ncontainer().zoom_app",
 }
 """What a route that imports its service when it first runs adds to its function's init (shown,

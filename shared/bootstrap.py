@@ -104,7 +104,9 @@ class Container:
         from shared.adapters.provider_tokens import GrantIndexedSecrets
 
         s = self.settings
-        google = s.provider_token_secret_prefix + "google/"  # shared.services.provider_connect.secret_name
+        google = (
+            s.provider_token_secret_prefix + "google/"
+        )  # GoogleMeet.secret_parts under the provider prefix
         return GrantIndexedSecrets(
             boto3.client("secretsmanager"), s.zoom_token_secret_prefix, self.repo, google
         )

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 from datetime import UTC, datetime
-from typing import Annotated
+from typing import Annotated, get_args
 from urllib.parse import parse_qs
 
 from aws_lambda_powertools.event_handler import Response
@@ -18,9 +18,10 @@ from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.shared.cookies import Cookie, SameSite
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
+from shared.bootstrap import Container
 from shared.domain.auth import authenticate, claimed_site
 from shared.domain.errors import InvalidInput, VclinksError
-from shared.domain.models import ID_PATTERN, Language
+from shared.domain.models import ID_PATTERN, GrantProvider, Language
 from shared.http import connect_pages, pages
 from shared.http.api import handle, logger, make_app
 from shared.http.dependencies import AdminSite, BaseUrl, Links, Root
@@ -31,7 +32,7 @@ app = make_app()
 HTML = "text/html; charset=utf-8"
 NO_STORE = {"Cache-Control": "no-store", "Referrer-Policy": "no-referrer"}
 COOKIE = "__Host-vclinks-zoom"  # every provider's connect flow (one at a time per browser)
-PROVIDER_PATTERN = "^(google|microsoft)$"
+PROVIDER_PATTERN = f"^({'|'.join(get_args(GrantProvider))})$"  # /v1/oauth/{provider}/...: Zoom has its own
 SET_ERRORS = ["invalid_request", "invalid_key", "invalid_issuer", "invalid_audience", "authentication_failed"]
 SET_ERROR = {
     "type": "object",
@@ -54,20 +55,7 @@ def zoom_start(
     the staff member if any, and the Zoom app: `access` "user" (the signed-in Zoom user's own
     meetings) or "account" (every user of the Zoom account, S01, W07). Sets the cookie that ties
     the rest of the flow to this browser."""
-    from shared.services.zoom import connect
-
-    if not ticket.startswith("vcs_"):
-        raise InvalidInput("Only a connect ticket may travel in a URL; never put the API key in one.")
-    site_id = claimed_site(ticket)
-    record = root.repo.get_site(site_id)
-    principal = authenticate(record, site_id, f"Bearer {ticket}", ticket=True)
-    assert record is not None
-    return_url = connect.check_return_url(return_to, root.settings.allowed_return_urls)
-    redirect_uri = f"{base}/v1/oauth/zoom/callback"  # = the stack output ZoomRedirectUri
-    secret = root.zoom_app.get().client_secret
-    started = connect.start(root.repo, root.zoom, secret, record, principal, return_url, redirect_uri)
-    cookie = _browser_cookie(base, started.browser_secret, connect.BROWSER_SECONDS)
-    return Response(302, "text/plain", "", {**NO_STORE, "Location": started.location}, cookies=[cookie])
+    return _start("zoom", ticket, return_to, root, base)
 
 
 @app.get("/v1/oauth/zoom/callback")
@@ -79,21 +67,7 @@ def zoom_callback(
     error: Annotated[str | None, Query(max_length=200)] = None,
 ) -> Response[str]:
     """Zoom sends the browser back: the page that asks the admin to confirm, or back to the site."""
-    from shared.services.zoom import connect
-
-    try:
-        secret = root.zoom_app.get().client_secret
-        browser = _browser_secret(base)
-        result = connect.callback(
-            root.repo, root.zoom, root.token_secrets, secret, state, code, error, browser
-        )
-    except VclinksError as failure:
-        return _failure_page(failure)
-    if result.confirmation is not None:
-        policy = {"Content-Security-Policy": connect_pages.confirm_page_policy(result.confirmation)}
-        return Response(200, HTML, connect_pages.confirm_page(result.confirmation), {**NO_STORE, **policy})
-    assert result.redirect_to is not None
-    return Response(302, "text/plain", "", {**NO_STORE, "Location": result.redirect_to})
+    return _callback("zoom", root, base, state, code, error)
 
 
 @app.get("/v1/oauth/<provider>/start")
@@ -105,27 +79,11 @@ def provider_start(
     base: BaseUrl,
 ) -> Response[str]:
     """Google Meet (X13) or Microsoft Teams (X14) as the site's default account, or a staff member's
-    own (a ticket naming them; W04, W05): the browser goes to
-    the provider's consent page, with a connect ticket, as for Zoom (same cookie, same confirmation
-    page after the consent). The redirect URL to register is `{base}/v1/oauth/{provider}/callback`."""
-    from shared.services.zoom import connect
-
-    if not ticket.startswith("vcs_"):
-        raise InvalidInput("Only a connect ticket may travel in a URL; never put the API key in one.")
-    site_id = claimed_site(ticket)
-    record = root.repo.get_site(site_id)
-    principal = authenticate(record, site_id, f"Bearer {ticket}", ticket=True)
-    assert record is not None
-    return_url = connect.check_return_url(return_to, root.settings.allowed_return_urls)
-    redirect_uri = f"{base}/v1/oauth/{provider}/callback"
-    from shared.services import provider_connect  # Google and Microsoft: not on Zoom's cold start
-
-    _, secret = root.provider_credentials(provider)
-    started = provider_connect.start(
-        root.repo, root.provider(provider), secret, record, principal, return_url, redirect_uri
-    )
-    cookie = _browser_cookie(base, started.browser_secret, connect.BROWSER_SECONDS)
-    return Response(302, "text/plain", "", {**NO_STORE, "Location": started.location}, cookies=[cookie])
+    own (a ticket naming them; W04, W05): the browser goes to the provider's consent page, with a
+    connect ticket, as for Zoom (same cookie, same confirmation page after the consent; a ticket
+    with `access` "account", Zoom's admin-managed app, is refused). The redirect URL to register is
+    `{base}/v1/oauth/{provider}/callback`."""
+    return _start(provider, ticket, return_to, root, base)
 
 
 @app.get("/v1/oauth/<provider>/callback")
@@ -138,26 +96,47 @@ def provider_callback(
     error: Annotated[str | None, Query(max_length=200)] = None,
 ) -> Response[str]:
     """The provider sends the browser back: the confirmation page, or back to the site with why."""
-    from shared.services import provider_connect
+    return _callback(provider, root, base, state, code, error)
+
+
+def _start(name: str, ticket: str, return_to: str, root: Container, base: str) -> Response[str]:
+    """One connect flow for every provider (shared.services.connect)."""
+    from shared.services import connect
+
+    if not ticket.startswith("vcs_"):
+        raise InvalidInput("Only a connect ticket may travel in a URL; never put the API key in one.")
+    site_id = claimed_site(ticket)
+    record = root.repo.get_site(site_id)
+    principal = authenticate(record, site_id, f"Bearer {ticket}", ticket=True)
+    assert record is not None
+    return_url = connect.check_return_url(return_to, root.settings.allowed_return_urls)
+    redirect_uri = f"{base}/v1/oauth/{name}/callback"  # = the stack outputs ZoomRedirectUri, ...
+    started = connect.start(
+        root.repo, root.provider(name), _state_secret(root, name), record, principal, return_url, redirect_uri
+    )
+    cookie = _browser_cookie(base, started.browser_secret, connect.BROWSER_SECONDS)
+    return Response(302, "text/plain", "", {**NO_STORE, "Location": started.location}, cookies=[cookie])
+
+
+def _callback(
+    name: str, root: Container, base: str, state: str | None, code: str | None, error: str | None
+) -> Response[str]:
+    from shared.services import connect
 
     try:
-        _, secret = root.provider_credentials(provider)
-        result = provider_connect.callback(
+        result = connect.callback(
             root.repo,
-            root.provider(provider),
+            root.provider(name),
             root.token_secrets,
-            root.settings.provider_token_secret_prefix,
-            secret,
+            _secret_prefix(root, name),
+            _state_secret(root, name),
             state,
             code,
             error,
             _browser_secret(base),
         )
     except VclinksError as failure:
-        logger.info("provider connect refused", extra={"problem": failure.slug, "provider": provider})
-        title = connect_pages.TITLES[provider]
-        page = pages.provider_not_connected_page(failure.slug, title, _browser_language())
-        return Response(failure.status, HTML, page, NO_STORE)
+        return _failure_page(failure, name)
     if result.confirmation is not None:
         policy = {"Content-Security-Policy": connect_pages.confirm_page_policy(result.confirmation)}
         return Response(200, HTML, connect_pages.confirm_page(result.confirmation), {**NO_STORE, **policy})
@@ -165,10 +144,25 @@ def provider_callback(
     return Response(302, "text/plain", "", {**NO_STORE, "Location": result.redirect_to})
 
 
+def _state_secret(root: Container, name: str) -> str:
+    """What signs a flow's state: the provider app's client secret (a state made for one provider's
+    flow fails another's signature)."""
+    if name == "zoom":
+        return root.zoom_app.get().client_secret
+    return root.provider_credentials(name)[1]
+
+
+def _secret_prefix(root: Container, name: str) -> str:
+    """Where a provider's grants are kept in Secrets Manager: Zoom's under the prefix the request
+    functions may read (inline attempts), the others' under the worker's alone (template.yaml)."""
+    return root.token_secrets.prefix if name == "zoom" else root.settings.provider_token_secret_prefix
+
+
 @app.post(connect_pages.CONFIRM_PATH)
 def zoom_confirm(root: Root, base: BaseUrl) -> Response[str]:
-    """The admin's answer on the confirmation page (an HTML form, in the browser that started)."""
-    from shared.services.zoom import connect
+    """The admin's answer on the confirmation page (an HTML form, in the browser that started), for
+    every provider's flow."""
+    from shared.services import connect
 
     form = parse_qs(app.current_event.decoded_body or "")
     request_id = (form.get("request") or [""])[0][:64]
@@ -289,9 +283,13 @@ def _browser_secret(base: str) -> str | None:
     return None
 
 
-def _failure_page(failure: VclinksError) -> Response[str]:
-    logger.info("zoom connect refused", extra={"problem": failure.slug})
-    page = pages.zoom_not_connected_page(failure.slug, _browser_language())
+def _failure_page(failure: VclinksError, name: str = "zoom") -> Response[str]:
+    logger.info("connect refused", extra={"problem": failure.slug, "provider": name})
+    language = _browser_language()
+    if name == "zoom":
+        page = pages.zoom_not_connected_page(failure.slug, language)
+    else:
+        page = pages.provider_not_connected_page(failure.slug, connect_pages.TITLES[name], language)
     return Response(failure.status, HTML, page, NO_STORE)
 
 

@@ -77,15 +77,22 @@ class ProviderMeeting:
         return f"ProviderMeeting({self.provider}, {self.meeting_id!r}, access={self.access!r})"
 
 
+USER = "user"
+"""The grant kind every provider offers: the signed-in user's own meetings (a connect ticket's
+`access`). Zoom's admin-managed app adds "account": every user of the Zoom account (W07)."""
+
+
 @dataclass(frozen=True)
 class Grant:
     """A finished consent: the tokens, and who gave them."""
 
     tokens: OAuthTokens
     user_id: str
-    organization: str  # Google, Microsoft: the provider's name (Zoom would put its account id)
+    organization: str  # Zoom: the user's account id; Google, Microsoft: the provider's name
     email: str | None = None
-    details: dict[str, str] = field(default_factory=dict)
+    access: str = USER  # the grant kind (or Zoom's "account")
+    account_wide: bool = False  # it may act for every user of the account (Zoom's admin-managed app, W07)
+    user_type: int | None = None  # Zoom's user type: 1 Basic (no registrants), 2 Licensed, ...
 
 
 @dataclass(frozen=True)

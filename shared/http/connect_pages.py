@@ -6,17 +6,19 @@ language, shared.http.pages)."""
 from __future__ import annotations
 
 from html import escape
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, get_args
 from urllib.parse import urlsplit
 
+from shared.domain.models import PROVIDER_TITLES, GrantProvider
 from shared.http.pages import content_security_policy, render
 
 if TYPE_CHECKING:
-    from shared.services.zoom.connect import Confirmation
+    from shared.services.connect import Confirmation
 
 CONFIRM_PATH = "/v1/oauth/zoom/confirm"
 """Every provider's confirmation is answered here (the record says whose connection it is)."""
-TITLES = {"google": "Google Meet", "microsoft": "Microsoft Teams"}
+TITLES = {name: str(PROVIDER_TITLES[name]) for name in get_args(GrantProvider)}
+"""The providers whose confirmation page is the plain one (Zoom's names its app and account)."""
 
 
 def confirm_page_policy(confirmation: Confirmation) -> str:
@@ -38,12 +40,12 @@ def confirm_page(confirmation: Confirmation) -> str:
         if confirmation.account_wide
         else "this Zoom user's own meetings"
     )
-    account = escape(confirmation.zoom_email or "(no email)")
+    account = escape(confirmation.email or "(no email)")
     details = (
         f'<dl><dt>Site</dt><dd id="site">{escape(confirmation.site_name)}</dd>'
         f"<dt>For</dt><dd id='for'>{who}</dd>"
         f'<dt>Zoom account</dt><dd id="zoom-account">{account} '
-        f"(account {escape(confirmation.zoom_account_id)})</dd>"
+        f"(account {escape(confirmation.account_id)})</dd>"
         f"<dt>Reaches</dt><dd>{escape(reach)}</dd></dl>"
     )
     form = (
@@ -70,7 +72,7 @@ def _provider_page(confirmation: Confirmation, title: str) -> str:
         f'<dl><dt>Site</dt><dd id="site">{escape(confirmation.site_name)}</dd>'
         f"<dt>For</dt><dd id='for'>{who}</dd>"
         f'<dt>{escape(title)} account</dt><dd id="provider-account">'
-        f"{escape(confirmation.zoom_email or '(no email)')}</dd>"
+        f"{escape(confirmation.email or '(no email)')}</dd>"
         f"<dt>Reaches</dt><dd>the meetings vclinks makes for this account's sessions</dd></dl>"
     )
     form = (

@@ -2,15 +2,15 @@
 are OAuth grants and whose sessions each get a meeting (Zoom, Google Meet, Microsoft Teams).
 
 `MeetingProvider` is the meeting half (create, read, update, delete a session's meeting, acting
-with a stored connection); `AccountProvider` the account half (the consent URL, turning a consent
-into a grant, revoking it). The reconciler (shared.services.meetings), the connect flow
-(shared.services.provider_connect) and the removal of a connection (shared.services.connections)
-reach Google and Microsoft only through these; adding a provider is one package in
-shared/adapters/ plus its entry in the composition root.
+with a stored connection); `AccountProvider` the account half (the consent URL and grant kinds,
+turning a consent into a grant, naming and revoking it). The reconciler (shared.services.meetings),
+the checks before a session, registrants, the one connect flow (shared.services.connect) and the
+removal of a connection (shared.services.connections) reach every provider, Zoom included, only
+through these and the optional capabilities below, checked by type, never by name.
 
-Zoom does not go through it yet: its reconciler branch and connect flow call the Zoom client
-directly, for what only Zoom has (the daily quota X11, registrants S03, finding a create whose
-answer was lost by its agenda marker, host links, two Zoom apps, W07's user mapping).
+What stays Zoom's own, outside the interface, because no other provider has it: its webhooks
+(shared.services.zoom.webhooks), the refresh of an expired host link on click (host_links), the
+users of an account-wide grant (users, W07) and the daily-quota report (usage, X11).
 """
 
 from __future__ import annotations
@@ -55,16 +55,32 @@ class MeetingProvider(Protocol):
 
 
 class AccountProvider(Protocol):
-    """Connecting an account of the provider (OAuth 2.0 authorization code with PKCE)."""
+    """Connecting an account of the provider (OAuth 2.0 authorization code with PKCE): what the one
+    connect flow (shared.services.connect) asks of it."""
 
     @property
     def name(self) -> HostedProvider: ...
 
-    def authorize_url(self, redirect_uri: str, state: str, code_challenge: str) -> str: ...
+    @property
+    def accesses(self) -> frozenset[str]:
+        """The grant kinds it offers (`USER`, and for Zoom "account"); a ticket asking another is
+        refused before it is spent."""
+        ...
 
-    def connect(self, code: str, redirect_uri: str, code_verifier: str) -> Grant:
-        """The code exchanged and the user read; raises a Provider* error (a missing scope, an
-        account that cannot make meetings, a failed exchange)."""
+    def authorize_url(self, redirect_uri: str, state: str, code_challenge: str, access: str) -> str:
+        """The consent page of the app that gives `access` (one of `accesses`)."""
+        ...
+
+    def connect(self, code: str, redirect_uri: str, code_verifier: str, access: str) -> Grant:
+        """The code exchanged and the user read; raises a VclinksError (a missing scope, named in
+        its `missing_scopes` where the provider says which; an account that cannot make meetings;
+        a failed exchange)."""
+        ...
+
+    def secret_parts(self, grant: Grant) -> tuple[str, ...]:
+        """What names the grant's secret: the provider keeps one grant per user (and, for Zoom, per
+        app and account), so the connections of one user share it."""
+        ...
 
     def revoke(self, refresh_token: str) -> None:
         """The grant ended at the provider where it can be (Microsoft cannot: forgetting is all)."""

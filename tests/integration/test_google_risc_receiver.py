@@ -28,8 +28,8 @@ from shared.bootstrap import container
 from shared.domain.models import ConnectionStatus, ZoomConnection
 from shared.domain.work import WorkRef
 from shared.services import connections
+from shared.services.connect import secret_name
 from shared.services.google_risc import EVENTS_REQUESTED
-from shared.services.provider_connect import secret_name
 from tests.support.api import Answer, Api, SiteHandle
 from tests.support.aws import reset_caches
 from tests.support.links import START, iso
@@ -72,7 +72,7 @@ def connect_google(site: SiteHandle, sub: str, staff: str | None = None, made: d
         zoom_account_id="google",
         zoom_user_id=sub,
         email=f"{sub}@studio.example",
-        secret_name=secret_name(container().settings.provider_token_secret_prefix, "google", sub),
+        secret_name=secret_name(container().settings.provider_token_secret_prefix, ("google", sub)),
         created_at=made or datetime.now(UTC) - timedelta(hours=1),
     )
     ref = WorkRef.connection(site.site_id, connection.connection_id)

@@ -30,7 +30,7 @@ def test_an_expired_connect_request_is_refused_and_connects_nothing(
 ) -> None:
     callback = consent(site, zoom)
     later = time.time() + 3600  # the admin came back an hour later
-    monkeypatch.setattr("shared.services.zoom.connect.time.time", lambda: later)
+    monkeypatch.setattr("shared.services.connect.time.time", lambda: later)
     browser = site.api.as_(None)
     answer = browser.get(callback.path, query={k: v[0] for k, v in parse_qs(callback.query).items()})
     assert answer.status == 410
@@ -41,7 +41,7 @@ def test_an_expired_connect_request_is_refused_and_connects_nothing(
 
 
 def test_check_return_url_keeps_to_the_allowed_origins_and_paths() -> None:
-    from shared.services.zoom.connect import check_return_url
+    from shared.services.connect import check_return_url
 
     allowed = ("https://admin.example.com", "http://127.0.0.1", "https://app.example.com/admin/")
     for good in (

@@ -1,9 +1,10 @@
-"""Issue 13: the reconciler, the checks before a session and the registrants reach a provider only
-through the provider interface (shared.services.providers). A test double that implements the
-Protocol and nothing else, registered in the composition root in Zoom's place, gets each session's
-meeting made once, changed once per change, read once by a check and deleted once, while the Zoom
-emulator is asked for no meeting at all; what it lacks (registrants, a lost create found by its
-marker, a request's inline attempt) is simply not asked of it."""
+"""Issue 13: the connect flow, the reconciler, the checks before a session and the registrants reach
+a provider only through the provider interface (shared.services.providers). A test double that
+implements the Protocol and nothing else, registered in the composition root in Zoom's place, is
+connected through its own consent page, gets each session's meeting made once, changed once per
+change, read once by a check and deleted once, while the Zoom emulator is asked for nothing at all;
+what it lacks (registrants, a lost create found by its marker, a request's inline attempt, Zoom's
+admin-managed app) is simply not asked of it, or refused with a clear answer."""
 
 from __future__ import annotations
 
@@ -12,16 +13,21 @@ from collections import Counter
 from dataclasses import dataclass, field, replace
 from datetime import timedelta
 from typing import Any
+from urllib.parse import parse_qs, urlencode, urlsplit
+
+import boto3
+import pytest
 
 from local.gateway import LambdaContext
 from local.zoom_emulator import ZoomEmulator
-from shared.adapters.provider_meeting import Grant, MeetingRequest, ProviderMeeting
+from shared.adapters.oauth import OAuthTokens
+from shared.adapters.provider_meeting import USER, Grant, MeetingRequest, ProviderMeeting
 from shared.bootstrap import container
 from shared.domain.errors import ProviderMeetingNotFound
 from shared.domain.models import ZoomConnection
-from tests.support.api import SiteHandle
+from tests.support.api import Api, SiteHandle
 from tests.support.links import START
-from tests.support.zoom import connect, session
+from tests.support.zoom import RETURN_TO, back_from_zoom, connect, decide, session, ticket
 
 ids = itertools.count(1)
 
@@ -32,6 +38,7 @@ class PlainProvider:
 
     name: str = "zoom"
     keeps_times: bool = True
+    accesses: frozenset[str] = frozenset({USER})
     meetings: dict[str, ProviderMeeting] = field(default_factory=dict)
     calls: Counter[str] = field(default_factory=Counter)
 
@@ -66,11 +73,19 @@ class PlainProvider:
         self.calls["delete"] += 1
         self.meetings.pop(meeting_id, None)
 
-    def authorize_url(self, redirect_uri: str, state: str, code_challenge: str) -> str:
-        raise AssertionError("not asked in these tests")
+    def authorize_url(self, redirect_uri: str, state: str, code_challenge: str, access: str) -> str:
+        self.calls["authorize_url"] += 1
+        query = {"redirect_uri": redirect_uri, "state": state, "code_challenge": code_challenge}
+        return f"https://plain.example/consent?{urlencode(query)}"
 
-    def connect(self, code: str, redirect_uri: str, code_verifier: str) -> Grant:
-        raise AssertionError("not asked in these tests")
+    def connect(self, code: str, redirect_uri: str, code_verifier: str, access: str) -> Grant:
+        self.calls["connect"] += 1
+        assert (code, access) == ("plain-code", USER)
+        tokens = OAuthTokens("plain-access", "plain-refresh", START, frozenset({"meetings"}))
+        return Grant(tokens, "plain-user", "plain-org", "host@plain.example", access)
+
+    def secret_parts(self, grant: Grant) -> tuple[str, ...]:
+        return ("plain", grant.organization, grant.user_id)
 
     def revoke(self, refresh_token: str) -> None:
         self.calls["revoke"] += 1
@@ -87,6 +102,64 @@ def zoom_connected_then_plain(
     container().register("zoom", plain)
     zoom.reset_counters()
     return plain
+
+
+def consent_at_the_double(browser: Api, site: SiteHandle, access: str = USER) -> Any:
+    """The admin's browser: the connect link, then the double's consent page sends it back."""
+    query = {"ticket": ticket(site, access), "return_to": RETURN_TO}
+    return browser.get("/v1/oauth/zoom/start", query=query)
+
+
+def test_issue13_an_account_is_connected_through_the_interface_only(
+    site: SiteHandle, zoom: ZoomEmulator
+) -> None:
+    plain = PlainProvider()
+    container().register("zoom", plain)
+    browser = site.api.as_(None)
+
+    started = consent_at_the_double(browser, site)
+    assert started.status == 302, started.text
+    consent = urlsplit(started.headers["Location"])
+    assert consent.netloc == "plain.example"  # the provider's own consent page
+    state = parse_qs(consent.query)["state"][0]
+    callback = f"/v1/oauth/zoom/callback?{urlencode({'state': state, 'code': 'plain-code'})}"
+    page = back_from_zoom(browser, callback)
+    assert page.status == 200, page.text
+    assert "host@plain.example" in page.text  # the confirmation names the provider's account
+    done = decide(browser, page)
+    assert done.status == 303, done.text
+    returned = parse_qs(urlsplit(done.headers["Location"]).query)
+    assert returned["zoom"] == ["connected"]
+
+    assert plain.calls == Counter(authorize_url=1, connect=1)
+    [connection] = container().repo.list_connections(site.site_id)
+    prefix = container().token_secrets.prefix
+    assert connection.secret_name == f"{prefix}plain/plain-org/plain-user"  # named by secret_parts
+    assert (connection.zoom_user_id, connection.email) == ("plain-user", "host@plain.example")
+    kept = boto3.client("secretsmanager").get_secret_value(SecretId=connection.secret_name)
+    assert "plain-refresh" in kept["SecretString"]  # the grant's tokens, kept as every provider's
+    assert site.api.put(f"{site.base}/services/svc", {"kind": "appointment", "online": True}).status == 200
+    assert site.api.put(f"{site.base}/sessions/s1", session()).status == 201
+    assert plain.calls["create"] == 1
+    assert zoom.calls() == {}  # no consent, token exchange or user read at Zoom
+
+
+@pytest.mark.parametrize("provider", ["google", "microsoft"])
+def test_s01_w07_an_account_wide_ticket_is_refused_by_a_provider_without_one_and_is_not_spent(
+    site: SiteHandle, zoom: ZoomEmulator, meet_and_teams: dict[str, Any], provider: str
+) -> None:
+    browser = site.api.as_(None)
+    account_wide = ticket(site, "account")
+    query = {"ticket": account_wide, "return_to": RETURN_TO}
+
+    refused = browser.get(f"/v1/oauth/{provider}/start", query=query)
+    assert refused.status == 400, refused.text
+    assert f"access=account is not a way to connect {provider}" in refused.json["detail"]
+    assert meet_and_teams[provider].calls() == {}
+
+    zoom_admin = PlainProvider(accesses=frozenset({USER, "account"}))  # one that has it
+    container().register("zoom", zoom_admin)
+    assert browser.get("/v1/oauth/zoom/start", query=query).status == 302  # the ticket still works
 
 
 def stored(site: SiteHandle) -> dict[str, Any]:

@@ -28,10 +28,9 @@ WATCHED = (
     "shared.http.zoom_models",
     "shared.http.link_models",
     "shared.adapters.zoom.client",
-    "shared.services.zoom.connect",
+    "shared.services.connect",
     "shared.services.zoom.webhooks",
     "shared.services.zoom.host_links",
-    "shared.services.provider_connect",
     "shared.domain.emails.render",
     "jwt",  # PyJWT and cryptography: the Google RISC route's only
     "cryptography",

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from typing import Literal
 
 from shared.adapters.google.client import GoogleClient
-from shared.adapters.provider_meeting import Grant, MeetingRequest, ProviderMeeting
+from shared.adapters.provider_meeting import USER, Grant, MeetingRequest, ProviderMeeting
 from shared.adapters.provider_tokens import ProviderTokens
 from shared.domain.errors import ProviderConnectFailed
 from shared.domain.models import ZoomConnection
@@ -18,6 +18,7 @@ class GoogleMeet:
     client: GoogleClient
     tokens: ProviderTokens
     name: Literal["google"] = "google"
+    accesses = frozenset({USER})  # the signed-in user's own meetings
     keeps_times: bool = GoogleClient.KEEPS_TIMES
 
     def create(self, connection: ZoomConnection, request: MeetingRequest) -> ProviderMeeting:
@@ -35,10 +36,10 @@ class GoogleMeet:
         """A space cannot be deleted: its door is closed (the link opens no meeting)."""
         self.tokens.call(connection, lambda token: self.client.close_meeting(token, meeting_id))
 
-    def authorize_url(self, redirect_uri: str, state: str, code_challenge: str) -> str:
+    def authorize_url(self, redirect_uri: str, state: str, code_challenge: str, access: str = USER) -> str:
         return self.client.authorize_url(redirect_uri, state, code_challenge)
 
-    def connect(self, code: str, redirect_uri: str, code_verifier: str) -> Grant:
+    def connect(self, code: str, redirect_uri: str, code_verifier: str, access: str = USER) -> Grant:
         tokens = self.client.exchange_code(code, redirect_uri, code_verifier)
         account = self.client.account(tokens)
         if not account.subject:
@@ -47,6 +48,9 @@ class GoogleMeet:
                 provider=self.name,
             )
         return Grant(tokens, account.subject, self.name, account.email)
+
+    def secret_parts(self, grant: Grant) -> tuple[str, ...]:
+        return (self.name, grant.user_id)  # one grant per user of our one OAuth client
 
     def revoke(self, refresh_token: str) -> None:
         self.client.revoke(refresh_token)

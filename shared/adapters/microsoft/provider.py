@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from typing import Literal
 
 from shared.adapters.microsoft.client import MicrosoftClient
-from shared.adapters.provider_meeting import Grant, MeetingRequest, ProviderMeeting
+from shared.adapters.provider_meeting import USER, Grant, MeetingRequest, ProviderMeeting
 from shared.adapters.provider_tokens import ProviderTokens
 from shared.domain.models import ZoomConnection
 
@@ -18,6 +18,7 @@ class TeamsMeetings:
     client: MicrosoftClient
     tokens: ProviderTokens
     name: Literal["microsoft"] = "microsoft"
+    accesses = frozenset({USER})  # the signed-in user's own meetings
     keeps_times: bool = MicrosoftClient.KEEPS_TIMES
 
     def create(self, connection: ZoomConnection, request: MeetingRequest) -> ProviderMeeting:
@@ -34,13 +35,16 @@ class TeamsMeetings:
     def delete(self, connection: ZoomConnection, meeting_id: str) -> None:
         self.tokens.call(connection, lambda token: self.client.delete_meeting(token, meeting_id))
 
-    def authorize_url(self, redirect_uri: str, state: str, code_challenge: str) -> str:
+    def authorize_url(self, redirect_uri: str, state: str, code_challenge: str, access: str = USER) -> str:
         return self.client.authorize_url(redirect_uri, state, code_challenge)
 
-    def connect(self, code: str, redirect_uri: str, code_verifier: str) -> Grant:
+    def connect(self, code: str, redirect_uri: str, code_verifier: str, access: str = USER) -> Grant:
         tokens = self.client.exchange_code(code, redirect_uri, code_verifier)
         user = self.client.get_me(tokens.access_token)
         return Grant(tokens, user.id, self.name, user.mail or user.user_principal_name or None)
+
+    def secret_parts(self, grant: Grant) -> tuple[str, ...]:
+        return (self.name, grant.user_id)  # one grant per user of our one OAuth client
 
     def revoke(self, refresh_token: str) -> None:
         self.client.revoke(refresh_token)  # Microsoft has no per-app revocation: a no-op

@@ -18,11 +18,12 @@ from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any, Literal
 
 from shared.adapters.oauth import OAuthTokens
-from shared.adapters.provider_meeting import Grant, MeetingRequest, ProviderMeeting, ProviderRegistrant
+from shared.adapters.provider_meeting import USER, Grant, MeetingRequest, ProviderMeeting, ProviderRegistrant
 from shared.adapters.repository import Repository
 from shared.adapters.zoom.errors import ZoomNotFound
-from shared.domain.errors import ProviderMeetingNotFound, ZoomRateLimited
-from shared.domain.models import ZoomConnection
+from shared.adapters.zoom.scopes import missing_scopes
+from shared.domain.errors import ProviderMeetingNotFound, ZoomMissingScopes, ZoomRateLimited
+from shared.domain.models import ZoomAppType, ZoomConnection
 from shared.domain.work import Deferred
 
 if TYPE_CHECKING:
@@ -41,6 +42,7 @@ class ZoomMeetings:
     writer at a time: shared.adapters.zoom.tokens)."""
 
     name: Literal["zoom"] = "zoom"
+    accesses = frozenset({USER, ZoomAppType.ADMIN_MANAGED.value})  # S01, W07: two Zoom apps
     keeps_times = True
     host_link_lifetime = START_URL_LIFETIME
 
@@ -167,17 +169,34 @@ class ZoomMeetings:
 
     # -- the account half ------------------------------------------------------------------
 
-    def authorize_url(self, redirect_uri: str, state: str, code_challenge: str) -> str:
-        """The user-managed app's consent page (shared.services.zoom.connect picks the app)."""
-        return self.client.authorize_url(redirect_uri, state, code_challenge)
+    def authorize_url(self, redirect_uri: str, state: str, code_challenge: str, access: str = USER) -> str:
+        """The consent page of the Zoom app that gives `access`: the user-managed one, or the
+        admin-managed one for "account" (refused when the deployment has none)."""
+        return self.client.authorize_url(redirect_uri, state, code_challenge, ZoomAppType(access))
 
-    def connect(self, code: str, redirect_uri: str, code_verifier: str) -> Grant:
-        pair = self.client.exchange_code(code, redirect_uri, code_verifier)
+    def connect(self, code: str, redirect_uri: str, code_verifier: str, access: str = USER) -> Grant:
+        """The code exchanged with the app that gave the consent; a grant without every scope that
+        app needs is refused (the user unticked them, or the app lacks them: SOURCE.md), before
+        the user is read or anything stored."""
+        app = ZoomAppType(access)
+        pair = self.client.exchange_code(code, redirect_uri, code_verifier, app)
+        missing = missing_scopes(app, pair.scope)
+        if missing:
+            raise ZoomMissingScopes(
+                f"Zoom connected without the scopes this app needs: {', '.join(missing)}.",
+                missing_scopes=missing,
+            )
         user = self.client.get_user(pair.access_token)
         tokens = OAuthTokens(
             pair.access_token, pair.refresh_token, pair.expires_at, frozenset(pair.scope.split())
         )
-        return Grant(tokens, user.id, user.account_id, user.email)
+        wide = app is ZoomAppType.ADMIN_MANAGED
+        return Grant(tokens, user.id, user.account_id, user.email, app.value, wide, user.type)
+
+    def secret_parts(self, grant: Grant) -> tuple[str, ...]:
+        """Zoom keeps one grant per user per app, so do we (the account id first: an admin-managed
+        grant acts for its account)."""
+        return (grant.access, grant.organization or "-", grant.user_id)
 
     def revoke(self, refresh_token: str) -> None:
         self.client.revoke(refresh_token)

@@ -1,27 +1,30 @@
-"""Connecting Zoom (S01, W04, W07): OAuth authorization code with PKCE and a signed,
-single-use state, through one of the deployment's two Zoom apps: the user-managed one (the
-default: the signed-in user's own meetings) or the admin-managed one (`access=account`: every
-user of the Zoom account). The callback checks the scopes Zoom granted against the exact
-scopes that app needs (shared.adapters.zoom.scopes) and stores nothing when one is missing.
+"""Connecting a provider's account (S01, W04, W05, W07, X13, X14): OAuth 2.0 authorization code
+with PKCE and a signed, single-use state, one flow for every provider with accounts (Zoom, Google
+Meet, Microsoft Teams). What differs between them is the provider interface's account half
+(shared.services.providers.AccountProvider): its consent page, turning a consent into a grant (the
+provider refuses one without the scopes it needs), where the grant's tokens are kept, and which
+grant kinds it offers (`access`: "user", the signed-in user's own meetings, everywhere; "account",
+every user of the Zoom account, with Zoom's admin-managed app only).
 
 Who may start, and in which browser it ends:
 - `/start` takes a connect ticket (a scoped token of role `connect`, minted with the site's
   API key, single-use: its id is spent here); it names the site, the staff member if any and
-  the Zoom app. Never the API key or an admin token in a URL.
+  the grant kind. Never the API key or an admin token in a URL.
 - `/start` sets a cookie holding a random secret; the state record keeps its hash. The
   callback, and the confirmation after it, refuse a browser without it: a consent link that
   reaches another person's browser (another site's owner, say) connects nothing.
-- After Zoom's consent the callback stores the grant's tokens (Zoom has just ended the user's
-  previous grant of this app, so they are the grant's now, for every connection of that user)
-  and a connection waiting for confirmation, then shows a page naming the site and the Zoom
-  account. Only the confirmation attaches it; a cancel, or no answer within ten minutes,
-  removes it (its grant revoked unless another connection of that user uses it).
+- After the consent the callback stores the grant's tokens (a provider keeps one grant per user
+  and app: they are the grant's now, for every connection of that user) and a connection waiting
+  for confirmation, then shows a page naming the site and the provider account. Only the
+  confirmation attaches it; a cancel, or no answer within ten minutes, removes it (its grant
+  revoked unless another connection of that user uses it).
 
-The state is `nonce.signature`: the nonce names a stored record (site, staff member, app,
-return URL, PKCE verifier, the browser's hash; ten minutes of life) that the callback deletes
-as it reads it, so a state works once; the signature (HMAC with a key derived from the Zoom
-app's client secret) refuses forged states before any read. The browser is sent back only to
-a URL under one of the allow-listed prefixes.
+The state is `nonce.signature`: the nonce names a stored record (site, staff member, provider,
+grant kind, return URL, PKCE verifier, the browser's hash; ten minutes of life) that the callback
+deletes as it reads it, so a state works once; the signature (HMAC with a key derived from the
+provider's client secret) refuses forged states before any read, and a state made for one
+provider's flow is refused by another's. The browser is sent back only to a URL under one of the
+allow-listed prefixes.
 """
 
 from __future__ import annotations
@@ -38,11 +41,11 @@ from urllib.parse import SplitResult, unquote, urlencode, urlsplit
 
 from aws_lambda_powertools import Logger
 
-from shared.adapters.oauth import code_challenge
+from shared.adapters.oauth import code_challenge, new_code_verifier
+from shared.adapters.provider_meeting import USER
+from shared.adapters.provider_tokens import stored
 from shared.adapters.repository import Repository
-from shared.adapters.zoom.client import ZoomClient
-from shared.adapters.zoom.scopes import missing_scopes
-from shared.adapters.zoom.tokens import StoredTokens, TokenSecrets, grant_lease
+from shared.adapters.zoom.tokens import SECRET_NAME_UNSAFE, TokenSecrets, grant_lease
 from shared.domain.auth import Principal, Role, same_secret
 from shared.domain.errors import (
     Conflict,
@@ -56,16 +59,17 @@ from shared.domain.errors import (
 from shared.domain.models import Removal, Site, ZoomAppType, ZoomConnection
 from shared.domain.work import WorkRef
 from shared.services.connections import CONFIRM_SECONDS, attach, start_removal
+from shared.services.providers import AccountProvider
 
 logger = Logger(service="vclinks")
 STATE_SECONDS = 600
 BROWSER_SECONDS = STATE_SECONDS + CONFIRM_SECONDS
-"""How long the browser's cookie lives: through Zoom's consent and the confirmation after it."""
+"""How long the browser's cookie lives: through the consent and the confirmation after it."""
 
 
 @dataclass(frozen=True)
 class Started:
-    """Where to send the browser (Zoom's consent page), and the secret its cookie must hold."""
+    """Where to send the browser (the provider's consent page), and the secret its cookie must hold."""
 
     location: str
     browser_secret: str
@@ -73,16 +77,16 @@ class Started:
 
 @dataclass(frozen=True)
 class Confirmation:
-    """What the confirmation page names: the site, who the connection is for, the Zoom account."""
+    """What the confirmation page names: the site, who the connection is for, the provider account."""
 
     request_id: str
     site_name: str
     staff_id: str | None
-    zoom_email: str | None
-    zoom_account_id: str
+    email: str | None
+    account_id: str  # the provider account's id (Zoom) or the provider's name (Google, Microsoft)
     account_wide: bool
     return_to: str  # where the form's answer redirects: the page's CSP must allow it (form-action)
-    provider: str = "zoom"  # whose consent it was (shared.services.provider_connect: google, microsoft)
+    provider: str
 
 
 @dataclass(frozen=True)
@@ -159,7 +163,7 @@ def check_return_url(return_to: str, allowed: tuple[str, ...]) -> str:
 
 def start(
     store: Repository,
-    zoom: ZoomClient,
+    provider: AccountProvider,
     client_secret: str,
     site: Site,
     ticket: Principal,
@@ -167,26 +171,35 @@ def start(
     redirect_uri: str,
     now: float | None = None,
 ) -> Started:
-    """Spend the connect ticket, record a state and give the URL of Zoom's consent page."""
+    """Spend the connect ticket, record a state and give the URL of the provider's consent page."""
     if ticket.role is not Role.CONNECT or not ticket.ticket_id:
         raise Forbidden(
             "The connect flow takes a connect ticket (POST /v1/sites/{site}/tokens with role 'connect'), "
             "not another token."
         )
-    app = ZoomAppType(ticket.access or ZoomAppType.USER_MANAGED.value)
+    access = ticket.access or USER
+    if access not in provider.accesses:
+        raise InvalidInput(
+            f"access={access} is not a way to connect {provider.name} (it offers "
+            f"{', '.join(sorted(provider.accesses))}): ask your site for a ticket without it."
+        )
     if ticket.staff_id and site.default_account is None:
         raise PreconditionRequired(
             "Connect the site's default account before a staff member connects their own (W05)."
         )
-    nonce = secrets.token_urlsafe(32)
-    verifier = secrets.token_urlsafe(64)
-    browser = secrets.token_urlsafe(32)
+    nonce, verifier, browser = secrets.token_urlsafe(32), new_code_verifier(), secrets.token_urlsafe(32)
     expires = int((now or time.time()) + STATE_SECONDS)
-    target = zoom.authorize_url(
-        redirect_uri, f"{nonce}.{_sign(client_secret, nonce)}", code_challenge(verifier), app
+    target = provider.authorize_url(
+        redirect_uri, f"{nonce}.{_sign(client_secret, nonce)}", code_challenge(verifier), access
     )  # first: an app the deployment lacks refuses before the ticket is spent
-    fields = {"return_to": return_to, "code_verifier": verifier, "redirect_uri": redirect_uri}
-    _spend_ticket_and_save_state(store, site, ticket, nonce, expires, {**fields, "app": app.value}, browser)
+    fields = {
+        "return_to": return_to,
+        "code_verifier": verifier,
+        "redirect_uri": redirect_uri,
+        "provider": provider.name,
+        "app": access,
+    }
+    _spend_ticket_and_save_state(store, site, ticket, nonce, expires, fields, browser)
     return Started(target, browser)
 
 
@@ -214,10 +227,17 @@ def _with_query(url: str, **params: str) -> str:
     return f"{url}{'&' if urlsplit(url).query else '?'}{urlencode(params)}"
 
 
+def secret_name(prefix: str, parts: tuple[str, ...]) -> str:
+    """The grant's secret: one per provider user (and Zoom app), shared by every connection of
+    that user (AccountProvider.secret_parts)."""
+    return prefix + "/".join(SECRET_NAME_UNSAFE.sub("_", part) for part in parts)
+
+
 def callback(
     store: Repository,
-    zoom: ZoomClient,
+    provider: AccountProvider,
     token_secrets: TokenSecrets,
+    secret_prefix: str,
     client_secret: str,
     state: str | None,
     code: str | None,
@@ -225,47 +245,47 @@ def callback(
     browser_secret: str | None,
     now: float | None = None,
 ) -> ConnectResult:
-    """Zoom sends the browser back. A bad state, or another browser, changes nothing and raises;
-    a denial or a refusal goes back to the site; a consent leaves a connection to confirm."""
+    """The provider sends the browser back. A bad state, or another browser, changes nothing and
+    raises; a denial or a refusal goes back to the site with the reason; a consent leaves a
+    connection for the admin to confirm."""
     moment = now or time.time()
     record = _take_state(store, client_secret, state, moment)
     _same_browser(record, browser_secret)
+    name = provider.name
     return_to = str(record["return_to"])
+    if record.get("provider", "zoom") != name:  # a state made for another provider's flow
+        raise InvalidInput("The connect request is not valid for this provider. Start again from your site.")
     if error or not code:
-        return ConnectResult(_with_query(return_to, zoom="denied" if error == "access_denied" else "error"))
-    app = ZoomAppType(str(record.get("app", ZoomAppType.USER_MANAGED.value)))
+        return ConnectResult(
+            _with_query(return_to, **{name: "denied" if error == "access_denied" else "error"})
+        )
+    access = str(record.get("app", USER))
     try:
-        pair = zoom.exchange_code(code, str(record["redirect_uri"]), str(record["code_verifier"]), app)
-        missing = missing_scopes(app, pair.scope)
-        if missing:  # the user unticked them, or the app lacks them: store nothing
-            logger.info("zoom connect refused: scopes missing", extra={"missing_scopes": missing})
-            return ConnectResult(
-                _with_query(
-                    return_to, zoom="error", reason="zoom-missing-scopes", missing_scopes=" ".join(missing)
-                )
-            )
-        user = zoom.get_user(pair.access_token)
+        grant = provider.connect(code, str(record["redirect_uri"]), str(record["code_verifier"]), access)
     except VclinksError as failure:
-        logger.info("zoom connect failed", extra={"problem": failure.slug})
-        return ConnectResult(_with_query(return_to, zoom="error", reason=failure.slug))
+        logger.info("connect refused", extra={"problem": failure.slug, "provider": name})
+        missing = failure.extra.get("missing_scopes")
+        scopes = {"missing_scopes": " ".join(missing)} if missing else {}
+        return ConnectResult(_with_query(return_to, **{name: "error"}, reason=failure.slug, **scopes))
     site_id, staff_id = str(record["site_id"]), record.get("staff_id")
     connection = ZoomConnection(
         site_id=site_id,
-        connection_id=f"zc-{secrets.token_hex(8)}",
+        connection_id=f"{name[0]}c-{secrets.token_hex(8)}",
+        provider=name,
         staff_id=str(staff_id) if staff_id else None,
-        zoom_account_id=user.account_id,
-        zoom_user_id=user.id,
-        email=user.email,
-        can_list_users=app is ZoomAppType.ADMIN_MANAGED,
-        app=app,
-        secret_name=token_secrets.name_for(app, user.account_id, user.id),
+        zoom_account_id=grant.organization,
+        zoom_user_id=grant.user_id,
+        email=grant.email,
+        can_list_users=grant.account_wide,
+        app=ZoomAppType(grant.access),
+        secret_name=secret_name(secret_prefix, provider.secret_parts(grant)),
         created_at=datetime.fromtimestamp(moment, UTC),
-        zoom_user_type=user.type,
+        zoom_user_type=grant.user_type,
         confirmed=False,
     )
     ref = WorkRef.connection(site_id, connection.connection_id)  # gone if never confirmed
     with grant_lease(store, connection.secret_name):  # the pair first, then who uses it
-        token_secrets.create(connection.secret_name, StoredTokens.from_pair(pair))
+        token_secrets.create(connection.secret_name, stored(grant.tokens))
         store.settle_refresh(connection.secret_name)
         store.join_grant(connection.secret_name, site_id, connection.connection_id)
         store.update_connection(site_id, connection.connection_id, lambda _: connection, [ref])
@@ -278,15 +298,16 @@ def callback(
     }
     store.save_confirmation(request_id, pending, int(moment) + CONFIRM_SECONDS)
     site = store.get_site(site_id)
-    logger.info("zoom consent given; waiting for confirmation", extra={"site_id": site_id})
+    logger.info("consent given; waiting for confirmation", extra={"site_id": site_id, "provider": name})
     confirmation = Confirmation(
         request_id=request_id,
         site_name=site.name if site else site_id,
         staff_id=connection.staff_id,
-        zoom_email=user.email,
-        zoom_account_id=user.account_id,
-        account_wide=connection.can_list_users,
+        email=grant.email,
+        account_id=grant.organization,
+        account_wide=grant.account_wide,
         return_to=return_to,
+        provider=name,
     )
     return ConnectResult(None, confirmation, connection)
 
