@@ -32,7 +32,7 @@ if TYPE_CHECKING:
     from shared.adapters.zoom.client import ZoomClient
     from shared.adapters.zoom.tokens import AppCredentialsCache, TokenProvider, TokenSecrets
     from shared.domain.errors import VclinksError
-    from shared.domain.models import ZoomConnection
+    from shared.domain.models import Connection
     from shared.services.accounts import Accounts
     from shared.services.links import ClickThrottle, SessionHints
     from shared.services.notifications import Notifier
@@ -152,7 +152,7 @@ class Container:
 
         return TokenProvider(self.repo, self.token_secrets, self.zoom, self.dead_grant)
 
-    def dead_grant(self, connection: ZoomConnection, why: VclinksError) -> None:
+    def dead_grant(self, connection: Connection, why: VclinksError) -> None:
         """X07: a grant refused for good (any provider's); its connections and accounts at once."""
         from shared.services.connections import mark_needs_reconnect
         from shared.services.meetings import failure_reason

@@ -12,7 +12,7 @@ if TYPE_CHECKING:
     from shared.adapters.zoom.tokens import TokenSecrets
     from shared.config import Settings
     from shared.domain.errors import VclinksError
-    from shared.domain.models import ZoomConnection
+    from shared.domain.models import Connection
 
 
 class ProviderRoot(Protocol):
@@ -32,6 +32,6 @@ class ProviderRoot(Protocol):
         when the operator set none."""
         ...
 
-    def dead_grant(self, connection: ZoomConnection, why: VclinksError) -> None:
+    def dead_grant(self, connection: Connection, why: VclinksError) -> None:
         """X07: a refresh refused for good; the connection and its accounts need reconnecting."""
         ...

@@ -28,7 +28,7 @@ from typing import TYPE_CHECKING
 from shared.adapters.oauth import OAuthTokens
 from shared.adapters.zoom.tokens import StoredTokens, TokenSecrets
 from shared.domain.errors import ProviderAccessTokenInvalid, ProviderNeedsReconnect, VclinksError
-from shared.domain.models import ConnectionStatus, ZoomConnection
+from shared.domain.models import Connection, ConnectionStatus
 
 if TYPE_CHECKING:
     from mypy_boto3_secretsmanager import SecretsManagerClient
@@ -104,11 +104,11 @@ def stored(tokens: OAuthTokens) -> StoredTokens:
 class ProviderTokens:
     secrets: TokenSecrets
     refresh: Callable[[str], OAuthTokens]
-    on_dead_grant: Callable[[ZoomConnection, VclinksError], None]
+    on_dead_grant: Callable[[Connection, VclinksError], None]
     clock: Callable[[], float] = time.time
     _cache: dict[str, StoredTokens] = field(default_factory=dict)
 
-    def call[T](self, connection: ZoomConnection, action: Callable[[str], T]) -> T:
+    def call[T](self, connection: Connection, action: Callable[[str], T]) -> T:
         """`action(access_token)`; on a 401, once more with a refreshed token."""
         if connection.status is ConnectionStatus.NEEDS_RECONNECT:
             raise ProviderNeedsReconnect(
@@ -121,7 +121,7 @@ class ProviderTokens:
         except ProviderAccessTokenInvalid:
             return action(self._access_token(connection, fresh=True))
 
-    def _access_token(self, connection: ZoomConnection, *, fresh: bool) -> str:
+    def _access_token(self, connection: Connection, *, fresh: bool) -> str:
         name = connection.secret_name
         cached = self._cache.get(name)
         if not fresh and cached and cached.fresh(self.clock()):

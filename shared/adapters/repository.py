@@ -43,6 +43,7 @@ from shared.domain.auth import WRONG_KEY
 from shared.domain.errors import Conflict, InvalidInput, Unauthorized
 from shared.domain.models import (
     Booking,
+    Connection,
     MeetingRef,
     MeetingState,
     Registrant,
@@ -52,7 +53,6 @@ from shared.domain.models import (
     Site,
     Staff,
     Told,
-    ZoomConnection,
 )
 from shared.domain.work import Scope, Work, WorkKind, WorkRef
 
@@ -1491,36 +1491,36 @@ class Repository:
 
     # -- Zoom connections ------------------------------------------------------------------
 
-    def get_connection(self, site_id: str, connection_id: str) -> ZoomConnection | None:
-        return self._get(self.accounts, connection_key(site_id, connection_id), ZoomConnection)
+    def get_connection(self, site_id: str, connection_id: str) -> Connection | None:
+        return self._get(self.accounts, connection_key(site_id, connection_id), Connection)
 
     def update_connection(
         self,
         site_id: str,
         connection_id: str,
-        change: Callable[[ZoomConnection | None], ZoomConnection | None],
+        change: Callable[[Connection | None], Connection | None],
         work: Work_ = (),
-    ) -> tuple[ZoomConnection | None, ZoomConnection | None]:
-        def indexes(connection: ZoomConnection) -> dict[str, str]:
+    ) -> tuple[Connection | None, Connection | None]:
+        def indexes(connection: Connection) -> dict[str, str]:
             return {
                 "user_pk": f"ZOOMUSER#{connection.zoom_account_id}#{connection.zoom_user_id}",
                 "user_sk": f"SITE#{connection.site_id}#{connection.connection_id}",
             }
 
         return self._update_versioned(
-            self.accounts, connection_key(site_id, connection_id), ZoomConnection, change, work, indexes
+            self.accounts, connection_key(site_id, connection_id), Connection, change, work, indexes
         )
 
-    def list_connections(self, site_id: str) -> list[ZoomConnection]:
+    def list_connections(self, site_id: str) -> list[Connection]:
         condition = "pk = :pk AND begins_with(sk, :sk)"
         values = _serialize({":pk": _site_pk(site_id), ":sk": "ZOOM#"})
-        return [from_item(ZoomConnection, i) for i in self._query_all(self.accounts, condition, values)]
+        return [from_item(Connection, i) for i in self._query_all(self.accounts, condition, values)]
 
-    def connections_of_zoom_user(self, zoom_account_id: str, zoom_user_id: str) -> list[ZoomConnection]:
+    def connections_of_zoom_user(self, zoom_account_id: str, zoom_user_id: str) -> list[Connection]:
         """S08: every site's connection of one Zoom user (a deauthorization names the user)."""
         values = _serialize({":pk": f"ZOOMUSER#{zoom_account_id}#{zoom_user_id}"})
         items = self._query_all(self.accounts, "user_pk = :pk", values, index="by_provider_user")
-        return [from_item(ZoomConnection, i) for i in items]
+        return [from_item(Connection, i) for i in items]
 
     def index_account_connection(self, zoom_account_id: str, site_id: str, connection_id: str) -> None:
         """An admin-managed connection reaches every user of its Zoom account: a user.deactivated
@@ -1867,9 +1867,9 @@ class Repository:
         oldest = [int(w["pending_since"]) for w in since if w and "pending_since" in w]
         return total, due, min(oldest) if oldest else None
 
-    def connections_needing_reconnect(self) -> list[ZoomConnection]:
+    def connections_needing_reconnect(self) -> list[Connection]:
         """Every site's Zoom connections whose grant died (a Scan: the operator's command only)."""
-        found: list[ZoomConnection] = []
+        found: list[Connection] = []
         kwargs: dict[str, Any] = {
             "TableName": self.accounts,
             "FilterExpression": "begins_with(sk, :zoom) AND #status = :needs",
@@ -1878,7 +1878,7 @@ class Repository:
         }
         while True:
             page = self.client.scan(**kwargs)
-            found += [from_item(ZoomConnection, i) for i in page.get("Items", [])]
+            found += [from_item(Connection, i) for i in page.get("Items", [])]
             if not page.get("LastEvaluatedKey"):
                 return found
             kwargs["ExclusiveStartKey"] = page["LastEvaluatedKey"]

@@ -544,11 +544,12 @@ class Removal(StrEnum):
     REPLACED = "replaced"  # its owner connected another (or the same) Zoom user
 
 
-class ZoomConnection(Record):
-    """One provider OAuth grant, owned by a site (its default) or one staff member (S01, W04, W07).
-    Named for Zoom, its first provider; `provider` says whose grant it is. For Google and Microsoft
-    `zoom_account_id` is the provider's name and `zoom_user_id` the provider's user id (Google's
-    OpenID `sub`, Microsoft's user object id).
+class Connection(Record):
+    """One provider OAuth grant, owned by a site (its default) or one staff member (S01, W04, W07);
+    `provider` says whose grant it is. Its stored fields keep the names of Zoom, the first provider
+    (renaming them would need a migration of every stored item): `zoom_account_id` is the Zoom
+    account, or for Google and Microsoft the provider's name; `zoom_user_id` the provider's user id
+    (Zoom's user id, Google's OpenID `sub`, Microsoft's user object id).
 
     The accounts that use it embed a copy of its status, so that resolving a link needs no
     extra read (X07); the connection service keeps them in step.

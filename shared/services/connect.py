@@ -56,7 +56,7 @@ from shared.domain.errors import (
     Unauthorized,
     VclinksError,
 )
-from shared.domain.models import Removal, Site, ZoomAppType, ZoomConnection
+from shared.domain.models import Connection, Removal, Site, ZoomAppType
 from shared.domain.work import WorkRef
 from shared.services.connections import CONFIRM_SECONDS, attach, start_removal
 from shared.services.providers import AccountProvider
@@ -95,7 +95,7 @@ class ConnectResult:
 
     redirect_to: str | None
     confirmation: Confirmation | None = None
-    connection: ZoomConnection | None = None
+    connection: Connection | None = None
     work: tuple[WorkRef, ...] = ()  # what the change implies, for the worker
 
 
@@ -268,7 +268,7 @@ def callback(
         scopes = {"missing_scopes": " ".join(missing)} if missing else {}
         return ConnectResult(_with_query(return_to, **{name: "error"}, reason=failure.slug, **scopes))
     site_id, staff_id = str(record["site_id"]), record.get("staff_id")
-    connection = ZoomConnection(
+    connection = Connection(
         site_id=site_id,
         connection_id=f"{name[0]}c-{secrets.token_hex(8)}",
         provider=name,

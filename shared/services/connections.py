@@ -1,6 +1,6 @@
 """Zoom connections (S01, S08, W07, X07): attaching a new one, marking one dead, removing one.
 
-A connection (shared.domain.models.ZoomConnection) is one site's use of a Zoom user's grant,
+A connection (shared.domain.models.Connection) is one site's use of a Zoom user's grant,
 owned by the site (its default account) or by one staff member; every connection of the same
 Zoom user through the same app shares the grant's tokens (shared.adapters.zoom.tokens). The
 accounts that use it embed a copy of its status and problem, so that resolving a link reads no
@@ -24,6 +24,7 @@ from shared.adapters.metrics import Metric, put
 from shared.adapters.repository import Repository
 from shared.domain.errors import Conflict, VclinksError
 from shared.domain.models import (
+    Connection,
     ConnectionStatus,
     HostedAccount,
     ProviderAccount,
@@ -32,7 +33,6 @@ from shared.domain.models import (
     VcAccount,
     ZoomAccount,
     ZoomAppType,
-    ZoomConnection,
     host_user_of,
 )
 from shared.domain.webhooks import EventType
@@ -52,7 +52,7 @@ CONFIRM_SECONDS = 600
 """How long a connection made by the consent waits for its admin's confirmation (then it goes)."""
 
 
-def account_state(connection: ZoomConnection, zoom_user_id: str) -> tuple[ConnectionStatus, str | None]:
+def account_state(connection: Connection, zoom_user_id: str) -> tuple[ConnectionStatus, str | None]:
     """What an account on this connection shows: the connection's status and problem, or, for a
     user of its Zoom account that Zoom deactivated or deleted, that (user.deactivated, user.deleted)."""
     inactive = connection.inactive_users.get(zoom_user_id)
@@ -62,7 +62,7 @@ def account_state(connection: ZoomConnection, zoom_user_id: str) -> tuple[Connec
 
 
 def account_for(
-    connection: ZoomConnection,
+    connection: Connection,
     zoom_user_id: str | None = None,
     email: str | None = None,
     user_type: int | None = None,
@@ -81,7 +81,7 @@ def account_for(
     )
 
 
-def hosted_account_for(connection: ZoomConnection) -> HostedAccount:
+def hosted_account_for(connection: Connection) -> HostedAccount:
     """The account a confirmed connection becomes: Zoom's, or a Google or Teams user's own."""
     if connection.provider == "zoom":
         return account_for(connection)
@@ -96,7 +96,7 @@ def hosted_account_for(connection: ZoomConnection) -> HostedAccount:
     )
 
 
-def attach(repo: Repository, connection: ZoomConnection) -> list[WorkRef]:
+def attach(repo: Repository, connection: Connection) -> list[WorkRef]:
     """A confirmed connection becomes the site default (no staff) or the staff member's own account.
 
     The connection the account held before is replaced: removed through the pipeline once its
@@ -139,10 +139,10 @@ def attach(repo: Repository, connection: ZoomConnection) -> list[WorkRef]:
     return work
 
 
-def _revive(repo: Repository, fresh: ZoomConnection) -> list[WorkRef]:
+def _revive(repo: Repository, fresh: Connection) -> list[WorkRef]:
     """The grant's other connections marked needs_reconnect use the new pair: they work again."""
 
-    def revive(current: ZoomConnection | None) -> ZoomConnection | None:
+    def revive(current: Connection | None) -> Connection | None:
         if current is None or current.removal is not None or current.status is ConnectionStatus.CONNECTED:
             return current
         return current.model_copy(update={"status": ConnectionStatus.CONNECTED, "problem": None})
@@ -158,12 +158,12 @@ def _revive(repo: Repository, fresh: ZoomConnection) -> list[WorkRef]:
     return work
 
 
-def start_removal(repo: Repository, connection: ZoomConnection, why: Removal) -> bool:
+def start_removal(repo: Repository, connection: Connection, why: Removal) -> bool:
     """S08: the connection goes (disconnected, deauthorized in Zoom, or replaced); the pipeline
     detaches its accounts, settles its sessions and then deletes its tokens and record.
     False: nothing changed (it was going already, for this reason, or is gone)."""
 
-    def mark(current: ZoomConnection | None) -> ZoomConnection | None:
+    def mark(current: Connection | None) -> Connection | None:
         if current is None or (current.removal is not None and why is not Removal.DEAUTHORIZED):
             return current
         status = ConnectionStatus.NEEDS_RECONNECT if why is Removal.DEAUTHORIZED else current.status
@@ -181,13 +181,13 @@ def start_removal(repo: Repository, connection: ZoomConnection, why: Removal) ->
 
 
 def mark_needs_reconnect(
-    repo: Repository, connection: ZoomConnection, problem: str | None = None
+    repo: Repository, connection: Connection, problem: str | None = None
 ) -> list[WorkRef]:
     """X07: Zoom refused the grant for good. Every connection of the grant needs reconnecting
     (they share its tokens), saying why; links of their sessions fall back to a clear reason once
     the accounts that embed them say so (each CONNECTION item does that at once)."""
 
-    def mark(current: ZoomConnection | None) -> ZoomConnection | None:
+    def mark(current: Connection | None) -> Connection | None:
         if current is None or (
             current.status is ConnectionStatus.NEEDS_RECONNECT and current.problem == problem
         ):
@@ -209,12 +209,12 @@ def mark_needs_reconnect(
 
 def _with_reconnect_event(
     repo: Repository, site_id: str, work: list[WorkRef], events: list[WorkRef] | None = None
-) -> Callable[[ZoomConnection | None, ZoomConnection | None], list[WorkRef]]:
+) -> Callable[[Connection | None, Connection | None], list[WorkRef]]:
     """The write's work, plus connection.needs_reconnect for the platform when the write is the
     one that makes the connection need reconnecting (flagged in that same write)."""
     site = repo.get_site(site_id)
 
-    def decide(before: ZoomConnection | None, after: ZoomConnection | None) -> list[WorkRef]:
+    def decide(before: Connection | None, after: Connection | None) -> list[WorkRef]:
         if not _loses_grant(before, after):
             return work
         assert after is not None
@@ -229,7 +229,7 @@ def _with_reconnect_event(
     return decide
 
 
-def _loses_grant(before: ZoomConnection | None, after: ZoomConnection | None) -> bool:
+def _loses_grant(before: Connection | None, after: Connection | None) -> bool:
     return (
         before is not None
         and after is not None
@@ -238,7 +238,7 @@ def _loses_grant(before: ZoomConnection | None, after: ZoomConnection | None) ->
     )
 
 
-def _count_lost(before: ZoomConnection | None, after: ZoomConnection | None) -> None:
+def _count_lost(before: Connection | None, after: Connection | None) -> None:
     if _loses_grant(before, after):
         put(Metric.CONNECTIONS_NEEDING_RECONNECT)
 
@@ -248,7 +248,7 @@ def note_problem(repo: Repository, site_id: str, connection_id: str, problem: st
     accounts show it (the CONNECTION item copies it)."""
     ref = WorkRef.connection(site_id, connection_id)
 
-    def mark(current: ZoomConnection | None) -> ZoomConnection | None:
+    def mark(current: Connection | None) -> Connection | None:
         if current is None or current.problem == problem:
             return current
         return current.model_copy(update={"problem": problem})
@@ -261,7 +261,7 @@ def note_active_user(repo: Repository, site_id: str, connection_id: str, zoom_us
     """user.activated: a user Zoom deactivated hosts again (their accounts and sessions follow)."""
     ref = WorkRef.connection(site_id, connection_id)
 
-    def mark(current: ZoomConnection | None) -> ZoomConnection | None:
+    def mark(current: Connection | None) -> Connection | None:
         if current is None or current.removal is not None:
             return current
         if zoom_user_id == current.zoom_user_id and current.problem == "zoom_user_deactivated":
@@ -275,12 +275,12 @@ def note_active_user(repo: Repository, site_id: str, connection_id: str, zoom_us
     return [ref] if before != after else []
 
 
-def note_user_type(repo: Repository, connection: ZoomConnection, user_type: int) -> list[WorkRef]:
+def note_user_type(repo: Repository, connection: Connection, user_type: int) -> list[WorkRef]:
     """Zoom told us the connected user's type (a Basic host refusing registrants): its accounts
     and their sessions follow (a class's meeting then takes no registrants)."""
     ref = WorkRef.connection(connection.site_id, connection.connection_id)
 
-    def mark(current: ZoomConnection | None) -> ZoomConnection | None:
+    def mark(current: Connection | None) -> Connection | None:
         if current is None or current.zoom_user_type == user_type:
             return current
         return current.model_copy(update={"zoom_user_type": user_type})
@@ -296,7 +296,7 @@ def note_inactive_user(
     the accounts mapped to them show it and their sessions say so (the CONNECTION item)."""
     ref = WorkRef.connection(site_id, connection_id)
 
-    def mark(current: ZoomConnection | None) -> ZoomConnection | None:
+    def mark(current: Connection | None) -> Connection | None:
         if current is None or current.removal is not None or current.inactive_users.get(zoom_user_id) == what:
             return current
         if zoom_user_id == current.zoom_user_id:  # the user whose grant it is: it no longer works
@@ -393,7 +393,7 @@ def remove_when_unused(ctx: StepContext, work: Work) -> None:
     return
 
 
-def _rewriter(repo: Repository, connection: ZoomConnection) -> Callable[[VcAccount | None], VcAccount | None]:
+def _rewriter(repo: Repository, connection: Connection) -> Callable[[VcAccount | None], VcAccount | None]:
     replacement = _replacement(repo, connection) if connection.removal is not None else None
 
     def rewrite(account: VcAccount | None) -> VcAccount | None:
@@ -421,7 +421,7 @@ def _rewriter(repo: Repository, connection: ZoomConnection) -> Callable[[VcAccou
     return rewrite
 
 
-def _reaches(connection: ZoomConnection, zoom_user_id: str) -> bool:
+def _reaches(connection: Connection, zoom_user_id: str) -> bool:
     """A connection reaches its own user, and (admin-managed) every user of its Zoom account."""
     return zoom_user_id == connection.zoom_user_id or connection.can_list_users
 
@@ -430,7 +430,7 @@ def _staff_rewrite(rewrite: Callable[[VcAccount | None], VcAccount | None]) -> C
     return lambda staff: staff.model_copy(update={"account": rewrite(staff.account)})
 
 
-def _replacement(repo: Repository, old: ZoomConnection) -> ZoomConnection | None:
+def _replacement(repo: Repository, old: Connection) -> Connection | None:
     """The connection that takes over from `old`: its owner's newer confirmed one in the same Zoom account."""
     for candidate in repo.list_connections(old.site_id):
         if (
@@ -445,7 +445,7 @@ def _replacement(repo: Repository, old: ZoomConnection) -> ZoomConnection | None
     return None
 
 
-def _uses(account: object, connection: ZoomConnection) -> bool:
+def _uses(account: object, connection: Connection) -> bool:
     return isinstance(account, HOSTED) and account.connection_id == connection.connection_id
 
 
@@ -461,7 +461,7 @@ class Revoker:
     providers: Callable[[str], AccountProvider]
     secrets: TokenSecrets
 
-    def remove(self, connection: ZoomConnection, *, revoke: bool) -> None:
+    def remove(self, connection: Connection, *, revoke: bool) -> None:
         from shared.adapters.zoom.tokens import LEASE_SECONDS, lease_name
         from shared.services.providers import RevokesConnection
 
@@ -491,6 +491,6 @@ class Revoker:
             self.repo.release_lease(lease_name(connection.secret_name), owner)
 
 
-def predates(event_time: datetime | None, connection: ZoomConnection) -> bool:
+def predates(event_time: datetime | None, connection: Connection) -> bool:
     """A deauthorization sent before the connection was made is about an older grant (a replay)."""
     return event_time is not None and event_time < connection.created_at

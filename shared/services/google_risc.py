@@ -51,7 +51,7 @@ from shared.adapters.google.risc import SetRefused
 from shared.adapters.provider_tokens import canonical_token_hash, risc_token_hash
 from shared.adapters.repository import Repository
 from shared.domain.errors import ZoomNeedsReconnect
-from shared.domain.models import ZoomConnection
+from shared.domain.models import Connection
 from shared.domain.work import WorkRef
 from shared.services.connections import mark_needs_reconnect
 
@@ -137,7 +137,7 @@ def act(repo: Repository, claims: dict[str, Any], token_secrets: TokenSecrets) -
 def grant_lost(repo: Repository, sub: str, problem: str, issued: datetime | None) -> list[WorkRef]:
     """X07: every connection of the Google user `sub` (every site) needs reconnecting, saying why;
     a grant renewed after the SET was issued is left alone."""
-    grants: dict[str, list[ZoomConnection]] = {}
+    grants: dict[str, list[Connection]] = {}
     for connection in repo.connections_of_zoom_user("google", sub):
         if connection.provider == "google" and connection.removal is None:
             grants.setdefault(connection.secret_name, []).append(connection)
@@ -223,6 +223,6 @@ def _issued_at(iat: object) -> datetime | None:
     return None
 
 
-def _renewed_since(issued: datetime | None, connection: ZoomConnection) -> bool:
+def _renewed_since(issued: datetime | None, connection: Connection) -> bool:
     """`iat` has whole seconds: a connection made within that second is not newer than the SET."""
     return issued is not None and issued < connection.created_at.replace(microsecond=0)

@@ -52,6 +52,7 @@ from shared.domain.errors import (
 from shared.domain.meeting_settings import applied_part, settled
 from shared.domain.meetings import Desired, desired_meeting, marker, same_host, same_setup, same_times
 from shared.domain.models import (
+    Connection,
     ConnectionStatus,
     MeetingRef,
     MeetingState,
@@ -59,7 +60,6 @@ from shared.domain.models import (
     Session,
     Site,
     Staff,
-    ZoomConnection,
 )
 from shared.domain.webhooks import EventType
 from shared.domain.work import RECONNECT_WAIT, Retry, Work, WorkRef
@@ -167,7 +167,7 @@ class Meetings:
 
     # -- provider calls --------------------------------------------------------------------
 
-    def _create(self, connection: ZoomConnection, session: Session, desired: Desired) -> Session | None:
+    def _create(self, connection: Connection, session: Session, desired: Desired) -> Session | None:
         """Create the meeting (or adopt the one an interrupted attempt made) and store it."""
         request = self._request(session, desired, None)
         if _maybe_created(session):
@@ -183,7 +183,7 @@ class Meetings:
         return self._store(session, self._ref(connection, desired, made, self._key(connection, request)))
 
     def _find_lost(
-        self, connection: ZoomConnection, session: Session, desired: Desired, request: MeetingRequest
+        self, connection: Connection, session: Session, desired: Desired, request: MeetingRequest
     ) -> MeetingRef | None:
         """A create whose answer was lost: adopt the meeting that carries this session's marker,
         where the provider keeps one (Teams' createOrGet finds its own by the external id)."""
@@ -201,7 +201,7 @@ class Meetings:
         return self._ref(connection, desired, found, None)
 
     def _update(
-        self, connection: ZoomConnection, session: Session, desired: Desired, actual: MeetingRef
+        self, connection: Connection, session: Session, desired: Desired, actual: MeetingRef
     ) -> Session | None:
         """One update where the meeting keeps times, or where the provider's own part of the
         service's settings changed (S09); a Meet space has no times: a reschedule sends nothing."""
@@ -231,7 +231,7 @@ class Meetings:
         return self._store(session, moved_to)
 
     def put_back_settings(
-        self, connection: ZoomConnection, session: Session, desired: Desired, actual: MeetingRef
+        self, connection: Connection, session: Session, desired: Desired, actual: MeetingRef
     ) -> None:
         """X10: the service's settings sent again to a meeting a host changed by hand (one update;
         the stored reference already holds them)."""
@@ -246,13 +246,13 @@ class Meetings:
         with contextlib.suppress(ProviderMeetingNotFound):  # already gone at the provider
             self._call(connection, lambda p: p.delete(connection, actual.meeting_id))
 
-    def _connection(self, site_id: str, connection_id: str) -> ZoomConnection:
+    def _connection(self, site_id: str, connection_id: str) -> Connection:
         connection = self.repo.get_connection(site_id, connection_id)
         if connection is None:
             raise ZoomNeedsReconnect("The Zoom connection of this account is gone; connect Zoom again.")
         return connection
 
-    def _call(self, connection: ZoomConnection, action: Callable[[MeetingProvider], Any]) -> Any:
+    def _call(self, connection: Connection, action: Callable[[MeetingProvider], Any]) -> Any:
         """`action` with the connection's provider. What its admin must fix is noted on the
         connection: a scope the token lacks (Zoom's 4711: which one to add); an account that
         cannot make meetings (X15: a Teams user without a licence, a personal account, a Google
@@ -291,7 +291,7 @@ class Meetings:
             applied=actual.settings if actual else None,
         )
 
-    def _key(self, connection: ZoomConnection, request: MeetingRequest) -> str | None:
+    def _key(self, connection: Connection, request: MeetingRequest) -> str | None:
         """The external id kept with the meeting, where it is the provider's key: one that finds a
         lost create by its marker takes none."""
         from shared.services.providers import FindsLostCreate
@@ -331,7 +331,7 @@ class Meetings:
         return platform_events.event_ref(self._site, EventType.MEETING_READY, data, self.clock())
 
     def _ref(
-        self, connection: ZoomConnection, desired: Desired, meeting: ProviderMeeting, external_id: str | None
+        self, connection: Connection, desired: Desired, meeting: ProviderMeeting, external_id: str | None
     ) -> MeetingRef:
         return MeetingRef(
             provider=desired.provider,

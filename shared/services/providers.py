@@ -20,7 +20,7 @@ from datetime import timedelta
 from typing import Protocol, runtime_checkable
 
 from shared.adapters.provider_meeting import Grant, MeetingRequest, ProviderMeeting, ProviderRegistrant
-from shared.domain.models import HostedProvider, ZoomConnection
+from shared.domain.models import Connection, HostedProvider
 
 
 class MeetingProvider(Protocol):
@@ -35,21 +35,21 @@ class MeetingProvider(Protocol):
         yes, a Google Meet space no (docs/PROVIDERS.md)."""
         ...
 
-    def create(self, connection: ZoomConnection, request: MeetingRequest) -> ProviderMeeting: ...
+    def create(self, connection: Connection, request: MeetingRequest) -> ProviderMeeting: ...
 
-    def read(self, connection: ZoomConnection, meeting_id: str) -> ProviderMeeting:
+    def read(self, connection: Connection, meeting_id: str) -> ProviderMeeting:
         """Raises ProviderMeetingNotFound when the provider no longer has it."""
         ...
 
     def update(
-        self, connection: ZoomConnection, meeting_id: str, request: MeetingRequest
+        self, connection: Connection, meeting_id: str, request: MeetingRequest
     ) -> ProviderMeeting | None:
         """The meeting changed to the request's times and settings; the meeting as the provider's
         answer gives it, or None when the answer carries none (Zoom's PATCH: 204). Raises
         ProviderMeetingNotFound when the provider no longer has it."""
         ...
 
-    def delete(self, connection: ZoomConnection, meeting_id: str) -> None:
+    def delete(self, connection: Connection, meeting_id: str) -> None:
         """Gone for the clients (Google: the room closed, as a space cannot be deleted); a meeting
         the provider no longer knows counts as deleted."""
 
@@ -107,7 +107,7 @@ class FindsLostCreate(Protocol):
     """A provider whose create takes no idempotency key but keeps the request's `marker` where it
     can be searched (Zoom's agenda): a create whose answer was lost is found, never made twice."""
 
-    def find_lost(self, connection: ZoomConnection, request: MeetingRequest) -> ProviderMeeting | None: ...
+    def find_lost(self, connection: Connection, request: MeetingRequest) -> ProviderMeeting | None: ...
 
 
 @runtime_checkable
@@ -115,11 +115,11 @@ class Registrants(Protocol):
     """Each client's own registration in a session's meeting (S03: Zoom's registrants)."""
 
     def add_registrant(
-        self, connection: ZoomConnection, meeting_id: str, email: str, first_name: str, last_name: str
+        self, connection: Connection, meeting_id: str, email: str, first_name: str, last_name: str
     ) -> ProviderRegistrant: ...
 
     def cancel_registrant(
-        self, connection: ZoomConnection, meeting_id: str, registrant_id: str, email: str
+        self, connection: Connection, meeting_id: str, registrant_id: str, email: str
     ) -> None:
         """A meeting the provider no longer has counts as done."""
         ...
@@ -130,7 +130,7 @@ class ChecksGrant(Protocol):
     """The checks before a session (X10) first see that the grant still works (its tokens
     refresh); raises the provider's needs-reconnect error when it does not."""
 
-    def check_grant(self, connection: ZoomConnection) -> None: ...
+    def check_grant(self, connection: Connection) -> None: ...
 
 
 @runtime_checkable
@@ -148,4 +148,4 @@ class RevokesConnection(Protocol):
     made it; a connection from before grants were shared revokes nothing others still use).
     `refresh_token` reads the stored one, only when it is needed."""
 
-    def revoke_connection(self, connection: ZoomConnection, refresh_token: Callable[[], str]) -> None: ...
+    def revoke_connection(self, connection: Connection, refresh_token: Callable[[], str]) -> None: ...

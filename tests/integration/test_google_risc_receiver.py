@@ -25,7 +25,7 @@ from shared.adapters.provider_tokens import risc_token_hash
 from shared.adapters.repository import refresh_token_key
 from shared.adapters.zoom.tokens import TokenSecrets
 from shared.bootstrap import container
-from shared.domain.models import ConnectionStatus, ZoomConnection
+from shared.domain.models import Connection, ConnectionStatus
 from shared.domain.work import WorkRef
 from shared.services import connections
 from shared.services.connect import secret_name
@@ -64,7 +64,7 @@ def connect_google(site: SiteHandle, sub: str, staff: str | None = None, made: d
     """Given: the site's default account (or `staff`'s own) is Google user `sub`'s grant, made
     an hour ago (the connect flow itself is tested over HTTP in tests/e2e)."""
     repo = container().repo
-    connection = ZoomConnection(
+    connection = Connection(
         site_id=site.site_id,
         connection_id=f"gc-{secrets.token_hex(6)}",
         provider="google",

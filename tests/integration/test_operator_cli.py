@@ -15,7 +15,7 @@ import pytest
 from shared.bootstrap import container
 from shared.domain.auth import Credential, authenticate
 from shared.domain.errors import Unauthorized
-from shared.domain.models import ConnectionStatus, ZoomConnection
+from shared.domain.models import Connection, ConnectionStatus
 from shared.domain.work import WorkRef
 from shared.services.sites import create_site
 from vclinks_cli.main import main
@@ -101,7 +101,7 @@ def test_status_shows_queues_pending_work_reconnects_and_alarms(moto_aws: Any, c
     repo.update_connection(
         site.site_id,
         "conn-1",
-        lambda _: ZoomConnection(
+        lambda _: Connection(
             site_id=site.site_id,
             connection_id="conn-1",
             staff_id="anna",

@@ -24,7 +24,7 @@ from shared.adapters.oauth import OAuthTokens
 from shared.adapters.provider_meeting import USER, Grant, MeetingRequest, ProviderMeeting
 from shared.bootstrap import container
 from shared.domain.errors import ProviderMeetingNotFound
-from shared.domain.models import ZoomConnection
+from shared.domain.models import Connection
 from tests.support.api import Api, SiteHandle
 from tests.support.links import START
 from tests.support.zoom import RETURN_TO, back_from_zoom, connect, decide, session, ticket
@@ -42,7 +42,7 @@ class PlainProvider:
     meetings: dict[str, ProviderMeeting] = field(default_factory=dict)
     calls: Counter[str] = field(default_factory=Counter)
 
-    def create(self, connection: ZoomConnection, request: MeetingRequest) -> ProviderMeeting:
+    def create(self, connection: Connection, request: MeetingRequest) -> ProviderMeeting:
         self.calls["create"] += 1
         meeting_id = f"plain-{next(ids)}"
         made = ProviderMeeting(
@@ -56,20 +56,20 @@ class PlainProvider:
         self.meetings[meeting_id] = made
         return made
 
-    def read(self, connection: ZoomConnection, meeting_id: str) -> ProviderMeeting:
+    def read(self, connection: Connection, meeting_id: str) -> ProviderMeeting:
         self.calls["read"] += 1
         if meeting_id not in self.meetings:
             raise ProviderMeetingNotFound("gone", provider=self.name)
         return self.meetings[meeting_id]
 
-    def update(self, connection: ZoomConnection, meeting_id: str, request: MeetingRequest) -> ProviderMeeting:
+    def update(self, connection: Connection, meeting_id: str, request: MeetingRequest) -> ProviderMeeting:
         self.calls["update"] += 1
         if meeting_id not in self.meetings:
             raise ProviderMeetingNotFound("gone", provider=self.name)
         self.meetings[meeting_id] = replace(self.meetings[meeting_id], start=request.start, end=request.end)
         return self.meetings[meeting_id]
 
-    def delete(self, connection: ZoomConnection, meeting_id: str) -> None:
+    def delete(self, connection: Connection, meeting_id: str) -> None:
         self.calls["delete"] += 1
         self.meetings.pop(meeting_id, None)
 

@@ -10,7 +10,7 @@ from shared.adapters.google.client import GoogleClient
 from shared.adapters.provider_meeting import USER, Grant, MeetingRequest, ProviderMeeting
 from shared.adapters.provider_tokens import ProviderTokens
 from shared.domain.errors import ProviderConnectFailed
-from shared.domain.models import ZoomConnection
+from shared.domain.models import Connection
 
 
 @dataclass
@@ -21,18 +21,18 @@ class GoogleMeet:
     accesses = frozenset({USER})  # the signed-in user's own meetings
     keeps_times: bool = GoogleClient.KEEPS_TIMES
 
-    def create(self, connection: ZoomConnection, request: MeetingRequest) -> ProviderMeeting:
+    def create(self, connection: Connection, request: MeetingRequest) -> ProviderMeeting:
         return self.tokens.call(connection, lambda token: self.client.create_meeting(token, request))
 
-    def read(self, connection: ZoomConnection, meeting_id: str) -> ProviderMeeting:
+    def read(self, connection: Connection, meeting_id: str) -> ProviderMeeting:
         return self.tokens.call(connection, lambda token: self.client.get_meeting(token, meeting_id))
 
-    def update(self, connection: ZoomConnection, meeting_id: str, request: MeetingRequest) -> ProviderMeeting:
+    def update(self, connection: Connection, meeting_id: str, request: MeetingRequest) -> ProviderMeeting:
         return self.tokens.call(
             connection, lambda token: self.client.update_meeting(token, meeting_id, request)
         )
 
-    def delete(self, connection: ZoomConnection, meeting_id: str) -> None:
+    def delete(self, connection: Connection, meeting_id: str) -> None:
         """A space cannot be deleted: its door is closed (the link opens no meeting)."""
         self.tokens.call(connection, lambda token: self.client.close_meeting(token, meeting_id))
 

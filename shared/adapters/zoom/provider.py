@@ -23,7 +23,7 @@ from shared.adapters.repository import Repository
 from shared.adapters.zoom.errors import ZoomNotFound
 from shared.adapters.zoom.scopes import missing_scopes
 from shared.domain.errors import ProviderMeetingNotFound, ZoomMissingScopes, ZoomRateLimited
-from shared.domain.models import ZoomAppType, ZoomConnection
+from shared.domain.models import Connection, ZoomAppType
 from shared.domain.work import Deferred
 
 if TYPE_CHECKING:
@@ -83,12 +83,12 @@ class ZoomMeetings:
             client, lambda: self.tokens.using(client()), self.repo, self.clock, self.daily_limit
         )
 
-    def _call(self, connection: ZoomConnection, action: Callable[[str], Any]) -> Any:
+    def _call(self, connection: Connection, action: Callable[[str], Any]) -> Any:
         return self.tokens.call(connection, action)
 
     # -- the meeting half ------------------------------------------------------------------
 
-    def create(self, connection: ZoomConnection, request: MeetingRequest) -> ProviderMeeting:
+    def create(self, connection: Connection, request: MeetingRequest) -> ProviderMeeting:
         """POST /users/{host}/meetings: the request's host may be another user of the connection's
         Zoom account (an admin-managed grant, W07)."""
         host = _host(connection, request)
@@ -96,11 +96,11 @@ class ZoomMeetings:
         made = self._counted(host, connection, lambda token: self.client.create_meeting(token, host, spec))
         return _meeting(made)
 
-    def read(self, connection: ZoomConnection, meeting_id: str) -> ProviderMeeting:
+    def read(self, connection: Connection, meeting_id: str) -> ProviderMeeting:
         with _not_found(meeting_id):
             return _meeting(self._call(connection, lambda token: self.client.get_meeting(token, meeting_id)))
 
-    def update(self, connection: ZoomConnection, meeting_id: str, request: MeetingRequest) -> None:
+    def update(self, connection: Connection, meeting_id: str, request: MeetingRequest) -> None:
         """PATCH /meetings/{id}; its answer (204) carries no meeting."""
         spec = _spec(request, request.passcode)
         with _not_found(meeting_id):
@@ -110,12 +110,12 @@ class ZoomMeetings:
                 lambda token: self.client.update_meeting(token, meeting_id, spec),
             )
 
-    def delete(self, connection: ZoomConnection, meeting_id: str) -> None:
+    def delete(self, connection: Connection, meeting_id: str) -> None:
         """DELETE; a meeting in progress or ended is over as well (shared.adapters.zoom.client)."""
         with _not_found(meeting_id):
             self._call(connection, lambda token: self.client.delete_meeting(token, meeting_id))
 
-    def _counted(self, host: str, connection: ZoomConnection, action: Callable[[str], Any]) -> Any:
+    def _counted(self, host: str, connection: Connection, action: Callable[[str], Any]) -> Any:
         """A meeting create or update: counted against the host's daily limit before it is sent (X11)."""
         day = self.clock().astimezone(UTC).date()
         if not self.repo.spend_zoom_quota(host, day, self.daily_limit):
@@ -138,7 +138,7 @@ class ZoomMeetings:
 
     # -- capabilities ----------------------------------------------------------------------
 
-    def find_lost(self, connection: ZoomConnection, request: MeetingRequest) -> ProviderMeeting | None:
+    def find_lost(self, connection: Connection, request: MeetingRequest) -> ProviderMeeting | None:
         """The host's upcoming meetings, searched for the one whose agenda is the session's marker."""
         host = _host(connection, request)
         meetings = self._call(connection, lambda token: self.client.list_meetings(token, host))
@@ -147,12 +147,12 @@ class ZoomMeetings:
             return None
         return _meeting(self._call(connection, lambda token: self.client.get_meeting(token, found)))
 
-    def check_grant(self, connection: ZoomConnection) -> None:
+    def check_grant(self, connection: Connection) -> None:
         """Its tokens still refresh (raises ZoomNeedsReconnect when not)."""
         self.tokens.access_token(connection)
 
     def add_registrant(
-        self, connection: ZoomConnection, meeting_id: str, email: str, first_name: str, last_name: str
+        self, connection: Connection, meeting_id: str, email: str, first_name: str, last_name: str
     ) -> ProviderRegistrant:
         added = self._call(
             connection,
@@ -161,7 +161,7 @@ class ZoomMeetings:
         return ProviderRegistrant(added.registrant_id, added.join_url)
 
     def cancel_registrant(
-        self, connection: ZoomConnection, meeting_id: str, registrant_id: str, email: str
+        self, connection: Connection, meeting_id: str, registrant_id: str, email: str
     ) -> None:
         pair = [(registrant_id, email)]
         with contextlib.suppress(ZoomNotFound):  # the meeting is gone: so is its registrant
@@ -201,13 +201,13 @@ class ZoomMeetings:
     def revoke(self, refresh_token: str) -> None:
         self.client.revoke(refresh_token)
 
-    def revoke_connection(self, connection: ZoomConnection, refresh_token: Callable[[], str]) -> None:
+    def revoke_connection(self, connection: Connection, refresh_token: Callable[[], str]) -> None:
         """At Zoom, with the app that made the grant; not while a connection made before grants were
         shared (a secret of its own) still uses it."""
         if not self._legacy_sharer(connection):
             self.client.revoke(refresh_token(), connection.app)
 
-    def _legacy_sharer(self, connection: ZoomConnection) -> bool:
+    def _legacy_sharer(self, connection: Connection) -> bool:
         return any(
             other.connection_id != connection.connection_id
             and other.removal is None
@@ -218,7 +218,7 @@ class ZoomMeetings:
         )
 
 
-def _host(connection: ZoomConnection, request: MeetingRequest) -> str:
+def _host(connection: Connection, request: MeetingRequest) -> str:
     return request.host_user_id or connection.zoom_user_id
 
 

@@ -42,7 +42,7 @@ from shared.domain.errors import (
     ZoomRefreshLost,
     ZoomUnavailable,
 )
-from shared.domain.models import ConnectionStatus, ZoomAppType, ZoomConnection
+from shared.domain.models import Connection, ConnectionStatus, ZoomAppType
 from shared.domain.work import Deferred
 
 if TYPE_CHECKING:
@@ -196,7 +196,7 @@ class TokenProvider:
         store: Repository,
         secrets: TokenSecrets,
         zoom: ZoomClient,
-        on_dead_grant: Callable[[ZoomConnection, VclinksError], None],
+        on_dead_grant: Callable[[Connection, VclinksError], None],
         clock: Callable[[], float] = time.time,
         sleep: Callable[[float], None] = time.sleep,
     ) -> None:
@@ -215,7 +215,7 @@ class TokenProvider:
         view.zoom = zoom
         return view
 
-    def access_token(self, connection: ZoomConnection) -> str:
+    def access_token(self, connection: Connection) -> str:
         if connection.status is ConnectionStatus.NEEDS_RECONNECT:
             raise ZoomNeedsReconnect(
                 "The Zoom connection must be connected again by the site's admin.", problem=connection.problem
@@ -230,7 +230,7 @@ class TokenProvider:
             self._cache[connection.secret_name] = tokens
             return tokens.access_token
 
-    def call[T](self, connection: ZoomConnection, action: Callable[[str], T]) -> T:
+    def call[T](self, connection: Connection, action: Callable[[str], T]) -> T:
         """Run `action(access_token)`; if Zoom says the token is invalid (124), once more with a new one."""
         token = self.access_token(connection)
         try:
@@ -238,7 +238,7 @@ class TokenProvider:
         except ZoomAccessTokenInvalid:
             return action(self.replace(connection, token))
 
-    def replace(self, connection: ZoomConnection, dead: str) -> str:
+    def replace(self, connection: Connection, dead: str) -> str:
         """A token other than `dead`: another caller's new one, or one refreshed now (under the lease)."""
         with self._local:
             self._cache.pop(connection.secret_name, None)
@@ -248,7 +248,7 @@ class TokenProvider:
             self._cache[connection.secret_name] = tokens
             return tokens.access_token
 
-    def _refresh(self, connection: ZoomConnection, dead: str | None = None) -> StoredTokens:
+    def _refresh(self, connection: Connection, dead: str | None = None) -> StoredTokens:
         owner = uuid.uuid4().hex
         deadline = self.clock() + WAIT_SECONDS
         while self.clock() < deadline:
@@ -263,7 +263,7 @@ class TokenProvider:
                 return tokens
         raise ZoomUnavailable("Zoom's token refresh did not finish in time; try again.")
 
-    def _refresh_holding_lease(self, connection: ZoomConnection, dead: str | None) -> StoredTokens:
+    def _refresh_holding_lease(self, connection: Connection, dead: str | None) -> StoredTokens:
         name = connection.secret_name
         current = self.secrets.read(name)
         if current.usable(self.clock(), dead):
@@ -295,7 +295,7 @@ class TokenProvider:
         return tokens
 
     def _refused(
-        self, connection: ZoomConnection, used: StoredTokens, refused: ZoomNeedsReconnect, *, lost: bool
+        self, connection: Connection, used: StoredTokens, refused: ZoomNeedsReconnect, *, lost: bool
     ) -> StoredTokens:
         """Zoom refused the refresh token (`invalid_grant`): a newer sign-in may have replaced the
         pair meanwhile (use it); else the grant is dead, and why is said exactly."""
