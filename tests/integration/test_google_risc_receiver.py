@@ -357,7 +357,7 @@ def revoke_newest_token(google: GoogleEmulator, user: str) -> str:
 
 
 def stored_refresh_token(user: str) -> str:
-    name = secret_name(container().settings.provider_token_secret_prefix, "google", user)
+    name = secret_name(container().settings.provider_token_secret_prefix, ("google", user))
     return container().token_secrets.read(name).refresh_token
 
 
@@ -428,7 +428,7 @@ def test_x07_a_grant_stored_before_the_index_is_matched_after_its_next_refresh(
     assert account(site) == ("connected", None)
 
     consenting_google.expire_access_tokens()
-    name = secret_name(container().settings.provider_token_secret_prefix, "google", ada.owner)
+    name = secret_name(container().settings.provider_token_secret_prefix, ("google", ada.owner))
     stale = container().token_secrets.read(name)
     TokenSecrets(container().token_secrets.client, "").write(name, replace(stale, expires_at=0.0))
     reset_caches()  # a new process: nothing indexed or cached in memory
