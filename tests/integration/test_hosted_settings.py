@@ -9,16 +9,16 @@ changed by hand, for the fields the service sets, in one call, and say so to the
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import timedelta
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 import httpx
 import pytest
 
-from local.gateway import LambdaContext
 from tests.support.api import SiteHandle
 from tests.support.links import START
+from tests.support.schedule import run_schedule
 from tests.support.zoom import RETURN_TO, decide, session, ticket
 
 Emulators = dict[str, Any]
@@ -264,19 +264,6 @@ def test_s09_x14_a_teams_field_set_back_to_null_keeps_its_value_at_no_call(
 DAY_BEFORE = START - timedelta(hours=24)
 
 
-def checks_at(at: datetime, worker: Any) -> None:
-    """The worker's scheduled event (EventBridge) at `at`, and the work it queued done."""
-    from functions.worker.app import lambda_handler
-
-    event = {
-        "source": "aws.events",
-        "detail-type": "Scheduled Event",
-        "time": at.strftime("%Y-%m-%dT%H:%M:%SZ"),
-    }
-    lambda_handler(event, LambdaContext("WorkerFunction"))
-    worker.drain()
-
-
 def last_check(site: SiteHandle) -> dict[str, Any]:
     check = site.api.get(f"{site.base}/sessions/s1").json["last_check"]
     assert check is not None
@@ -303,7 +290,7 @@ def test_x10_s09_x13_meet_settings_a_host_changed_by_hand_are_put_back_in_one_pa
     assert changed.status_code == 200, changed.text
     before = google.calls()
 
-    checks_at(DAY_BEFORE, worker)
+    run_schedule(DAY_BEFORE, worker)
     assert delta(before, google.calls()) == {"get_space": 1, "patch_space": 1}
     config = google.spaces[name]["config"]
     assert (config["accessType"], config["moderation"]) == ("OPEN", "ON")
@@ -315,7 +302,7 @@ def test_x10_s09_x13_meet_settings_a_host_changed_by_hand_are_put_back_in_one_pa
         "settings_put_back:access_type,moderation,chat_restriction",
     )
 
-    checks_at(START - timedelta(hours=1), worker)  # nothing changed since: one read, no patch
+    run_schedule(START - timedelta(hours=1), worker)  # nothing changed since: one read, no patch
     assert delta(before, google.calls()) == {"get_space": 2, "patch_space": 1}
     assert last_check(site).get("repaired") is None
 
@@ -340,7 +327,7 @@ def test_x10_s09_x14_teams_options_a_host_changed_by_hand_are_put_back_in_one_pa
     assert changed.status_code == 200, changed.text
     before = microsoft.calls()
 
-    checks_at(DAY_BEFORE, worker)
+    run_schedule(DAY_BEFORE, worker)
     assert delta(before, microsoft.calls()) == {"get_meeting": 1, "update_meeting": 1}
     meeting = microsoft.meetings[meeting_id]
     assert (meeting["lobbyBypassSettings"]["scope"], meeting["allowMeetingChat"]) == (
@@ -352,6 +339,6 @@ def test_x10_s09_x14_teams_options_a_host_changed_by_hand_are_put_back_in_one_pa
     check = last_check(site)
     assert (check["problem"], check["repaired"]) == (None, "settings_put_back:lobby_bypass,meeting_chat")
 
-    checks_at(START - timedelta(hours=1), worker)
+    run_schedule(START - timedelta(hours=1), worker)
     assert delta(before, microsoft.calls()) == {"get_meeting": 2, "update_meeting": 1}
     assert last_check(site).get("repaired") is None

@@ -18,7 +18,6 @@ from urllib.parse import parse_qs, urlencode, urlsplit
 import boto3
 import pytest
 
-from local.gateway import LambdaContext
 from local.zoom_emulator import ZoomEmulator
 from shared.adapters.oauth import OAuthTokens
 from shared.adapters.provider_meeting import USER, Grant, MeetingRequest, ProviderMeeting
@@ -27,6 +26,7 @@ from shared.domain.errors import ProviderMeetingNotFound
 from shared.domain.models import Connection
 from tests.support.api import Api, SiteHandle
 from tests.support.links import START
+from tests.support.schedule import run_schedule
 from tests.support.zoom import RETURN_TO, back_from_zoom, connect, decide, session, ticket
 
 ids = itertools.count(1)
@@ -220,19 +220,6 @@ def test_issue13_a_meeting_gone_at_a_provider_without_times_or_registrants_is_ma
     assert site.api.get(f"{site.base}/sessions/s1/link", query=query).json["url"] == remade.join_url
 
 
-def checks_at(at: Any, worker: Any) -> None:
-    """The worker's scheduled event (EventBridge) at `at`, and the work it queued done."""
-    from functions.worker.app import lambda_handler
-
-    event = {
-        "source": "aws.events",
-        "detail-type": "Scheduled Event",
-        "time": at.strftime("%Y-%m-%dT%H:%M:%SZ"),
-    }
-    lambda_handler(event, LambdaContext("WorkerFunction"))
-    worker.drain()
-
-
 def test_x10_the_checks_read_and_repair_a_meeting_through_the_interface_only(
     site: SiteHandle, zoom: ZoomEmulator, worker: Any
 ) -> None:
@@ -241,13 +228,13 @@ def test_x10_the_checks_read_and_repair_a_meeting_through_the_interface_only(
     [meeting_id] = plain.meetings
     plain.meetings[meeting_id] = replace(plain.meetings[meeting_id], start=START + timedelta(minutes=30))
 
-    checks_at(START - timedelta(hours=24), worker)  # moved there: put back by the session's item
+    run_schedule(START - timedelta(hours=24), worker)  # moved there: put back by the session's item
     assert plain.calls == Counter(create=1, read=1, update=1)
     assert plain.meetings[meeting_id].start == START
     assert stored(site)["last_check"]["repaired"] == "time_put_back"
 
     plain.meetings.clear()  # deleted there: made again
-    checks_at(START - timedelta(hours=1), worker)
+    run_schedule(START - timedelta(hours=1), worker)
     assert plain.calls == Counter(create=2, read=2, update=1)
     check = stored(site)["last_check"]
     assert (check["problem"], check["repaired"]) == (None, "recreated")

@@ -13,23 +13,13 @@ import pytest
 from local.aws import SentEmail, sent_emails
 from tests.support.api import SiteHandle
 from tests.support.links import MEET, START, iso, set_default, setup_session
+from tests.support.schedule import run_schedule
 
 DAY, HOUR = 1440, 60
 
 
 def to(address: str) -> list[SentEmail]:
     return [e for e in sent_emails() if address in e.destinations]
-
-
-def schedule(worker: Any, at: datetime) -> dict[str, Any]:
-    """EventBridge's scheduled event at `at`, through the worker's handler; then the worker drains."""
-    from functions.worker.app import lambda_handler
-    from local.gateway import LambdaContext
-
-    event = {"source": "aws.events", "detail-type": "Scheduled Event", "time": iso(at), "detail": {}}
-    answer: dict[str, Any] = lambda_handler(event, LambdaContext("WorkerFunction"))
-    worker.drain()
-    return answer
 
 
 def book(site: SiteHandle, booking: str, address: str | None, session: str = "s1") -> None:
@@ -57,14 +47,14 @@ def classroom(site: SiteHandle) -> SiteHandle:
 
 
 def test_x08_each_booking_gets_each_reminder_once_at_its_time(classroom: SiteHandle, worker: Any) -> None:
-    assert schedule(worker, START - timedelta(days=2))["reminders"] == 0
+    assert run_schedule(START - timedelta(days=2), worker)["reminders"] == 0
     assert sent_emails() == []
-    assert schedule(worker, START - timedelta(minutes=DAY - 1))["reminders"] == 1
+    assert run_schedule(START - timedelta(minutes=DAY - 1), worker)["reminders"] == 1
     assert (
-        schedule(worker, START - timedelta(minutes=DAY - 5))["reminders"] == 0
+        run_schedule(START - timedelta(minutes=DAY - 5), worker)["reminders"] == 0
     )  # a minute later: nothing new
-    assert schedule(worker, START - timedelta(minutes=HOUR))["reminders"] == 1
-    schedule(worker, START - timedelta(minutes=30))
+    assert run_schedule(START - timedelta(minutes=HOUR), worker)["reminders"] == 1
+    run_schedule(START - timedelta(minutes=30), worker)
     for address in ("ada@client.test", "bob@client.test"):
         reminders = to(address)
         assert [e.subject for e in reminders] == ["Reminder: svc on 3 March", "Reminder: svc on 3 March"]
@@ -78,7 +68,7 @@ def test_x08_a_reminder_item_done_twice_sends_nothing_twice(classroom: SiteHandl
     from shared.bootstrap import container
     from shared.domain.work import WorkRef
 
-    schedule(worker, START - timedelta(minutes=HOUR))
+    run_schedule(START - timedelta(minutes=HOUR), worker)
     assert len(sent_emails()) == 2
     ref = WorkRef.reminders(classroom.site_id, "s1", HOUR, START)
     container().repo.flag_work([ref])  # a duplicate of the same reminder
@@ -90,7 +80,7 @@ def test_x08_a_reminder_item_done_twice_sends_nothing_twice(classroom: SiteHandl
 def test_x08_w14_the_reminder_follows_its_template(classroom: SiteHandle, worker: Any) -> None:
     hidden = classroom.api.put(f"{classroom.base}/email-templates/reminder", {"show_online_section": False})
     assert hidden.status == 200
-    schedule(worker, START - timedelta(minutes=HOUR))
+    run_schedule(START - timedelta(minutes=HOUR), worker)
     [reminder] = to("ada@client.test")
     assert "/v1/j/" not in reminder.part("text/plain")
     assert "s3cret" not in reminder.part("text/plain")
@@ -99,7 +89,7 @@ def test_x08_w14_the_reminder_follows_its_template(classroom: SiteHandle, worker
 def test_x08_a_rescheduled_session_gets_its_reminders_for_its_new_time(
     classroom: SiteHandle, worker: Any
 ) -> None:
-    schedule(worker, START - timedelta(minutes=DAY - 1))
+    run_schedule(START - timedelta(minutes=DAY - 1), worker)
     assert len(to("ada@client.test")) == 1
     later = START + timedelta(days=7)
     body = {
@@ -110,10 +100,12 @@ def test_x08_a_rescheduled_session_gets_its_reminders_for_its_new_time(
     }
     assert classroom.api.put(f"{classroom.base}/sessions/s1", body).status == 200
     moved = len(to("ada@client.test"))  # the change email
-    schedule(worker, START - timedelta(minutes=HOUR))  # the old time's hour reminder: not for the new time
+    run_schedule(
+        START - timedelta(minutes=HOUR), worker
+    )  # the old time's hour reminder: not for the new time
     assert len(to("ada@client.test")) == moved
-    schedule(worker, later - timedelta(minutes=DAY - 1))
-    schedule(worker, later - timedelta(minutes=HOUR - 1))
+    run_schedule(later - timedelta(minutes=DAY - 1), worker)
+    run_schedule(later - timedelta(minutes=HOUR - 1), worker)
     assert [e.subject for e in to("ada@client.test")][moved:] == [
         "Reminder: svc on 10 March",
         "Reminder: svc on 10 March",
@@ -122,11 +114,11 @@ def test_x08_a_rescheduled_session_gets_its_reminders_for_its_new_time(
 
 def test_x08_a_cancelled_session_or_booking_gets_no_reminder(classroom: SiteHandle, worker: Any) -> None:
     assert classroom.api.delete(f"{classroom.base}/sessions/s1/bookings/b2").status == 204
-    schedule(worker, START - timedelta(minutes=DAY - 1))
+    run_schedule(START - timedelta(minutes=DAY - 1), worker)
     assert len(to("ada@client.test")) == 1
     assert to("bob@client.test") == []  # never emailed, then cancelled: nothing at all
     assert classroom.api.delete(f"{classroom.base}/sessions/s1").status == 204
-    schedule(worker, START - timedelta(minutes=HOUR))
+    run_schedule(START - timedelta(minutes=HOUR), worker)
     assert [e.subject.split(":")[0] for e in to("ada@client.test")] == ["Reminder", "Session cancelled"]
 
 
@@ -134,10 +126,10 @@ def test_x08_new_offsets_apply_to_the_sites_upcoming_sessions(site: SiteHandle, 
     set_default(site, MEET)
     setup_session(site)
     book(site, "b1", "ada@client.test")
-    schedule(worker, START - timedelta(minutes=HOUR - 1))
+    run_schedule(START - timedelta(minutes=HOUR - 1), worker)
     assert sent_emails() == []  # no offsets: the platform sends its own reminders
     offsets(site, [2 * HOUR])
-    schedule(worker, START - timedelta(minutes=HOUR - 1))  # overdue since an hour: sent now
+    run_schedule(START - timedelta(minutes=HOUR - 1), worker)  # overdue since an hour: sent now
     assert [e.subject for e in to("ada@client.test")] == ["Reminder: svc on 3 March"]
     offsets(site, [])
     assert site.api.get(f"{site.base}/settings").json["reminder_offsets_minutes"] == []
@@ -150,7 +142,7 @@ def test_x08_reminders_run_across_sites(make_site: Any, worker: Any) -> None:
         setup_session(site)
         book(site, "b1", f"client{n}@client.test")
         offsets(site, [HOUR])
-    assert schedule(worker, START - timedelta(minutes=HOUR))["reminders"] == 3
+    assert run_schedule(START - timedelta(minutes=HOUR), worker)["reminders"] == 3
     assert sorted(e.destinations[0] for e in sent_emails()) == [f"client{n}@client.test" for n in range(3)]
 
 
@@ -224,8 +216,8 @@ def test_x08_a_session_too_busy_to_plan_waits_for_the_next_run_and_holds_up_no_o
         return plan_one(repo, site, session_id, now)
 
     monkeypatch.setattr(reminders, "replan", contended)
-    assert schedule(worker, START - timedelta(minutes=HOUR))["reminders"] == 1
+    assert run_schedule(START - timedelta(minutes=HOUR), worker)["reminders"] == 1
     assert [e.destinations[0] for e in sent_emails()] == [f"ada@{calm.site_id}.test"]
     monkeypatch.setattr(reminders, "replan", plan_one)
-    assert schedule(worker, START - timedelta(minutes=HOUR - 1))["reminders"] == 1
+    assert run_schedule(START - timedelta(minutes=HOUR - 1), worker)["reminders"] == 1
     assert len(to(f"ada@{busy.site_id}.test")) == 1

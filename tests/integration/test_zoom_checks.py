@@ -8,27 +8,13 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any
 
-from local.gateway import LambdaContext
 from local.zoom_emulator import ZoomEmulator
 from tests.support.api import SiteHandle
 from tests.support.links import START
+from tests.support.schedule import run_schedule
 from tests.support.zoom import connect, session
 
 DAY_BEFORE = START - timedelta(hours=24)
-
-
-def schedule(at: Any, worker: Any) -> dict[str, Any]:
-    """The worker's scheduled event (EventBridge), at `at`, and the work it queued done."""
-    from functions.worker.app import lambda_handler
-
-    event = {
-        "source": "aws.events",
-        "detail-type": "Scheduled Event",
-        "time": at.strftime("%Y-%m-%dT%H:%M:%SZ"),
-    }
-    answer = lambda_handler(event, LambdaContext("WorkerFunction"))
-    worker.drain()
-    return dict(answer)
 
 
 def ready(site: SiteHandle, zoom: ZoomEmulator) -> dict[str, Any]:
@@ -48,13 +34,13 @@ def test_x10_a_healthy_session_is_checked_once_at_each_hour_the_site_chose(
     site: SiteHandle, zoom: ZoomEmulator, worker: Any
 ) -> None:
     ready(site, zoom)
-    assert schedule(DAY_BEFORE, worker)["checks"] == 1
+    assert run_schedule(DAY_BEFORE, worker)["checks"] == 1
     assert zoom.calls() == {"get_meeting": 1}
     check = last_check(site)
     assert check is not None
     assert (check["problem"], check.get("repaired")) == (None, None)
-    assert schedule(DAY_BEFORE + timedelta(minutes=1), worker)["checks"] == 0  # once per hour chosen
-    assert schedule(START - timedelta(hours=1), worker)["checks"] == 1  # the hour before
+    assert run_schedule(DAY_BEFORE + timedelta(minutes=1), worker)["checks"] == 0  # once per hour chosen
+    assert run_schedule(START - timedelta(hours=1), worker)["checks"] == 1  # the hour before
     assert zoom.calls() == {"get_meeting": 2}
 
 
@@ -64,8 +50,8 @@ def test_x10_the_site_chooses_the_hours_of_its_checks(
     ready(site, zoom)
     saved = site.api.patch(f"{site.base}/settings", {"meeting_check_hours": [2]})
     assert saved.json["meeting_check_hours"] == [2]
-    assert schedule(DAY_BEFORE, worker)["checks"] == 0
-    assert schedule(START - timedelta(hours=2), worker)["checks"] == 1
+    assert run_schedule(DAY_BEFORE, worker)["checks"] == 0
+    assert run_schedule(START - timedelta(hours=2), worker)["checks"] == 1
     assert site.api.patch(f"{site.base}/settings", {"meeting_check_hours": [5]}).status == 400  # not offered
 
 
@@ -74,7 +60,7 @@ def test_x10_a_meeting_deleted_at_zoom_is_made_again_before_the_session(
 ) -> None:
     meeting = ready(site, zoom)
     del zoom.meetings[str(meeting["id"])]  # gone at Zoom, and nobody told us
-    schedule(DAY_BEFORE, worker)
+    run_schedule(DAY_BEFORE, worker)
 
     [again] = zoom.meetings.values()
     assert again["id"] != meeting["id"]
@@ -88,7 +74,7 @@ def test_x10_a_meeting_deleted_at_zoom_is_made_again_before_the_session(
 def test_x10_a_time_changed_at_zoom_is_put_back(site: SiteHandle, zoom: ZoomEmulator, worker: Any) -> None:
     meeting = ready(site, zoom)
     meeting["start_time"] = "2031-03-03T19:30:00Z"  # someone moved it in Zoom's portal
-    schedule(DAY_BEFORE, worker)
+    run_schedule(DAY_BEFORE, worker)
 
     assert meeting["start_time"] == session()["start"]  # the session's time again
     assert zoom.calls() == {"get_meeting": 1, "update_meeting": 1}
@@ -104,7 +90,7 @@ def test_x10_a_connection_that_needs_reconnecting_is_recorded_and_the_client_see
     assert site.api.put(f"{site.base}/sessions/s1/bookings/b1", {"client_name": "Ada"}).status == 201
     zoom.revoke_user_tokens("zu-host")  # the user removed the app: Zoom told us nothing
     zoom.expire_access_tokens()
-    schedule(START - timedelta(hours=1), worker)
+    run_schedule(START - timedelta(hours=1), worker)
 
     check = last_check(site)
     assert check is not None
