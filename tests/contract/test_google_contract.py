@@ -90,22 +90,30 @@ def google() -> Iterator[GoogleEmulator]:
     emulator.stop()
 
 
-def test_x13_google_client_and_emulator_speak_the_meet_discovery_document(google: GoogleEmulator) -> None:
+def signed_in(google: GoogleEmulator) -> tuple[GoogleClient, str, list[httpx.Request], Exchanges]:
+    """Our client, its user consented on the emulator's page (the Meet scope granted): the client,
+    an access token, the requests it sends and its exchanges checked against the document."""
     exchanges = Exchanges()
+    sent: list[httpx.Request] = []
     client = GoogleClient(
         client_id=google.client_id,
         client_secret=google.client_secret,
         accounts_base_url=google.base_url,
         oauth2_base_url=google.base_url,
         meet_base_url=google.base_url,
-        http=httpx.Client(event_hooks={"response": [exchanges]}),
+        http=httpx.Client(event_hooks={"request": [sent.append], "response": [exchanges]}),
         retry=RetryPolicy(sleep=Sleeps()),
     )
     verifier, challenge = pkce()
-    code = consent(client.authorize_url(REDIRECT, "s", challenge), {"user": "g-host", "grant": MEET_SCOPE})[
-        "code"
-    ]
-    token = client.exchange_code(code, REDIRECT, verifier).access_token
+    consented = consent(
+        client.authorize_url(REDIRECT, "s", challenge), {"user": "g-host", "grant": MEET_SCOPE}
+    )
+    token = client.exchange_code(consented["code"], REDIRECT, verifier).access_token
+    return client, token, sent, exchanges
+
+
+def test_x13_google_client_and_emulator_speak_the_meet_discovery_document(google: GoogleEmulator) -> None:
+    client, token, _, exchanges = signed_in(google)
     request = MeetingRequest("vclinks-s1-1", "Flow", START, START + timedelta(hours=1))
 
     meeting = client.create_meeting(token, request)
@@ -231,22 +239,7 @@ EVERY_MEET_SETTING = MeetSettings(
 def test_s09_x13_meet_settings_are_sent_on_create_and_patch_as_the_document_declares_them(
     google: GoogleEmulator,
 ) -> None:
-    exchanges = Exchanges()
-    sent: list[httpx.Request] = []
-    client = GoogleClient(
-        client_id=google.client_id,
-        client_secret=google.client_secret,
-        accounts_base_url=google.base_url,
-        oauth2_base_url=google.base_url,
-        meet_base_url=google.base_url,
-        http=httpx.Client(event_hooks={"request": [sent.append], "response": [exchanges]}),
-        retry=RetryPolicy(sleep=Sleeps()),
-    )
-    verifier, challenge = pkce()
-    code = consent(client.authorize_url(REDIRECT, "s", challenge), {"user": "g-host", "grant": MEET_SCOPE})[
-        "code"
-    ]
-    token = client.exchange_code(code, REDIRECT, verifier).access_token
+    client, token, sent, exchanges = signed_in(google)
     every = MeetingSettings(google=EVERY_MEET_SETTING)
     request = MeetingRequest("vclinks-s1-1", "Flow", START, START + timedelta(hours=1), settings=every)
 
@@ -278,22 +271,7 @@ def test_s09_x13_a_cleared_meet_setting_is_reset_by_an_update_mask_path_the_docu
     assert {n: "config." + ".".join(p) for n, p in MEET_WIRE.items()} == FIELD_PATHS
     unspecified = {n for n, p in FIELD_PATHS.items() if "not allowed" in " ".join(enum_text(p))}
     assert unspecified == set(KEPT_MEET) == {"moderation"}
-    exchanges = Exchanges()
-    sent: list[httpx.Request] = []
-    client = GoogleClient(
-        client_id=google.client_id,
-        client_secret=google.client_secret,
-        accounts_base_url=google.base_url,
-        oauth2_base_url=google.base_url,
-        meet_base_url=google.base_url,
-        http=httpx.Client(event_hooks={"request": [sent.append], "response": [exchanges]}),
-        retry=RetryPolicy(sleep=Sleeps()),
-    )
-    verifier, challenge = pkce()
-    code = consent(client.authorize_url(REDIRECT, "s", challenge), {"user": "g-host", "grant": MEET_SCOPE})[
-        "code"
-    ]
-    token = client.exchange_code(code, REDIRECT, verifier).access_token
+    client, token, sent, exchanges = signed_in(google)
     every = MeetingSettings(google=EVERY_MEET_SETTING)
     request = MeetingRequest("vclinks-s1-1", "Flow", START, START + timedelta(hours=1), settings=every)
     meeting = client.create_meeting(token, request)
