@@ -111,9 +111,7 @@ def _start(name: str, ticket: str, return_to: str, root: Container, base: str) -
     assert record is not None
     return_url = connect.check_return_url(return_to, root.settings.allowed_return_urls)
     redirect_uri = f"{base}/v1/oauth/{name}/callback"  # = the stack outputs ZoomRedirectUri, ...
-    started = connect.start(
-        root.repo, root.provider(name), _state_secret(root, name), record, principal, return_url, redirect_uri
-    )
+    started = connect.start(root.repo, root.provider(name), record, principal, return_url, redirect_uri)
     cookie = _browser_cookie(base, started.browser_secret, connect.BROWSER_SECONDS)
     return Response(302, "text/plain", "", {**NO_STORE, "Location": started.location}, cookies=[cookie])
 
@@ -128,8 +126,6 @@ def _callback(
             root.repo,
             root.provider(name),
             root.token_secrets,
-            _secret_prefix(root, name),
-            _state_secret(root, name),
             state,
             code,
             error,
@@ -142,20 +138,6 @@ def _callback(
         return Response(200, HTML, connect_pages.confirm_page(result.confirmation), {**NO_STORE, **policy})
     assert result.redirect_to is not None
     return Response(302, "text/plain", "", {**NO_STORE, "Location": result.redirect_to})
-
-
-def _state_secret(root: Container, name: str) -> str:
-    """What signs a flow's state: the provider app's client secret (a state made for one provider's
-    flow fails another's signature)."""
-    if name == "zoom":
-        return root.zoom_app.get().client_secret
-    return root.provider_credentials(name)[1]
-
-
-def _secret_prefix(root: Container, name: str) -> str:
-    """Where a provider's grants are kept in Secrets Manager: Zoom's under the prefix the request
-    functions may read (inline attempts), the others' under the worker's alone (template.yaml)."""
-    return root.token_secrets.prefix if name == "zoom" else root.settings.provider_token_secret_prefix
 
 
 @app.post(connect_pages.CONFIRM_PATH)

@@ -164,7 +164,6 @@ def check_return_url(return_to: str, allowed: tuple[str, ...]) -> str:
 def start(
     store: Repository,
     provider: AccountProvider,
-    client_secret: str,
     site: Site,
     ticket: Principal,
     return_to: str,
@@ -190,7 +189,7 @@ def start(
     nonce, verifier, browser = secrets.token_urlsafe(32), new_code_verifier(), secrets.token_urlsafe(32)
     expires = int((now or time.time()) + STATE_SECONDS)
     target = provider.authorize_url(
-        redirect_uri, f"{nonce}.{_sign(client_secret, nonce)}", code_challenge(verifier), access
+        redirect_uri, f"{nonce}.{_sign(provider.state_key(), nonce)}", code_challenge(verifier), access
     )  # first: an app the deployment lacks refuses before the ticket is spent
     fields = {
         "return_to": return_to,
@@ -237,8 +236,6 @@ def callback(
     store: Repository,
     provider: AccountProvider,
     token_secrets: TokenSecrets,
-    secret_prefix: str,
-    client_secret: str,
     state: str | None,
     code: str | None,
     error: str | None,
@@ -249,7 +246,7 @@ def callback(
     raises; a denial or a refusal goes back to the site with the reason; a consent leaves a
     connection for the admin to confirm."""
     moment = now or time.time()
-    record = _take_state(store, client_secret, state, moment)
+    record = _take_state(store, provider.state_key(), state, moment)
     _same_browser(record, browser_secret)
     name = provider.name
     return_to = str(record["return_to"])
@@ -278,7 +275,7 @@ def callback(
         email=grant.email,
         can_list_users=grant.account_wide,
         app=ZoomAppType(grant.access),
-        secret_name=secret_name(secret_prefix, provider.secret_parts(grant)),
+        secret_name=secret_name(provider.secret_prefix, provider.secret_parts(grant)),
         created_at=datetime.fromtimestamp(moment, UTC),
         zoom_user_type=grant.user_type,
         confirmed=False,

@@ -77,6 +77,17 @@ class AccountProvider(Protocol):
         a failed exchange)."""
         ...
 
+    @property
+    def secret_prefix(self) -> str:
+        """Where its grants' secrets are kept: Zoom's under the prefix the request functions may
+        read (inline attempts), the others' under the worker's alone (template.yaml)."""
+        ...
+
+    def state_key(self) -> str:
+        """What signs the state of its connect flows: its OAuth client's secret (a state made for
+        one provider's flow fails another's signature)."""
+        ...
+
     def secret_parts(self, grant: Grant) -> tuple[str, ...]:
         """What names the grant's secret: the provider keeps one grant per user (and, for Zoom, per
         app and account), so the connections of one user share it."""

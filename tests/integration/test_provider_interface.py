@@ -39,6 +39,7 @@ class PlainProvider:
     name: str = "zoom"
     keeps_times: bool = True
     accesses: frozenset[str] = frozenset({USER})
+    secret_prefix: str = "vclinks/test/plain/"
     meetings: dict[str, ProviderMeeting] = field(default_factory=dict)
     calls: Counter[str] = field(default_factory=Counter)
 
@@ -83,6 +84,9 @@ class PlainProvider:
         assert (code, access) == ("plain-code", USER)
         tokens = OAuthTokens("plain-access", "plain-refresh", START, frozenset({"meetings"}))
         return Grant(tokens, "plain-user", "plain-org", "host@plain.example", access)
+
+    def state_key(self) -> str:
+        return "plain-client-secret"
 
     def secret_parts(self, grant: Grant) -> tuple[str, ...]:
         return ("plain", grant.organization, grant.user_id)
@@ -133,8 +137,7 @@ def test_issue13_an_account_is_connected_through_the_interface_only(
 
     assert plain.calls == Counter(authorize_url=1, connect=1)
     [connection] = container().repo.list_connections(site.site_id)
-    prefix = container().token_secrets.prefix
-    assert connection.secret_name == f"{prefix}plain/plain-org/plain-user"  # named by secret_parts
+    assert connection.secret_name == "vclinks/test/plain/plain/plain-org/plain-user"  # its prefix, its parts
     assert (connection.zoom_user_id, connection.email) == ("plain-user", "host@plain.example")
     kept = boto3.client("secretsmanager").get_secret_value(SecretId=connection.secret_name)
     assert "plain-refresh" in kept["SecretString"]  # the grant's tokens, kept as every provider's

@@ -29,7 +29,14 @@ def never(*_: Any) -> Any:
 
 
 def zoom() -> ZoomMeetings:
-    return ZoomMeetings(never, never, repo=never, clock=lambda: datetime.now(UTC))  # type: ignore[arg-type]
+    return ZoomMeetings(
+        never,
+        never,
+        repo=never,  # type: ignore[arg-type]
+        clock=lambda: datetime.now(UTC),
+        secret_prefix="vclinks/test/zoom/",
+        state_key=never,
+    )
 
 
 def test_issue13_zoom_is_a_provider_with_every_zoom_capability() -> None:
@@ -38,7 +45,10 @@ def test_issue13_zoom_is_a_provider_with_every_zoom_capability() -> None:
     assert [isinstance(meetings, c) for c in CAPABILITIES] == [True] * len(CAPABILITIES)
 
 
-@pytest.mark.parametrize("provider", [GoogleMeet(never, never), TeamsMeetings(never, never)])  # type: ignore[arg-type]
+@pytest.mark.parametrize(
+    "provider",
+    [GoogleMeet(never, never, "p/", "s"), TeamsMeetings(never, never, "p/", "s")],  # type: ignore[arg-type]
+)
 def test_issue13_google_meet_and_teams_have_none_of_zoom_s_capabilities(provider: Any) -> None:
     assert [isinstance(provider, c) for c in CAPABILITIES] == [False] * len(CAPABILITIES)
 

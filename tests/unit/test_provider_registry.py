@@ -131,3 +131,5 @@ def test_x13_x14_each_package_builds_its_provider_from_the_roots_settings_secret
     assert parse_qs(consent.query)["client_id"] == [client_id]
     assert built.tokens.secrets is root.token_secrets
     assert built.tokens.on_dead_grant == root.dead_grant  # X07: the root marks the connections
+    assert built.secret_prefix == root.settings.provider_token_secret_prefix  # the worker's alone
+    assert built.state_key() == APPS[f"{name}_client_secret"]  # our OAuth client signs its flows' states

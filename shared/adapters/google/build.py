@@ -24,4 +24,5 @@ def build(root: ProviderRoot) -> GoogleMeet:
         meet_base_url=s.google_meet_base_url,
         http=httpx.Client(timeout=10.0),
     )
-    return GoogleMeet(client, ProviderTokens(root.token_secrets, client.refresh, root.dead_grant))
+    tokens = ProviderTokens(root.token_secrets, client.refresh, root.dead_grant)
+    return GoogleMeet(client, tokens, root.settings.provider_token_secret_prefix, secret)

@@ -3,7 +3,7 @@ session (docs/PROVIDERS.md says why), tokens through shared.adapters.provider_to
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Literal
 
 from shared.adapters.google.client import GoogleClient
@@ -17,6 +17,8 @@ from shared.domain.models import Connection
 class GoogleMeet:
     client: GoogleClient
     tokens: ProviderTokens
+    secret_prefix: str  # where its grants' secrets are kept (the worker's alone)
+    client_secret: str = field(repr=False)  # our OAuth client's: it signs the connect flow's state
     name: Literal["google"] = "google"
     accesses = frozenset({USER})  # the signed-in user's own meetings
     keeps_times: bool = GoogleClient.KEEPS_TIMES
@@ -48,6 +50,9 @@ class GoogleMeet:
                 provider=self.name,
             )
         return Grant(tokens, account.subject, self.name, account.email)
+
+    def state_key(self) -> str:
+        return self.client_secret
 
     def secret_parts(self, grant: Grant) -> tuple[str, ...]:
         return (self.name, grant.user_id)  # one grant per user of our one OAuth client

@@ -23,4 +23,5 @@ def build(root: ProviderRoot) -> TeamsMeetings:
         graph_base_url=s.microsoft_graph_base_url,
         http=httpx.Client(timeout=10.0),
     )
-    return TeamsMeetings(client, ProviderTokens(root.token_secrets, client.refresh, root.dead_grant))
+    tokens = ProviderTokens(root.token_secrets, client.refresh, root.dead_grant)
+    return TeamsMeetings(client, tokens, root.settings.provider_token_secret_prefix, secret)

@@ -4,7 +4,7 @@ shared.adapters.provider_tokens."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Literal
 
 from shared.adapters.microsoft.client import MicrosoftClient
@@ -17,6 +17,8 @@ from shared.domain.models import Connection
 class TeamsMeetings:
     client: MicrosoftClient
     tokens: ProviderTokens
+    secret_prefix: str  # where its grants' secrets are kept (the worker's alone)
+    client_secret: str = field(repr=False)  # our OAuth client's: it signs the connect flow's state
     name: Literal["microsoft"] = "microsoft"
     accesses = frozenset({USER})  # the signed-in user's own meetings
     keeps_times: bool = MicrosoftClient.KEEPS_TIMES
@@ -42,6 +44,9 @@ class TeamsMeetings:
         tokens = self.client.exchange_code(code, redirect_uri, code_verifier)
         user = self.client.get_me(tokens.access_token)
         return Grant(tokens, user.id, self.name, user.mail or user.user_principal_name or None)
+
+    def state_key(self) -> str:
+        return self.client_secret
 
     def secret_parts(self, grant: Grant) -> tuple[str, ...]:
         return (self.name, grant.user_id)  # one grant per user of our one OAuth client

@@ -12,7 +12,7 @@ from shared.adapters.zoom.provider import ZoomMeetings
 
 if TYPE_CHECKING:
     from shared.adapters.zoom.client import ZoomClient
-    from shared.adapters.zoom.tokens import TokenProvider
+    from shared.adapters.zoom.tokens import AppCredentialsCache, TokenProvider
 
 
 class ZoomRoot(ProviderRoot, Protocol):
@@ -22,6 +22,16 @@ class ZoomRoot(ProviderRoot, Protocol):
     @property
     def tokens(self) -> TokenProvider: ...
 
+    @property
+    def zoom_app(self) -> AppCredentialsCache: ...
+
 
 def build(root: ZoomRoot) -> ZoomMeetings:
-    return ZoomMeetings(lambda: root.zoom, lambda: root.tokens, root.repo, root.repo.now)
+    return ZoomMeetings(
+        lambda: root.zoom,
+        lambda: root.tokens,
+        root.repo,
+        root.repo.now,
+        secret_prefix=root.token_secrets.prefix,
+        state_key=lambda: root.zoom_app.get().client_secret,
+    )

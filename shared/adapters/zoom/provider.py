@@ -53,8 +53,13 @@ class ZoomMeetings:
         repo: Repository,
         clock: Callable[[], datetime],
         daily_limit: int = DAILY_LIMIT,
+        *,
+        secret_prefix: str,
+        state_key: Callable[[], str],
     ) -> None:
         self._client_of, self._tokens_of = client, tokens
+        self.secret_prefix = secret_prefix  # where its grants' secrets are kept (readable inline)
+        self._state_key = state_key  # the user-managed app's client secret, read when a flow needs it
         self._client: ZoomClient | None = None
         self._tokens: TokenProvider | None = None
         self.repo = repo
@@ -80,7 +85,13 @@ class ZoomMeetings:
 
         client = cache(lambda: self.client.inline())
         return ZoomMeetings(
-            client, lambda: self.tokens.using(client()), self.repo, self.clock, self.daily_limit
+            client,
+            lambda: self.tokens.using(client()),
+            self.repo,
+            self.clock,
+            self.daily_limit,
+            secret_prefix=self.secret_prefix,
+            state_key=self._state_key,
         )
 
     def _call(self, connection: Connection, action: Callable[[str], Any]) -> Any:
@@ -192,6 +203,11 @@ class ZoomMeetings:
         )
         wide = app is ZoomAppType.ADMIN_MANAGED
         return Grant(tokens, user.id, user.account_id, user.email, app.value, wide, user.type)
+
+    def state_key(self) -> str:
+        """The user-managed app's client secret signs every Zoom flow's state (the admin-managed
+        app's flows too: one key for the callback to check before it reads the state)."""
+        return self._state_key()
 
     def secret_parts(self, grant: Grant) -> tuple[str, ...]:
         """Zoom keeps one grant per user per app, so do we (the account id first: an admin-managed
