@@ -45,7 +45,7 @@ from shared.adapters.oauth import code_challenge, new_code_verifier
 from shared.adapters.provider_meeting import USER
 from shared.adapters.provider_tokens import stored
 from shared.adapters.repository import Repository
-from shared.adapters.zoom.tokens import SECRET_NAME_UNSAFE, TokenSecrets, grant_lease
+from shared.adapters.zoom.tokens import TokenSecrets, grant_lease, secret_name
 from shared.domain.auth import Principal, Role, same_secret
 from shared.domain.errors import (
     Conflict,
@@ -224,12 +224,6 @@ def _spend_ticket_and_save_state(
 
 def _with_query(url: str, **params: str) -> str:
     return f"{url}{'&' if urlsplit(url).query else '?'}{urlencode(params)}"
-
-
-def secret_name(prefix: str, parts: tuple[str, ...]) -> str:
-    """The grant's secret: one per provider user (and Zoom app), shared by every connection of
-    that user (AccountProvider.secret_parts)."""
-    return prefix + "/".join(SECRET_NAME_UNSAFE.sub("_", part) for part in parts)
 
 
 def callback(

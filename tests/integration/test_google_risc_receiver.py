@@ -23,12 +23,11 @@ from local.google_emulator import GoogleEmulator
 from local.google_risc import token_identifier, user_subject
 from shared.adapters.provider_tokens import risc_token_hash
 from shared.adapters.repository import refresh_token_key
-from shared.adapters.zoom.tokens import TokenSecrets
+from shared.adapters.zoom.tokens import TokenSecrets, secret_name
 from shared.bootstrap import container
 from shared.domain.models import Connection, ConnectionStatus
 from shared.domain.work import WorkRef
 from shared.services import connections
-from shared.services.connect import secret_name
 from shared.services.google_risc import EVENTS_REQUESTED
 from tests.support.api import Answer, Api, SiteHandle
 from tests.support.aws import reset_caches

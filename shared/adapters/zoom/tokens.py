@@ -42,7 +42,7 @@ from shared.domain.errors import (
     ZoomRefreshLost,
     ZoomUnavailable,
 )
-from shared.domain.models import Connection, ConnectionStatus, ZoomAppType
+from shared.domain.models import Connection, ConnectionStatus
 from shared.domain.work import Deferred
 
 if TYPE_CHECKING:
@@ -56,6 +56,12 @@ WAIT_SECONDS = 15.0
 POLL_SECONDS = 0.1
 WRITE_ATTEMPTS = 4
 SECRET_NAME_UNSAFE = re.compile(r"[^A-Za-z0-9_+=.@-]")
+
+
+def secret_name(prefix: str, parts: tuple[str, ...]) -> str:
+    """A grant's secret: one per provider user (and Zoom app), shared by every connection of that
+    user (AccountProvider.secret_parts); characters Secrets Manager refuses become `_`."""
+    return prefix + "/".join(SECRET_NAME_UNSAFE.sub("_", part) for part in parts)
 
 
 def lease_name(secret_name: str) -> str:
@@ -122,11 +128,6 @@ class TokenSecrets:
         self.client = client
         self.prefix = prefix
         self.sleep = sleep
-
-    def name_for(self, app: ZoomAppType, zoom_account_id: str, zoom_user_id: str) -> str:
-        """The grant's secret: Zoom keeps one grant per user per app, so do we."""
-        parts = (app.value, zoom_account_id or "-", zoom_user_id)
-        return self.prefix + "/".join(SECRET_NAME_UNSAFE.sub("_", part) for part in parts)
 
     def create(self, name: str, tokens: StoredTokens) -> None:
         """Store a new pair, or overwrite the grant's (signing in again replaces the grant)."""
