@@ -12,7 +12,7 @@ from urllib.parse import parse_qs, urlencode, urlsplit, urlunsplit
 import httpx
 
 from local.stack import ZOOM_WEBHOOK_TOKEN
-from tests.support.stack import RETURN_TO, SiteClient, Stack, confirm, session_body
+from tests.support.stack import RETURN_TO, CancelAfter, SiteClient, Stack, confirm, session_body
 
 
 def consent(stack: Stack, site: SiteClient, user: str, browser: httpx.Client) -> str:
@@ -86,7 +86,7 @@ def test_stale_or_unsigned_webhooks_are_refused(stack: Stack) -> None:
 
 
 def test_zooms_daily_limit_is_a_clear_pending_state_waiting_for_the_next_utc_day(
-    stack: Stack, studio: SiteClient
+    stack: Stack, studio: SiteClient, cancel_after: CancelAfter
 ) -> None:
     """Zoom's daily answer fills the host's count for the UTC day (X11): the work is not sent again
     today, even if Zoom's own count were reset; it waits for 00:00 UTC, listed with the host (that it
@@ -95,6 +95,7 @@ def test_zooms_daily_limit_is_a_clear_pending_state_waiting_for_the_next_utc_day
     studio.connect_zoom(user)
     studio.ok("PUT", f"{studio.base}/services/consult", {"kind": "appointment", "online": True})
     stack.zoom("POST", "daily-usage", json={"user_id": user, "count": 100})
+    cancel_after(studio, "sessions/s1")
     created = studio.call("PUT", f"{studio.base}/sessions/s1", session_body())
     assert created.status_code == 201
     assert created.json()["meeting_state"] == "pending"

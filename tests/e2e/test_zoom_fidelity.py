@@ -17,7 +17,7 @@ import pytest
 
 from local.stack import ZOOM_CLIENT_ID, ZOOM_CLIENT_SECRET, ZOOM_WEBHOOK_TOKEN
 from shared.adapters.zoom.scopes import USER_MANAGED_SCOPES
-from tests.support.stack import RETURN_TO, SiteClient, Stack, delta, session_body
+from tests.support.stack import RETURN_TO, CancelAfter, SiteClient, Stack, delta, session_body
 
 
 @pytest.fixture
@@ -101,12 +101,15 @@ def test_a_cancelled_session_whose_meeting_is_in_progress_or_ended_is_done_not_r
     assert delta(before, stack.zoom_calls()) == {"delete_meeting_refused": 1}  # never asked again
 
 
-def test_x11_zooms_older_daily_limit_answer_is_the_daily_limit_too(stack: Stack, studio: SiteClient) -> None:
+def test_x11_zooms_older_daily_limit_answer_is_the_daily_limit_too(
+    stack: Stack, studio: SiteClient, cancel_after: CancelAfter
+) -> None:
     user = stack.new_zoom_user()
     studio.connect_zoom(user)
     studio.ok("PUT", f"{studio.base}/services/consult", {"kind": "appointment", "online": True})
     stack.zoom("POST", "daily-usage", json={"user_id": user, "count": 100})
     stack.zoom("POST", "daily-limit", json={"form": "code300"})
+    cancel_after(studio, "sessions/s1")
     try:
         created = studio.call("PUT", f"{studio.base}/sessions/s1", session_body())
     finally:

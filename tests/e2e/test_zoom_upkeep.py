@@ -16,7 +16,7 @@ from typing import Any
 import httpx
 
 from local.stack import ZOOM_WEBHOOK_TOKEN
-from tests.support.stack import SiteClient, Stack, delta, iso, session_body
+from tests.support.stack import CancelAfter, SiteClient, Stack, delta, iso, session_body
 
 LATER = datetime(2032, 2, 2, 10, 0, tzinfo=UTC)  # no other test has sessions then (the checks read by time)
 
@@ -84,7 +84,9 @@ def test_s03_a_basic_host_gives_every_client_the_meetings_join_link(stack: Stack
     assert links == {meeting["join_url"]}
 
 
-def test_s03_the_per_registrant_limit_waits_for_that_booking_only(stack: Stack, studio: SiteClient) -> None:
+def test_s03_the_per_registrant_limit_waits_for_that_booking_only(
+    stack: Stack, studio: SiteClient, cancel_after: CancelAfter
+) -> None:
     user = stack.new_zoom_user()  # an owner: licensed
     studio.connect_zoom(user)
     studio.ok("PUT", f"{studio.base}/services/flow", {"kind": "class", "online": True})
@@ -94,6 +96,7 @@ def test_s03_the_per_registrant_limit_waits_for_that_booking_only(stack: Stack, 
     stack.zoom(
         "POST", "registrant-adds", json={"meeting_id": meeting["id"], "email": "ada@x.test", "count": 3}
     )
+    cancel_after(studio, "sessions/c1/bookings/ada")
     studio.ok(
         "PUT", f"{studio.base}/sessions/c1/bookings/ada", {"client_name": "Ada", "client_email": "ada@x.test"}
     )
@@ -107,7 +110,7 @@ def test_s03_the_per_registrant_limit_waits_for_that_booking_only(stack: Stack, 
 
 
 def test_x11_each_hosts_daily_count_is_shown_with_the_work_waiting_for_tomorrow(
-    stack: Stack, studio: SiteClient
+    stack: Stack, studio: SiteClient, cancel_after: CancelAfter
 ) -> None:
     user = stack.new_zoom_user()
     studio.connect_zoom(user)
@@ -120,6 +123,8 @@ def test_x11_each_hosts_daily_count_is_shown_with_the_work_waiting_for_tomorrow(
     ]
 
     stack.zoom("POST", "daily-usage", json={"user_id": user, "count": 100})  # other apps used the day up
+    cancel_after(studio, "sessions/s2")
+    cancel_after(studio, "sessions/s3")
     studio.ok("PUT", f"{studio.base}/sessions/s2", session_body(datetime(2031, 5, 6, 9, 0, tzinfo=UTC)))
     studio.ok("PUT", f"{studio.base}/sessions/s3", session_body(datetime(2031, 5, 7, 9, 0, tzinfo=UTC)))
     stack.settle()

@@ -8,6 +8,7 @@ import re
 import secrets
 import subprocess
 import sys
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -173,6 +174,9 @@ def confirm(browser: httpx.Client, page: httpx.Response, decision: str) -> httpx
 
 
 START = datetime(2031, 5, 5, 9, 0, tzinfo=UTC)
+
+CancelAfter = Callable[[SiteClient, str], None]
+"""The e2e `cancel_after` fixture: (site, path under the site) to DELETE when the test ends."""
 
 
 def iso(moment: datetime) -> str:
