@@ -3,6 +3,9 @@ honoured (capped). An idempotent call retries on 429, 5xx, timeouts and dropped 
 A call that creates something without an idempotency key retries only when the request surely
 did not arrive (connection refused) or was refused before acting (429); after a 5xx or a read
 timeout it raises `ProviderUnavailable(uncertain=True)`, so the caller looks before creating again.
+Each call is counted for the operator, as Zoom's are: ProviderCalls, and ProviderFailures by kind
+(shared.adapters.metrics), under the provider's name and the call's `operation` (its method and
+path with the ids left out: few enough values for a dimension).
 """
 
 from __future__ import annotations
@@ -15,7 +18,7 @@ from typing import Any
 
 import httpx
 
-from shared.domain.errors import ProviderRateLimited, ProviderUnavailable
+from shared.domain.errors import ProviderRateLimited, ProviderUnavailable, VclinksError
 
 JITTER = random.SystemRandom()  # from the OS: a SnapStart snapshot copies random's state
 
@@ -41,13 +44,42 @@ def send(
     url: str,
     *,
     provider: str,
+    operation: str,
     policy: RetryPolicy,
     idempotent: bool,
     timeout: float,
     rate_limited: Callable[[httpx.Response], bool] = lambda answer: answer.status_code == 429,
     **kw: Any,
 ) -> httpx.Response:
-    """The provider's answer once it is neither a rate limit nor a server fault, else an error."""
+    """The provider's answer once it is neither a rate limit nor a server fault, else an error;
+    counted: one ProviderCalls, and one ProviderFailures when it ends in an error or a 4xx."""
+    from shared.adapters.metrics import Metric, put
+
+    put(Metric.PROVIDER_CALLS, provider=provider, operation=operation)
+    try:
+        answer = _send_with_retries(
+            http, method, url, provider, policy, idempotent, timeout, rate_limited, **kw
+        )
+    except VclinksError as error:
+        put(Metric.PROVIDER_FAILURES, provider=provider, operation=operation, kind=error.slug)
+        raise
+    if answer.status_code >= 400:
+        kind = f"http-{answer.status_code}"
+        put(Metric.PROVIDER_FAILURES, provider=provider, operation=operation, kind=kind)
+    return answer
+
+
+def _send_with_retries(
+    http: httpx.Client,
+    method: str,
+    url: str,
+    provider: str,
+    policy: RetryPolicy,
+    idempotent: bool,
+    timeout: float,
+    rate_limited: Callable[[httpx.Response], bool],
+    **kw: Any,
+) -> httpx.Response:
     attempt = 0
     while True:
         attempt += 1

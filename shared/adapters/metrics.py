@@ -18,6 +18,8 @@ from typing import Any
 class Metric(StrEnum):
     ZOOM_CALLS = "ZoomCalls"  # dimension operation
     ZOOM_FAILURES = "ZoomFailures"  # dimensions operation, kind
+    PROVIDER_CALLS = "ProviderCalls"  # Google Meet and Microsoft Graph: dimensions provider, operation
+    PROVIDER_FAILURES = "ProviderFailures"  # dimensions provider, operation, kind
     DUE_WORK = "DueWork"  # the dispatcher's round: due items it found (at most 26 a site)
     OLDEST_PENDING_WORK = "OldestPendingWorkSeconds"  # the oldest due item, since first flagged
     EMAILS_SENT = "EmailsSent"

@@ -1,22 +1,32 @@
 """Operational metrics as CloudWatch Embedded Metric Format lines (issue 12): Zoom calls and
-failures by operation and kind, the dispatcher's due work and the age of the oldest, emails sent
-and refused, connections needing reconnect, join clicks; in the namespace and with the
-dimensions the alarms of template.yaml read."""
+failures by operation and kind (Google Meet's and Microsoft Graph's by provider too), the
+dispatcher's due work and the age of the oldest, emails sent and refused, connections needing
+reconnect, join clicks; in the namespace and with the dimensions the alarms of template.yaml read."""
 
 from __future__ import annotations
 
 import json
 import time
+from dataclasses import replace
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
 
+from local.google_emulator import GoogleEmulator
+from local.microsoft_emulator import MicrosoftEmulator
 from local.template import load_template
 from local.zoom_emulator import ZoomEmulator
+from shared.adapters.google.client import MEET_SCOPE, GoogleClient
+from shared.adapters.http_retry import RetryPolicy
+from shared.adapters.microsoft.client import MicrosoftClient
+from shared.adapters.provider_meeting import MeetingRequest
 from shared.bootstrap import container
+from shared.domain.errors import ProviderMeetingNotFound, ProviderUnavailable
 from shared.domain.work import WorkRef
 from tests.support.api import Api, SiteHandle
 from tests.support.links import book, join_path, set_default, setup_session
+from tests.support.providers import REDIRECT, Clock, Sleeps, consent, pkce
 from tests.support.zoom import connect, session
 
 
@@ -105,6 +115,87 @@ def test_zoom_calls_emails_and_a_lost_connection_are_counted(
     assert len(named(found, "EmailsSent")) >= 1
     lost = named(found, "ConnectionsNeedingReconnect")
     assert [(p["dims"], p["value"]) for p in lost] == [({"service": "vclinks"}, [1.0])]
+
+
+def test_google_and_teams_calls_are_counted_by_provider_and_operation_never_by_id(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """ProviderCalls and ProviderFailures: a point per call, under the provider and the call's
+    method and path with the meeting's id left out (a dimension takes few values), and a failure's
+    kind (an HTTP status, or the error a fault became)."""
+    start = datetime(2030, 3, 4, 9, 0, tzinfo=UTC)
+    session = MeetingRequest("vclinks-s1-1", "Morning Flow", start, start + timedelta(hours=1))
+    google, microsoft = GoogleEmulator(clock=Clock()), MicrosoftEmulator(clock=Clock())
+    google.start()
+    microsoft.start()
+    try:
+        meet = GoogleClient(
+            client_id=google.client_id,
+            client_secret=google.client_secret,
+            accounts_base_url=google.base_url,
+            oauth2_base_url=google.base_url,
+            meet_base_url=google.base_url,
+            retry=RetryPolicy(sleep=Sleeps()),
+        )
+        teams = MicrosoftClient(
+            client_id=microsoft.client_id,
+            client_secret=microsoft.client_secret,
+            tenant="organizations",
+            login_base_url=microsoft.base_url,
+            graph_base_url=f"{microsoft.base_url}/v1.0",
+            retry=RetryPolicy(sleep=Sleeps()),
+        )
+        verifier, challenge = pkce()
+        code = consent(
+            meet.authorize_url(REDIRECT, "st", challenge), {"user": "g-host", "grant": [MEET_SCOPE]}
+        )
+        g_token = meet.exchange_code(code["code"], REDIRECT, verifier).access_token
+        verifier, challenge = pkce()
+        code = consent(teams.authorize_url(REDIRECT, "st", challenge), {"user": "m-host"})
+        m_token = teams.exchange_code(code["code"], REDIRECT, verifier).access_token
+        capsys.readouterr()
+
+        space = meet.create_meeting(g_token, session)
+        meet.get_meeting(g_token, space.meeting_id)
+        meet.update_meeting(g_token, space.meeting_id, session)
+        with pytest.raises(ProviderMeetingNotFound):
+            meet.get_meeting(g_token, "spaces/gone1234")
+        google.add_fault("POST", r"^/v2/spaces$", status=503)
+        with pytest.raises(ProviderUnavailable):
+            meet.create_meeting(g_token, session)
+        meeting = teams.create_meeting(m_token, session)
+        teams.update_meeting(m_token, meeting.meeting_id, replace(session, start=start + timedelta(days=1)))
+        teams.delete_meeting(m_token, meeting.meeting_id)
+        teams.delete_meeting(m_token, meeting.meeting_id)  # gone already: the outcome wanted, a 404 counted
+    finally:
+        google.stop()
+        microsoft.stop()
+
+    found = points(capsys.readouterr().out)
+    calls = [(p["dims"]["provider"], p["dims"]["operation"]) for p in named(found, "ProviderCalls")]
+    assert calls == [
+        ("google", "POST /v2/spaces"),
+        ("google", "GET /v2/spaces/{}"),
+        ("google", "PATCH /v2/spaces/{}"),
+        ("google", "GET /v2/spaces/{}"),
+        ("google", "POST /v2/spaces"),
+        ("microsoft", "POST /me/onlineMeetings/createOrGet"),
+        ("microsoft", "PATCH /me/onlineMeetings/{}"),
+        ("microsoft", "PATCH /me/onlineMeetings/{}"),
+        ("microsoft", "DELETE /me/onlineMeetings/{}"),
+        ("microsoft", "DELETE /me/onlineMeetings/{}"),
+    ]
+    failures = [
+        (p["dims"]["provider"], p["dims"]["operation"], p["dims"]["kind"])
+        for p in named(found, "ProviderFailures")
+    ]
+    assert failures == [
+        ("google", "GET /v2/spaces/{}", "http-404"),
+        ("google", "POST /v2/spaces", "provider-unavailable"),
+        ("microsoft", "DELETE /me/onlineMeetings/{}", "http-404"),
+    ]
+    ids = (space.meeting_id.removeprefix("spaces/"), meeting.meeting_id)
+    assert not [p for p in found if any(i in v for i in ids for v in p["dims"].values())]
 
 
 def test_every_custom_metric_an_alarm_reads_is_one_the_code_publishes() -> None:

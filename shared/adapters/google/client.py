@@ -15,6 +15,7 @@ Why Meet spaces and not Calendar events: docs/PROVIDERS.md. Facts: shared/google
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -98,6 +99,7 @@ class GoogleClient:
             "POST",
             f"{self.oauth2}/token",
             provider=PROVIDER,
+            operation="POST /token",
             policy=self.retry,
             idempotent=refreshing,  # a code is single use; a refresh can be repeated
             timeout=self.timeout,
@@ -147,6 +149,7 @@ class GoogleClient:
             "POST",
             f"{self.oauth2}/revoke",
             provider=PROVIDER,
+            operation="POST /revoke",
             policy=self.retry,
             idempotent=True,
             timeout=self.timeout,
@@ -173,6 +176,7 @@ class GoogleClient:
             method,
             f"{self.meet}/v2/{path}",
             provider=PROVIDER,
+            operation=f"{method} /v2/{SPACE_NAME.sub('spaces/{}', path)}",
             policy=self.retry,
             idempotent=not creating,
             timeout=self.timeout,
@@ -228,6 +232,10 @@ class GoogleClient:
             json={"config": dict(config)},
         )
         return _meeting(data)
+
+
+SPACE_NAME = re.compile(r"spaces/[^/:]+")
+"""A space's name in a path: left out of the calls' `operation` (a metric dimension)."""
 
 
 def _space_path(meeting_id: str) -> str:

@@ -16,6 +16,7 @@ Facts: shared/microsoft/SOURCE.md. Choices (docs/PROVIDERS.md):
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -104,6 +105,7 @@ class MicrosoftClient:
             "POST",
             f"{self.authority}/token",
             provider=PROVIDER,
+            operation="POST /token",
             policy=self.retry,
             idempotent=refreshing,  # the old refresh token keeps working: a refresh may be repeated
             timeout=self.timeout,
@@ -157,6 +159,7 @@ class MicrosoftClient:
             method,
             f"{self.graph}{path}",
             provider=PROVIDER,
+            operation=f"{method} {MEETING_ID.sub('/onlineMeetings/{}', path)}",
             policy=self.retry,
             idempotent=True,  # GET, PATCH, DELETE and createOrGet (keyed by externalId)
             timeout=self.timeout,
@@ -229,6 +232,10 @@ def _differs(meeting: dict[str, Any], wanted: dict[str, Any]) -> bool:
         elif have != value:
             return True
     return False
+
+
+MEETING_ID = re.compile(r"/onlineMeetings/(?!createOrGet$)[^/?]+")
+"""A meeting's id in a path: left out of the calls' `operation` (a metric dimension)."""
 
 
 def _path(meeting_id: str) -> str:
