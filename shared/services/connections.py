@@ -183,7 +183,7 @@ def start_removal(repo: Repository, connection: Connection, why: Removal) -> boo
 def mark_needs_reconnect(
     repo: Repository, connection: Connection, problem: str | None = None
 ) -> list[WorkRef]:
-    """X07: Zoom refused the grant for good. Every connection of the grant needs reconnecting
+    """X07: the provider refused the grant for good. Every connection of the grant needs reconnecting
     (they share its tokens), saying why; links of their sessions fall back to a clear reason once
     the accounts that embed them say so (each CONNECTION item does that at once)."""
 
