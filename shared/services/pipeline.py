@@ -13,7 +13,7 @@ after a crash, a retry or a duplicate message changes nothing more.
     SESSIONS    every upcoming session of a scope -> a SESSION item each (paged)
     CONNECTION  an unconfirmed connection expires; the accounts that embed a connection, then
                 (when it goes) its sessions (meetings deleted at Zoom), its grant and data
-    DELETE_SITE its Zoom connections removed (as CONNECTION does), its sender let go, its items (paged)
+    DELETE_SITE its connections removed (as CONNECTION does), its sender let go, its items (paged)
     WEBHOOK     one event delivered to the platform's endpoint (Standard Webhooks), with backoff
     CHECK       X10: before a session, its connection and provider meeting (repaired, or why not)
 """
@@ -86,7 +86,7 @@ def reactions() -> Mapping[WorkKind, tuple[Step, ...]]:
         ),
         WorkKind.REMINDERS: (reminders.send_reminders,),
         WorkKind.DELETE_SITE: (
-            site_deletion.revoke_zoom,
+            site_deletion.remove_connections,
             site_deletion.forget_sender,
             site_deletion.delete_items,
         ),

@@ -5,10 +5,10 @@ write): from then on it answers as a site that does not exist. The item then doe
 one bounded page per run, so that no run outlasts the worker's timeout and a crash anywhere
 only makes it go on from where the tables say it is (every step reads what is left):
 
-1. `revoke_zoom`: every Zoom connection of the site goes through the CONNECTION item's own
-   removal (shared.services.connections): its upcoming meetings deleted at Zoom (a deleted
-   site wants none: shared.domain.meetings), its grant revoked, its token secret deleted. The
-   item waits until no connection is left.
+1. `remove_connections`: every connection of the site (Zoom, Google, Microsoft) goes through the
+   CONNECTION item's own removal (shared.services.connections): its upcoming meetings ended at
+   the provider (a deleted site wants none: shared.domain.meetings), its grant revoked where the
+   provider can, its token secret deleted. The item waits until no connection is left.
 2. `forget_sender`: the site's own From address (issue 11): its SES identity, which this
    deployment created for the site, and its claim on the address, so another site may take it.
 3. `delete_items`: the sessions with their bookings (SessionLinks), then the site's other work
@@ -32,13 +32,13 @@ from shared.services.connections import start_removal
 from shared.services.pipeline import StepContext
 
 logger = Logger(service="vclinks")
-ZOOM_WAIT = timedelta(seconds=30)
+REMOVAL_WAIT = timedelta(seconds=30)
 SESSIONS_PER_RUN = 25
 MORE = "more"
 """The cursor a run returns when there is more to delete: the worker queues the item again now."""
 
 
-def revoke_zoom(ctx: StepContext, work: Work) -> None:
+def remove_connections(ctx: StepContext, work: Work) -> None:
     site_id = work.ref.site_id
     site = ctx.repo.get_site(site_id)
     if site is None or site.deleted_at is None:
@@ -49,7 +49,7 @@ def revoke_zoom(ctx: StepContext, work: Work) -> None:
         start_removal(ctx.repo, connection, Removal.DISCONNECTED)
     ctx.queue.send([WorkRef.connection(site_id, c.connection_id) for c in started])
     if connections:
-        raise Retry("waiting_for_zoom_removal", at=ctx.clock() + ZOOM_WAIT)
+        raise Retry("waiting_for_connection_removal", at=ctx.clock() + REMOVAL_WAIT)
 
 
 def forget_sender(ctx: StepContext, work: Work) -> None:

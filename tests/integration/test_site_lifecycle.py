@@ -20,6 +20,7 @@ from shared.bootstrap import container
 from tests.support.api import Api, SiteHandle
 from tests.support.aws import REGION
 from tests.support.links import book, client_link, join_path, set_default, setup_session, staff_token
+from tests.support.provider_kits import HostedKit, Tier, kit_for
 from tests.support.zoom import connect, session
 
 
@@ -273,6 +274,43 @@ def test_deleting_a_site_revokes_zoom_deletes_its_secrets_and_every_item(
     assert {i["pk"]["S"].partition("#")[0] for i in left} <= {"SENT", "LEASE", "OAUTH", "MEETING", "TICKET"}
     assert _items(other.site_id) == theirs
     assert client_link(other)["url"]
+
+
+@pytest.mark.parametrize("provider", ["google", "microsoft"])
+def test_deleting_a_site_ends_its_meet_or_teams_meetings_and_deletes_its_grants_secrets(
+    make_site: Any, tier: Tier, worker: Any, provider: str
+) -> None:
+    """X13, X14 as for Zoom above: the deleted site's upcoming meetings are ended while the grant
+    still works (Teams meetings deleted; Meet spaces closed, as the API deletes none), Google's grant
+    is revoked (Microsoft has no per-app revocation), and the grant's token secret is deleted."""
+    kit = kit_for(provider, tier)
+    assert isinstance(kit, HostedKit)
+    site = make_site("Leaving Studio")
+    account = kit.connect(site)
+    assert site.api.put(f"{site.base}/services/svc", {"kind": "appointment", "online": True}).status == 200
+    for n in range(3):
+        assert site.api.put(f"{site.base}/sessions/s{n}", session(days=n)).status in (200, 201)
+    tier.settle()
+    links = [site.api.get(f"{site.base}/sessions/s{n}/link?audience=staff").json["url"] for n in range(3)]
+    held = {kit.meeting_of(account, url, True) for url in links}
+    assert len(held) == 3
+    assert None not in held
+    assert len(_provider_secrets()) == 1
+    revoked = kit.emulator("GET", "calls").get("token_revoke", 0)
+
+    assert site.api.delete(site.base).status == 202
+    _settle_deletion(site.site_id, worker)
+
+    assert [kit.meeting_of(account, url, True) for url in links] == [None] * 3  # none opens a meeting
+    revokes = kit.emulator("GET", "calls").get("token_revoke", 0) - revoked
+    assert revokes == (1 if provider == "google" else 0)
+    assert _provider_secrets() == []
+    assert [i for i in _items(site.site_id) if "expires_at" not in i] == []
+
+
+def _provider_secrets() -> list[str]:
+    names = [s["Name"] for s in boto3.client("secretsmanager").list_secrets()["SecretList"]]
+    return [name for name in names if name.startswith(container().settings.provider_token_secret_prefix)]
 
 
 def test_a_deleted_sites_sender_address_is_let_go(make_site: Any, worker: Any) -> None:
