@@ -22,13 +22,12 @@ import pytest
 
 from local.google_emulator import CONFIG_SCHEMA, GoogleEmulator
 from shared.adapters.google.client import MEET_SCOPE, GoogleClient
-from shared.adapters.http_retry import RetryPolicy
 from shared.adapters.provider_meeting import MeetingRequest
 from shared.domain.errors import ProviderMeetingNotFound
 from shared.domain.meeting_settings import KEPT_MEET, MEET_WIRE, RESTRICTIONS, MeetSettings, config_paths
 from shared.domain.models import MeetingSettings
 from tests.support.contract import GOOGLE_ERROR, discovery_schema, violations
-from tests.support.providers import REDIRECT, Sleeps, consent, pkce
+from tests.support.providers import REDIRECT, consent, google_client, pkce
 
 DOC: dict[str, Any] = json.loads(
     (Path(__file__).parent / "fixtures" / "google_meet_v2_subset.json").read_text()
@@ -95,14 +94,8 @@ def signed_in(google: GoogleEmulator) -> tuple[GoogleClient, str, list[httpx.Req
     an access token, the requests it sends and its exchanges checked against the document."""
     exchanges = Exchanges()
     sent: list[httpx.Request] = []
-    client = GoogleClient(
-        client_id=google.client_id,
-        client_secret=google.client_secret,
-        accounts_base_url=google.base_url,
-        oauth2_base_url=google.base_url,
-        meet_base_url=google.base_url,
-        http=httpx.Client(event_hooks={"request": [sent.append], "response": [exchanges]}),
-        retry=RetryPolicy(sleep=Sleeps()),
+    client = google_client(
+        google, http=httpx.Client(event_hooks={"request": [sent.append], "response": [exchanges]})
     )
     verifier, challenge = pkce()
     consented = consent(

@@ -29,14 +29,13 @@ from local.microsoft_emulator import (
     PRESENTERS,
     MicrosoftEmulator,
 )
-from shared.adapters.http_retry import RetryPolicy
 from shared.adapters.microsoft.client import MicrosoftClient
 from shared.adapters.provider_meeting import MeetingRequest
 from shared.domain.errors import ProviderAccountUnsupported
 from shared.domain.meeting_settings import TEAMS_PROPERTIES, TeamsSettings
 from shared.domain.models import MeetingSettings
 from tests.support.contract import openapi_schema, violations
-from tests.support.providers import REDIRECT, Sleeps, consent, pkce
+from tests.support.providers import REDIRECT, consent, microsoft_client, pkce
 
 DOC: dict[str, Any] = json.loads(
     (Path(__file__).parent / "fixtures" / "graph_online_meetings_subset.json").read_text()
@@ -110,14 +109,8 @@ def microsoft() -> Iterator[MicrosoftEmulator]:
 def client_for(
     microsoft: MicrosoftEmulator, exchanges: Exchanges, tenant: str = "organizations"
 ) -> MicrosoftClient:
-    return MicrosoftClient(
-        client_id=microsoft.client_id,
-        client_secret=microsoft.client_secret,
-        tenant=tenant,
-        login_base_url=microsoft.base_url,
-        graph_base_url=f"{microsoft.base_url}/v1.0",
-        http=httpx.Client(event_hooks={"response": [exchanges]}),
-        retry=RetryPolicy(sleep=Sleeps()),
+    return microsoft_client(
+        microsoft, tenant=tenant, http=httpx.Client(event_hooks={"response": [exchanges]})
     )
 
 

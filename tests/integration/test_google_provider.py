@@ -13,7 +13,6 @@ import pytest
 
 from local.google_emulator import MEET_CREATED, GoogleEmulator
 from shared.adapters.google.client import MEET_SCOPE, GoogleClient
-from shared.adapters.http_retry import RetryPolicy
 from shared.adapters.oauth import OAuthTokens
 from shared.adapters.provider_meeting import MeetingRequest
 from shared.domain.errors import (
@@ -28,7 +27,7 @@ from shared.domain.errors import (
 )
 from shared.domain.meeting_settings import MeetSettings
 from shared.domain.models import MeetingSettings
-from tests.support.providers import REDIRECT, Clock, Sleeps, consent, pkce
+from tests.support.providers import REDIRECT, Clock, Sleeps, consent, google_client, pkce
 
 START = datetime(2030, 3, 4, 9, 0, tzinfo=UTC)
 SESSION = MeetingRequest("vclinks-s1-1", "Morning Flow", START, START + timedelta(hours=1))
@@ -53,14 +52,7 @@ def sleeps() -> Sleeps:
 
 
 def client_for(google: GoogleEmulator, sleeps: Sleeps, secret: str | None = None) -> GoogleClient:
-    return GoogleClient(
-        client_id=google.client_id,
-        client_secret=google.client_secret if secret is None else secret,
-        accounts_base_url=google.base_url,
-        oauth2_base_url=google.base_url,
-        meet_base_url=google.base_url,
-        retry=RetryPolicy(sleep=sleeps),
-    )
+    return google_client(google, sleeps=sleeps, secret=secret)
 
 
 @pytest.fixture

@@ -17,16 +17,14 @@ from local.google_emulator import GoogleEmulator
 from local.microsoft_emulator import MicrosoftEmulator
 from local.template import load_template
 from local.zoom_emulator import ZoomEmulator
-from shared.adapters.google.client import MEET_SCOPE, GoogleClient
-from shared.adapters.http_retry import RetryPolicy
-from shared.adapters.microsoft.client import MicrosoftClient
+from shared.adapters.google.client import MEET_SCOPE
 from shared.adapters.provider_meeting import MeetingRequest
 from shared.bootstrap import container
 from shared.domain.errors import ProviderMeetingNotFound, ProviderUnavailable
 from shared.domain.work import WorkRef
 from tests.support.api import Api, SiteHandle
 from tests.support.links import book, join_path, set_default, setup_session
-from tests.support.providers import REDIRECT, Clock, Sleeps, consent, pkce
+from tests.support.providers import REDIRECT, Clock, consent, google_client, microsoft_client, pkce
 from tests.support.zoom import connect, session
 
 
@@ -129,22 +127,7 @@ def test_google_and_teams_calls_are_counted_by_provider_and_operation_never_by_i
     google.start()
     microsoft.start()
     try:
-        meet = GoogleClient(
-            client_id=google.client_id,
-            client_secret=google.client_secret,
-            accounts_base_url=google.base_url,
-            oauth2_base_url=google.base_url,
-            meet_base_url=google.base_url,
-            retry=RetryPolicy(sleep=Sleeps()),
-        )
-        teams = MicrosoftClient(
-            client_id=microsoft.client_id,
-            client_secret=microsoft.client_secret,
-            tenant="organizations",
-            login_base_url=microsoft.base_url,
-            graph_base_url=f"{microsoft.base_url}/v1.0",
-            retry=RetryPolicy(sleep=Sleeps()),
-        )
+        meet, teams = google_client(google), microsoft_client(microsoft)
         verifier, challenge = pkce()
         code = consent(
             meet.authorize_url(REDIRECT, "st", challenge), {"user": "g-host", "grant": [MEET_SCOPE]}

@@ -12,7 +12,6 @@ import httpx
 import pytest
 
 from local.microsoft_emulator import MicrosoftEmulator
-from shared.adapters.http_retry import RetryPolicy
 from shared.adapters.microsoft.client import MicrosoftClient
 from shared.adapters.oauth import OAuthTokens
 from shared.adapters.provider_meeting import MeetingRequest
@@ -25,7 +24,7 @@ from shared.domain.errors import (
     ProviderRateLimited,
     ProviderUnavailable,
 )
-from tests.support.providers import REDIRECT, Clock, Sleeps, consent, pkce
+from tests.support.providers import REDIRECT, Clock, Sleeps, consent, microsoft_client, pkce
 
 START = datetime(2030, 3, 4, 9, 0, tzinfo=UTC)
 SESSION = MeetingRequest("vclinks-site1-s1-1", "Morning Flow", START, START + timedelta(hours=1))
@@ -52,14 +51,7 @@ def sleeps() -> Sleeps:
 def client_for(
     microsoft: MicrosoftEmulator, sleeps: Sleeps, secret: str | None = None, tenant: str = "organizations"
 ) -> MicrosoftClient:
-    return MicrosoftClient(
-        client_id=microsoft.client_id,
-        client_secret=microsoft.client_secret if secret is None else secret,
-        tenant=tenant,
-        login_base_url=microsoft.base_url,
-        graph_base_url=f"{microsoft.base_url}/v1.0",
-        retry=RetryPolicy(sleep=sleeps),
-    )
+    return microsoft_client(microsoft, sleeps=sleeps, secret=secret, tenant=tenant)
 
 
 @pytest.fixture
