@@ -1,13 +1,14 @@
-"""Zoom connections (S01, S08, W07, X07): attaching a new one, marking one dead, removing one.
+"""Connections to a provider (Zoom, Google, Microsoft; S01, S08, W07, X07, X13, X14): attaching a
+new one, marking one dead, removing one.
 
-A connection (shared.domain.models.Connection) is one site's use of a Zoom user's grant,
+A connection (shared.domain.models.Connection) is one site's use of a provider user's grant,
 owned by the site (its default account) or by one staff member; every connection of the same
-Zoom user through the same app shares the grant's tokens (shared.adapters.zoom.tokens). The
+provider user through the same app shares the grant's tokens (one secret: shared.adapters.zoom.tokens). The
 accounts that use it embed a copy of its status and problem, so that resolving a link reads no
 connection. A change of a connection that accounts or sessions depend on is a CONNECTION work
 item (shared.services.pipeline): its accounts are brought in step first; when it goes away,
-its upcoming sessions next (their meetings deleted at Zoom while the grant still works, or
-moved to the same Zoom user's new connection), and its tokens and record last.
+its upcoming sessions next (their meetings ended at the provider while the grant still works,
+or moved to the same provider user's new connection), and its tokens and record last.
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ from shared.adapters.metrics import Metric, put
 from shared.adapters.repository import Repository
 from shared.domain.errors import Conflict, VclinksError
 from shared.domain.models import (
+    PROVIDER_TITLES,
     Connection,
     ConnectionStatus,
     HostedAccount,
@@ -112,7 +114,10 @@ def attach(repo: Repository, connection: Connection) -> list[WorkRef]:
         site_id, connection.connection_id, lambda c: c.model_copy(update={"confirmed": True}) if c else None
     )
     if confirmed is None:
-        raise Conflict("This Zoom connection is gone (it waited too long for its confirmation).")
+        raise Conflict(
+            f"This {PROVIDER_TITLES[connection.provider]} connection is gone (it waited too long for its "
+            "confirmation). Start again from your site."
+        )
     connection = confirmed
     account = hosted_account_for(connection)
     displaced: VcAccount | None

@@ -249,7 +249,7 @@ class Meetings:
     def _connection(self, site_id: str, connection_id: str) -> Connection:
         connection = self.repo.get_connection(site_id, connection_id)
         if connection is None:
-            raise ZoomNeedsReconnect("The Zoom connection of this account is gone; connect Zoom again.")
+            raise ZoomNeedsReconnect("The connection of this account is gone; connect it again.")
         return connection
 
     def _call(self, connection: Connection, action: Callable[[MeetingProvider], Any]) -> Any:

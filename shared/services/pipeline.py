@@ -12,7 +12,7 @@ after a crash, a retry or a duplicate message changes nothing more.
     BOOKINGS    every booking of a session -> a BOOKING item each (paged)
     SESSIONS    every upcoming session of a scope -> a SESSION item each (paged)
     CONNECTION  an unconfirmed connection expires; the accounts that embed a connection, then
-                (when it goes) its sessions (meetings deleted at Zoom), its grant and data
+                (when it goes) its sessions (meetings ended at the provider), its grant and data
     DELETE_SITE its connections removed (as CONNECTION does), its sender let go, its items (paged)
     WEBHOOK     one event delivered to the platform's endpoint (Standard Webhooks), with backoff
     CHECK       X10: before a session, its connection and provider meeting (repaired, or why not)

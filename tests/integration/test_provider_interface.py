@@ -242,3 +242,29 @@ def test_x10_the_checks_read_and_repair_a_meeting_through_the_interface_only(
     check = stored(site)["last_check"]
     assert (check["problem"], check["repaired"]) == (None, "recreated")
     assert zoom.calls().get("get_meeting") is None  # Zoom itself was never read
+
+
+@pytest.mark.parametrize(
+    ("provider", "title"), [("zoom", "Zoom"), ("google", "Google Meet"), ("microsoft", "Microsoft Teams")]
+)
+def test_x15_a_confirmation_too_late_names_the_provider_being_connected(
+    site: SiteHandle, provider: str, title: str
+) -> None:
+    """A confirmation whose connection expired meanwhile (its record gone) is refused naming the
+    provider the admin was connecting, never another one (X15)."""
+    from shared.domain.errors import Conflict
+    from shared.services.connections import attach
+
+    gone = Connection(
+        site_id=site.site_id,
+        connection_id="c-expired",
+        provider=provider,
+        zoom_account_id="acct",
+        zoom_user_id="user-1",
+        secret_name="vclinks/test/x",
+        created_at=START,
+    )
+    with pytest.raises(Conflict) as refused:
+        attach(container().repo, gone)
+    assert f"This {title} connection is gone" in refused.value.detail
+    assert ("Zoom" in refused.value.detail) is (provider == "zoom")
