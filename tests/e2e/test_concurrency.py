@@ -41,7 +41,6 @@ import hashlib
 import hmac
 import json
 import re
-import secrets
 import time
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
@@ -1337,7 +1336,7 @@ def _back_from(hosted: Hosted, site: SiteClient, user: str) -> Browser:
 @identical(PROVIDER_CALLBACK)
 def _(world: World) -> None:
     google = Hosted(world.stack, "google")
-    browser = _back_from(google, world.site("admin"), google.new_user(f"race-{secrets.token_hex(3)}"))
+    browser = _back_from(google, world.site("admin"), google.new_user("race"))
     _callback_once(world, PROVIDER_CALLBACK, "google", browser, google.calls)
 
 
@@ -1348,7 +1347,7 @@ def _(world: World) -> None:
     confirmed."""
     site = world.site("admin")
     teams = Hosted(world.stack, "microsoft")
-    users = [teams.new_user(f"race-{secrets.token_hex(3)}") for _ in range(TIMES)]
+    users = [teams.new_user("race") for _ in range(TIMES)]
     with ThreadPoolExecutor(max_workers=4) as pool:
         browsers = list(pool.map(functools.partial(_back_from, teams, site), users))
     account = _account(site)
@@ -1377,7 +1376,7 @@ def _set_delivery(stack: Stack, token: str) -> Request:
 def _google_default(world: World, site: SiteClient) -> tuple[Hosted, str]:
     """A Google user of its own connected as the site's default; the user's Google id."""
     google = Hosted(world.stack, "google")
-    user = google.new_user(f"risc-{secrets.token_hex(3)}")
+    user = google.new_user("risc")
     google.connect(site, user)
     world.stack.settle()
     return google, user

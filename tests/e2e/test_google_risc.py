@@ -8,7 +8,6 @@ page, and Google is not called again."""
 from __future__ import annotations
 
 import json
-import secrets
 
 import httpx
 
@@ -26,7 +25,7 @@ def test_x07_x13_a_grant_google_says_was_revoked_needs_reconnecting_at_once_and_
     stack: Stack, studio: SiteClient
 ) -> None:
     google = Hosted(stack, "google")
-    user = google.new_user(f"risc-{secrets.token_hex(3)}")
+    user = google.new_user("risc")
     google.connect(studio, user)
     studio.ok("PUT", f"{studio.base}/services/consult", {"kind": "appointment", "online": True})
     studio.ok("PUT", f"{studio.base}/sessions/s1", session_body())
@@ -59,7 +58,7 @@ def test_x07_a_set_signed_with_another_key_is_refused_and_changes_nothing(
     stack: Stack, studio: SiteClient
 ) -> None:
     google = Hosted(stack, "google")
-    user = google.new_user(f"forged-{secrets.token_hex(3)}")
+    user = google.new_user("forged")
     google.connect(studio, user)
 
     forged = google.control("POST", "risc/push", json={"sub": user, "fault": "wrong_key"})
@@ -80,7 +79,7 @@ def test_x07_one_refresh_token_google_revoked_ends_the_grant_that_holds_it(
     """Google revokes one refresh token and names it by its double SHA-512 hash: the grant the
     connect flow stored with that token needs reconnecting (its hash was indexed when stored)."""
     google = Hosted(stack, "google")
-    user = google.new_user(f"one-{secrets.token_hex(3)}")
+    user = google.new_user("one")
     google.connect(studio, user)
 
     before = google.calls()

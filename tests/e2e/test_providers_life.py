@@ -7,7 +7,6 @@ provider's name; a Teams user without a licence is a clear reason, not a pending
 
 from __future__ import annotations
 
-import secrets
 from datetime import UTC, datetime, timedelta
 from urllib.parse import parse_qs, urlsplit
 
@@ -41,7 +40,7 @@ def test_x13_x14_connect_then_a_session_gets_one_meeting_kept_in_step_and_remove
     stack: Stack, studio: SiteClient, provider: str
 ) -> None:
     hosted = Hosted(stack, provider)
-    user = hosted.new_user(f"host-{secrets.token_hex(3)}")
+    user = hosted.new_user("host")
     connection = hosted.connect(studio, user)
     account = studio.ok("GET", f"{studio.base}/vc-account")
     assert account["connected"] is True
@@ -105,7 +104,7 @@ def test_x14_x15_a_teams_user_without_a_licence_is_a_clear_reason_and_no_other_l
     stack: Stack, studio: SiteClient
 ) -> None:
     hosted = Hosted(stack, "microsoft")
-    user = hosted.new_user(f"nolicence-{secrets.token_hex(3)}", teams_licence=False)
+    user = hosted.new_user("nolicence", teams_licence=False)
     hosted.connect(studio, user)
     studio.ok("PUT", f"{studio.base}/services/consult", {"kind": "appointment", "online": True})
     studio.ok("PUT", f"{studio.base}/sessions/s1", session_body())
@@ -128,7 +127,7 @@ def test_x07_a_grant_revoked_at_the_provider_needs_reconnecting_and_says_so(
     stack: Stack, studio: SiteClient, provider: str
 ) -> None:
     hosted = Hosted(stack, provider)
-    user = hosted.new_user(f"revoked-{secrets.token_hex(3)}")
+    user = hosted.new_user("revoked")
     hosted.connect(studio, user)
     studio.ok("PUT", f"{studio.base}/services/consult", {"kind": "appointment", "online": True})
     hosted.control("POST", "revoke", json={"sub" if provider == "google" else "user_id": user})
@@ -150,14 +149,14 @@ def test_w04_w05_a_staff_members_own_teams_beside_a_google_default_and_a_reassig
     stack: Stack, studio: SiteClient
 ) -> None:
     google, teams = Hosted(stack, "google"), Hosted(stack, "microsoft")
-    anna_teams = teams.new_user(f"anna-{secrets.token_hex(3)}")
+    anna_teams = teams.new_user("anna")
     with studio.browser() as browser:  # W05: not before the site has a default account
         refused = browser.get(
             "/v1/oauth/microsoft/start", params={"ticket": studio.ticket("anna"), "return_to": RETURN_TO}
         )
     assert refused.status_code == 409, refused.text
     assert refused.json()["type"].endswith("/precondition-failed")
-    site_user = google.new_user(f"site-{secrets.token_hex(3)}")
+    site_user = google.new_user("site")
     site_connection = google.connect(studio, site_user)
     studio.ok("PUT", f"{studio.base}/staff/anna", {"name": "Anna"})
     studio.ok("PUT", f"{studio.base}/staff/bob", {"name": "Bob"})
@@ -198,7 +197,7 @@ def test_x10_the_checks_before_a_session_read_its_meeting_once_and_tell_a_dead_g
     stack: Stack, studio: SiteClient, provider: str
 ) -> None:
     hosted = Hosted(stack, provider)
-    user = hosted.new_user(f"checked-{secrets.token_hex(3)}")
+    user = hosted.new_user("checked")
     hosted.connect(studio, user)
     studio.ok("PUT", f"{studio.base}/services/consult", {"kind": "appointment", "online": True})
     at = CHECKED + timedelta(hours=1 if provider == "microsoft" else 0)  # one session per hour
@@ -243,7 +242,7 @@ def test_x10_s09_settings_a_host_changed_by_hand_are_put_back_by_the_check_in_on
     stack: Stack, studio: SiteClient, provider: str
 ) -> None:
     hosted = Hosted(stack, provider)
-    user = hosted.new_user(f"hand-{secrets.token_hex(3)}")
+    user = hosted.new_user("hand")
     hosted.connect(studio, user)
     wanted, (route, by_hand), calls, repaired = BY_HAND[provider]
     service = {"kind": "appointment", "online": True, "meeting_settings": {provider: wanted}}
@@ -309,7 +308,7 @@ def test_x13_a_google_consent_without_the_meet_permission_connects_nothing_and_s
         )
         authorize = start.headers["location"]
         form = {k: v[0] for k, v in parse_qs(urlsplit(authorize).query).items()}
-        form |= {"user": hosted.new_user(f"unticked-{secrets.token_hex(3)}"), "allow": "1"}  # no "grant"
+        form |= {"user": hosted.new_user("unticked"), "allow": "1"}  # no "grant"
         back = httpx.post(authorize.split("?")[0], data=form, timeout=30)
         done = browser.get(back.headers["location"])
     assert done.status_code == 302
@@ -323,7 +322,7 @@ def test_w14_the_email_names_the_provider_and_its_hidden_section_shows_nothing_o
     stack: Stack, studio: SiteClient, provider: str
 ) -> None:
     hosted = Hosted(stack, provider)
-    user = hosted.new_user(f"mail-{secrets.token_hex(3)}")
+    user = hosted.new_user("mail")
     hosted.connect(studio, user)
     studio.ok("PUT", f"{studio.base}/services/consult", {"kind": "appointment", "online": True})
     studio.ok("PUT", f"{studio.base}/sessions/s1", session_body())
@@ -361,7 +360,7 @@ def test_x14_a_teams_create_whose_answers_were_all_lost_makes_no_second_meeting(
     stack: Stack, studio: SiteClient
 ) -> None:
     hosted = Hosted(stack, "microsoft")
-    user = hosted.new_user(f"lost-{secrets.token_hex(3)}")
+    user = hosted.new_user("lost")
     hosted.connect(studio, user)
     studio.ok("PUT", f"{studio.base}/services/consult", {"kind": "appointment", "online": True})
     # Made at Microsoft, and every answer of the client's 4 attempts lost on the way: the session
@@ -430,7 +429,7 @@ def test_s09_x13_x14_a_services_meet_and_teams_settings_reach_its_meetings_and_f
     stack: Stack, studio: SiteClient, provider: str
 ) -> None:
     hosted = Hosted(stack, provider)
-    user = hosted.new_user(f"set-{secrets.token_hex(3)}")
+    user = hosted.new_user("set")
     hosted.connect(studio, user)
     first, changed = SETTINGS[provider]
     service = {"kind": "appointment", "online": True, "meeting_settings": {provider: first}}

@@ -4,6 +4,7 @@ APIs and consent pages, and a site's admin connecting one as the site's default 
 from __future__ import annotations
 
 import json
+import secrets
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
@@ -38,7 +39,8 @@ class Hosted:
         return list(self.control("GET", "meetings")["meetings"])
 
     def new_user(self, tag: str, **options: Any) -> str:
-        """A user of its own, so tests never share one."""
+        """A user of its own, so tests never share one: `tag` names it, a random suffix makes it new."""
+        tag = f"{tag}-{secrets.token_hex(3)}"
         if self.provider == "google":
             body = {"email": f"{tag}@studio.example", "name": tag, **options}
             return str(self.control("POST", "users", json=body)["sub"])
